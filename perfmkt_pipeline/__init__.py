@@ -1,0 +1,1 @@
+"""perfmkt_pipeline: performance-marketing data into one warehouse, orchestrated by Dagster."""

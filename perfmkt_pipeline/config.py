@@ -1,0 +1,349 @@
+"""Typed project settings, loaded from one YAML file.
+
+The file lives at ``$PERFMKT_CONFIG`` (default ``./perfmkt.yaml``); when neither exists the bundled
+sandbox configuration is used, so a fresh clone runs against the local stand-ins. Every external
+endpoint can be overridden by an environment variable. Secrets are never read from here: they come
+from environment variables only (see ``SECRET_ENV_VARS``) and are checked by
+``missing_secrets`` when a run starts, not when definitions load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_ENV_VAR = "PERFMKT_CONFIG"
+DEFAULT_CONFIG_PATH = Path("perfmkt.yaml")
+WAREHOUSE_URL_ENV_VAR = "PERFMKT_WAREHOUSE_URL"
+DEFAULT_WAREHOUSE_URL = "duckdb:///data/perfmkt.duckdb"
+
+# ISO 4217 codes the ECB publishes reference rates for, plus EUR itself. A reporting or account
+# currency outside this list could never be converted, so it is rejected at load.
+ECB_CURRENCIES = frozenset(
+    "EUR USD JPY BGN CZK DKK GBP HUF PLN RON SEK CHF ISK NOK TRY AUD BRL CAD CNY HKD IDR ILS INR "
+    "KRW MXN MYR NZD PHP SGD THB ZAR".split()
+)
+
+# Platform -> environment variable overriding that platform's endpoint.
+ENDPOINT_ENV_VARS: dict[str, str] = {
+    "google_ads": "PERFMKT_GOOGLE_ADS_ENDPOINT",
+    "google_oauth": "PERFMKT_GOOGLE_OAUTH_URL",
+    "meta": "PERFMKT_META_URL",
+    "impact": "PERFMKT_IMPACT_URL",
+    "cj": "PERFMKT_CJ_URL",
+    "awin": "PERFMKT_AWIN_URL",
+    "ecb": "PERFMKT_ECB_URL",
+}
+
+# Secrets each platform needs once it has accounts configured; only ever read from the environment.
+SECRET_ENV_VARS: dict[str, tuple[str, ...]] = {
+    "google_ads": (
+        "GOOGLE_ADS_DEVELOPER_TOKEN",
+        "GOOGLE_ADS_CLIENT_ID",
+        "GOOGLE_ADS_CLIENT_SECRET",
+        "GOOGLE_ADS_REFRESH_TOKEN",
+    ),
+    "meta": ("META_ACCESS_TOKEN",),
+    "impact": ("IMPACT_ACCOUNT_SID", "IMPACT_AUTH_TOKEN"),
+    "cj": ("CJ_ACCESS_TOKEN",),
+    "awin": ("AWIN_ACCESS_TOKEN",),
+}
+# Optional secrets: used when set, never required.
+OPTIONAL_SECRET_ENV_VARS = ("GOOGLE_ADS_LOGIN_CUSTOMER_ID", "META_APP_SECRET")
+
+# Restatement windows documented by each platform (PLATFORMS.md): how far back the daily sync
+# re-pulls by default, and after which a day counts as settled.
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 45, "cj": 45, "awin": 45}
+
+_GOOGLE_CUSTOMER_ID = re.compile(r"^\d{10}$")
+_META_ACCOUNT_ID = re.compile(r"^\d{1,20}$")
+_FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+_RESERVED_PLATFORMS = frozenset({"google_ads", "meta", "impact", "cj", "awin"})
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing something or holds a bad value; the message names the key."""
+
+
+class _Model(BaseModel):
+    """Base for every settings model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Currency = Annotated[str, Field(min_length=3, max_length=3)]
+LookbackDays = Annotated[int, Field(ge=1, le=120)]
+
+
+def _check_currency(value: str) -> str:
+    code = value.upper()
+    if code not in ECB_CURRENCIES:
+        raise ValueError(f"unknown currency code {value!r} (ECB reference currencies only)")
+    return code
+
+
+class Endpoints(_Model):
+    """Every external endpoint; the defaults are the real platforms."""
+
+    google_ads: str = "googleads.googleapis.com:443"
+    google_oauth: str = "https://oauth2.googleapis.com/token"
+    meta: str = "https://graph.facebook.com"
+    impact: str = "https://api.impact.com"
+    cj: str = "https://commissions.api.cj.com"
+    awin: str = "https://api.awin.com"
+    ecb: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
+
+
+class GoogleAdsSettings(_Model):
+    api_version: Literal["v23", "v24", "v25", "v26"] = "v26"
+    # Accounts to read. Empty with a manager set: discover the manager's client accounts.
+    customer_ids: list[str] = []
+    manager_customer_id: str | None = None
+    lookback_days: LookbackDays = DEFAULT_LOOKBACK_DAYS["google_ads"]
+    # Conversion action names that count toward `conversions` in core.ad_performance_daily.
+    # Empty: the platform's own `metrics.conversions` (actions marked "include in conversions").
+    conversion_actions: list[str] = []
+    # Days per SearchStream query; one query per account per chunk.
+    chunk_days: Annotated[int, Field(ge=1, le=366)] = 90
+
+    @field_validator("customer_ids")
+    @classmethod
+    def _customer_ids(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _GOOGLE_CUSTOMER_ID.match(value):
+                raise ValueError(f"{value!r} is not a 10-digit customer id without dashes")
+        return values
+
+    @field_validator("manager_customer_id")
+    @classmethod
+    def _manager(cls, value: str | None) -> str | None:
+        if value is not None and not _GOOGLE_CUSTOMER_ID.match(value):
+            raise ValueError(f"{value!r} is not a 10-digit customer id without dashes")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.customer_ids or self.manager_customer_id)
+
+
+class MetaSettings(_Model):
+    api_version: str = Field(default="v26.0", pattern=r"^v\d{2}\.0$")
+    # Ad account ids, digits only (the `act_` prefix is added by the client).
+    account_ids: list[str] = []
+    lookback_days: LookbackDays = DEFAULT_LOOKBACK_DAYS["meta"]
+    conversion_action_types: list[str] = ["offsite_conversion.fb_pixel_purchase"]
+    attribution_windows: list[Literal["1d_click", "7d_click", "28d_click", "1d_view"]] = [
+        "7d_click",
+        "1d_view",
+    ]
+    use_unified_attribution_setting: bool = False
+    # Ranges up to this many days are fetched synchronously; longer ones as async report runs.
+    sync_max_days: Annotated[int, Field(ge=1, le=90)] = 7
+    async_chunk_days: Annotated[int, Field(ge=1, le=93)] = 30
+    async_timeout_seconds: Annotated[float, Field(gt=0)] = 1800.0
+
+    @field_validator("account_ids")
+    @classmethod
+    def _account_ids(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _META_ACCOUNT_ID.match(value):
+                raise ValueError(f"{value!r} is not a numeric ad account id (omit 'act_')")
+        return values
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.account_ids)
+
+
+class NetworkSettings(_Model):
+    """An API-based affiliate network (impact.com, CJ, Awin)."""
+
+    account_ids: list[str] = []
+    currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
+    lookback_days: LookbackDays = 45
+    conversion_action_types: list[str] = []  # empty: every action type counts
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else _check_currency(value)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.account_ids)
+
+
+class FileFeedSettings(_Model):
+    """A network delivered as CSV exports (a local folder or an http(s) URL)."""
+
+    name: str
+    location: str  # folder path, file path or http(s) URL
+    currency: Currency
+    date_format: str = "%Y-%m-%d"
+    # Our field -> the column name in the file.
+    columns: dict[
+        Literal[
+            "action_id",
+            "event_date",
+            "status",
+            "partner_id",
+            "partner_name",
+            "sale_amount",
+            "commission",
+            "action_type",
+            "updated_at",
+        ],
+        str,
+    ]
+    # Network status word -> pending | approved | reversed.
+    status_map: dict[str, Literal["pending", "approved", "reversed"]]
+    lookback_days: LookbackDays = 45
+    account_id: str = "default"
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return _check_currency(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _FEED_NAME.match(value) or value in _RESERVED_PLATFORMS:
+            raise ValueError(
+                f"{value!r} must be lower_snake_case and not a built-in platform name"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _required_columns(self) -> FileFeedSettings:
+        missing = {"action_id", "event_date", "status", "commission"} - set(self.columns)
+        if missing:
+            raise ValueError(f"columns must map {sorted(missing)}")
+        return self
+
+
+class Settings(_Model):
+    reporting_currency: Currency = "USD"
+    start_date: dt.date
+    endpoints: Endpoints = Endpoints()
+    google_ads: GoogleAdsSettings = GoogleAdsSettings()
+    meta: MetaSettings = MetaSettings()
+    impact: NetworkSettings = NetworkSettings()
+    cj: NetworkSettings = NetworkSettings()
+    awin: NetworkSettings = NetworkSettings()
+    file_feeds: list[FileFeedSettings] = []
+    # Cron for the daily sync, in `schedule_timezone`.
+    schedule_cron: str = "0 6 * * *"
+    schedule_timezone: str = "UTC"
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return _check_currency(value)
+
+    @model_validator(mode="after")
+    def _unique_feed_names(self) -> Settings:
+        names = [feed.name for feed in self.file_feeds]
+        if len(names) != len(set(names)):
+            raise ValueError("file_feeds: names must be unique")
+        return self
+
+    def configured_platforms(self) -> list[str]:
+        """API platforms that have at least one account configured, in a fixed order."""
+        return [
+            name
+            for name in ("google_ads", "meta", "impact", "cj", "awin")
+            if getattr(self, name).configured
+        ]
+
+
+def _format_validation_error(error: ValidationError, source: str) -> str:
+    lines = [f"invalid configuration in {source}:"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def parse_settings(
+    data: Mapping[str, Any], *, source: str = "<config>", environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate raw YAML data, apply endpoint overrides from the environment."""
+    environ = os.environ if environ is None else environ
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"invalid configuration in {source}: the top level must be a mapping")
+    data = dict(data)
+    overrides = {key: environ[var] for key, var in ENDPOINT_ENV_VARS.items() if environ.get(var)}
+    if overrides:
+        endpoints = dict(data.get("endpoints") or {})
+        endpoints.update(overrides)
+        data["endpoints"] = endpoints
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_format_validation_error(error, source)) from None
+
+
+def bundled_sandbox_config() -> str:
+    """The configuration that points at the sandbox's accounts (used when no file is given)."""
+    return resources.files("perfmkt_pipeline").joinpath("sandbox.yaml").read_text()
+
+
+def config_source(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(description, YAML text) of the configuration in force."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get(CONFIG_ENV_VAR)
+    path = Path(explicit) if explicit else DEFAULT_CONFIG_PATH
+    if path.is_file():
+        return str(path), path.read_text()
+    if explicit:
+        raise ConfigError(f"{CONFIG_ENV_VAR} names {explicit!r}, which is not a file")
+    return "bundled sandbox configuration", bundled_sandbox_config()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Load and validate the configuration in force (no secrets are read)."""
+    source, text = config_source(environ)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"invalid configuration in {source}: not YAML ({error})") from None
+    return parse_settings(data or {}, source=source, environ=environ)
+
+
+def missing_secrets(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Messages for each configured platform whose secrets are absent from the environment."""
+    environ = os.environ if environ is None else environ
+    problems = []
+    for platform in settings.configured_platforms():
+        key = "account_ids" if platform != "google_ads" else "customer_ids/manager_customer_id"
+        absent = [var for var in SECRET_ENV_VARS[platform] if not environ.get(var)]
+        if absent:
+            problems.append(
+                f"{platform}.{key}: accounts are configured but the environment lacks "
+                f"{', '.join(absent)}"
+            )
+    return problems
+
+
+def require_secrets(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError naming every configured platform whose secrets are missing."""
+    problems = missing_secrets(settings, environ)
+    if problems:
+        raise ConfigError("configuration error:\n  " + "\n  ".join(problems))
+
+
+def warehouse_url(environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    return environ.get(WAREHOUSE_URL_ENV_VAR) or DEFAULT_WAREHOUSE_URL

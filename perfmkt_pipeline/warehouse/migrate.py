@@ -1,0 +1,51 @@
+"""Versioned schema migrations (Alembic), run on first use of a warehouse.
+
+Migrations run inside one transaction that also holds a lock (PostgreSQL advisory lock; on DuckDB
+the warehouse's file lock), so two processes starting at once upgrade the schema exactly once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from perfmkt_pipeline.warehouse.tables import SCHEMAS
+
+if TYPE_CHECKING:
+    from perfmkt_pipeline.warehouse.engine import Warehouse
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = "schema_version"
+VERSION_TABLE_SCHEMA = "raw"
+# Arbitrary constant key for pg_advisory_xact_lock, unique to this project.
+_PG_MIGRATION_LOCK_KEY = 724_551_090
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(warehouse: Warehouse, revision: str = "head") -> None:
+    """Bring the warehouse to `revision` (default: the latest), keeping every row."""
+    with warehouse.begin() as conn:
+        if warehouse.backend == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY})
+        for schema in SCHEMAS:
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(warehouse: Warehouse) -> str | None:
+    with warehouse.begin() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE, "version_table_schema": VERSION_TABLE_SCHEMA}
+        )
+        return context.get_current_revision()

@@ -1,0 +1,208 @@
+"""SQLAlchemy Core definitions of the warehouse: the `core` and `marts` contract of WAREHOUSE.md
+and the pipeline's own `raw` landing tables.
+
+Each table's `info["grain"]` lists the columns that identify a row (the contract's "one row per").
+No primary-key constraints are declared: DuckDB's ART indexes make bulk loads several times slower
+and the write path already guarantees the grain by replacing whole slices; asset checks verify it.
+Column comments are the descriptions analysts see in the Dagster UI (and in PostgreSQL itself).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+RAW, CORE, MARTS = "raw", "core", "marts"
+SCHEMAS = (RAW, CORE, MARTS)
+
+# Money is exact decimal everywhere: 6 places hold Google's micros without rounding.
+MONEY = sa.Numeric(20, 6)
+# Conversions are doubles on Google Ads (data-driven attribution gives fractions).
+CONVERSIONS = sa.Numeric(20, 6)
+FX_RATE = sa.Numeric(24, 12)
+UNITS_PER_EUR = sa.Numeric(18, 6)
+RATIO = sa.Numeric(28, 10)
+COUNT = sa.BigInteger()
+LOADED_AT = sa.DateTime(timezone=True)
+
+metadata = sa.MetaData()
+
+
+def _c(name: str, type_: sa.types.TypeEngine | type, comment: str, nullable: bool = True) -> sa.Column:
+    return sa.Column(name, type_, nullable=nullable, comment=comment)
+
+
+def _table(schema: str, name: str, grain: list[str], comment: str, *columns: sa.Column) -> sa.Table:
+    table = sa.Table(name, metadata, *columns, schema=schema, comment=comment)
+    table.info["grain"] = grain
+    return table
+
+
+def _loaded_at() -> sa.Column:
+    return _c("loaded_at", LOADED_AT, "UTC time of the load that wrote this row", nullable=False)
+
+
+def _money_columns(*names: str, day: str = "date") -> list[sa.Column]:
+    """`<name>_local` in account currency plus `<name>` in reporting currency, with the FX fields."""
+    local = [_c(f"{n}_local", MONEY, f"{n} in the account's own currency") for n in names]
+    converted = [_c(n, MONEY, f"{n} in the reporting currency (local x fx_rate)") for n in names]
+    return [
+        _c("currency", sa.String(3), "ISO 4217 code of the account's currency", nullable=False),
+        *local,
+        _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
+        _c("fx_rate", FX_RATE, f"reporting-currency units per unit of `currency` on `{day}` (ECB)"),
+        *converted,
+    ]
+
+
+# --- core -------------------------------------------------------------------------------------
+
+ad_accounts = _table(
+    CORE,
+    "ad_accounts",
+    ["platform", "account_id"],
+    "One row per advertising or affiliate account.",
+    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c("account_id", sa.String(64), "the platform's account id", False),
+    _c("account_name", sa.Text, "the account's name on the platform"),
+    _c("currency", sa.String(3), "ISO 4217 code of the account's currency", False),
+    _c("timezone", sa.String(64), "IANA time zone the platform reports the account's days in"),
+    _loaded_at(),
+)
+
+campaigns = _table(
+    CORE,
+    "campaigns",
+    ["platform", "account_id", "campaign_id"],
+    "One row per campaign; for affiliates the partner (publisher) is the campaign.",
+    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c("account_id", sa.String(64), "the platform's account id", False),
+    _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
+    _c("campaign_name", sa.Text, "campaign name (affiliates: partner name)"),
+    _c("campaign_status", sa.String(32), "the platform's status word for the campaign"),
+    _loaded_at(),
+)
+
+ad_performance_daily = _table(
+    CORE,
+    "ad_performance_daily",
+    ["date", "platform", "account_id", "campaign_id"],
+    "Daily delivery, spend and conversions per campaign, in local and reporting currency.",
+    _c("date", sa.Date, "the day in the account's time zone (affiliates: the network's day)", False),
+    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c("channel", sa.String(16), "search, social or affiliate", False),
+    _c("account_id", sa.String(64), "the platform's account id", False),
+    _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
+    _c("impressions", COUNT, "impressions (NULL where an affiliate network does not report them)"),
+    _c("clicks", COUNT, "clicks (NULL where an affiliate network does not report them)"),
+    _c("conversions", CONVERSIONS, "conversions that count per the configured mapping"),
+    *_money_columns("spend", "conversion_value"),
+    _c("settled", sa.Boolean, "true once the day is older than the platform's restatement window"),
+    _loaded_at(),
+)
+
+conversions_daily = _table(
+    CORE,
+    "conversions_daily",
+    ["date", "platform", "account_id", "campaign_id", "conversion_name"],
+    "Daily conversions per campaign and conversion action / action type.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c("account_id", sa.String(64), "the platform's account id", False),
+    _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
+    _c("conversion_name", sa.Text, "conversion action name, Meta action_type, or affiliate action type", False),
+    _c("conversions", CONVERSIONS, "conversions of this kind"),
+    *_money_columns("conversion_value"),
+    _c("settled", sa.Boolean, "true once the day is older than the platform's restatement window"),
+    _loaded_at(),
+)
+
+affiliate_actions = _table(
+    CORE,
+    "affiliate_actions",
+    ["platform", "action_id"],
+    "The latest known state of every affiliate action.",
+    _c("platform", sa.String(32), "impact, cj, awin or a file feed's name", False),
+    _c("account_id", sa.String(64), "the advertiser account on the network", False),
+    _c("action_id", sa.String(64), "the network's action / transaction id", False),
+    _c("event_date", sa.Date, "the day of the sale or lead (network's reporting day)", False),
+    _c("status", sa.String(16), "pending, approved or reversed", False),
+    _c("campaign_id", sa.String(64), "partner (publisher) id"),
+    *_money_columns("sale_amount", "commission", day="event_date"),
+    _c("source_updated_at", sa.DateTime(timezone=True), "when the network last changed the action"),
+    _loaded_at(),
+)
+
+fx_rates = _table(
+    CORE,
+    "fx_rates",
+    ["date", "currency"],
+    "ECB euro reference rates: units of each currency per 1 EUR (EUR itself is 1).",
+    _c("date", sa.Date, "the ECB publication day", False),
+    _c("currency", sa.String(3), "ISO 4217 code", False),
+    _c("units_per_eur", UNITS_PER_EUR, "units of `currency` per 1 EUR", False),
+    _loaded_at(),
+)
+
+restatements = _table(
+    CORE,
+    "restatements",
+    ["date", "platform", "account_id", "campaign_id", "metric", "detected_at"],
+    "Every change a re-pull made to a day that had already been loaded.",
+    _c("date", sa.Date, "the restated day", False),
+    _c("platform", sa.String(32), "the platform that restated it", False),
+    _c("account_id", sa.String(64), "the platform's account id", False),
+    _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
+    _c("metric", sa.String(64), "the column that changed", False),
+    _c("old_value", sa.Numeric(28, 6), "the value before the re-pull"),
+    _c("new_value", sa.Numeric(28, 6), "the value after the re-pull"),
+    _c("detected_at", LOADED_AT, "UTC time of the load that saw the change", False),
+)
+
+# --- marts ------------------------------------------------------------------------------------
+
+
+def _mart_measures() -> list[sa.Column]:
+    return [
+        _c("spend", MONEY, "spend in the reporting currency"),
+        _c("impressions", COUNT, "impressions"),
+        _c("clicks", COUNT, "clicks"),
+        _c("conversions", CONVERSIONS, "conversions as each platform claims them"),
+        _c("conversion_value", MONEY, "conversion value in the reporting currency"),
+        _c("ctr", RATIO, "clicks / impressions; NULL when impressions is 0 or NULL"),
+        _c("cpc", RATIO, "spend / clicks; NULL when clicks is 0 or NULL"),
+        _c("cpm", RATIO, "1000 x spend / impressions; NULL when impressions is 0 or NULL"),
+        _c("cvr", RATIO, "conversions / clicks; NULL when clicks is 0 or NULL"),
+        _c("cpa", RATIO, "spend / conversions; NULL when conversions is 0 or NULL"),
+        _c("roas", RATIO, "conversion_value / spend; NULL when spend is 0 or NULL"),
+        _c("settled", sa.Boolean, "true once every contributing day is settled"),
+        _loaded_at(),
+    ]
+
+
+channel_daily = _table(
+    MARTS,
+    "channel_daily",
+    ["date", "channel", "platform"],
+    "Daily metrics per channel and platform, reporting currency. Platforms each claim their own "
+    "conversions: summing conversions across platforms over-counts.",
+    _c("date", sa.Date, "the day as the platforms report it", False),
+    _c("channel", sa.String(16), "search, social or affiliate", False),
+    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
+    *_mart_measures(),
+)
+
+campaign_daily = _table(
+    MARTS,
+    "campaign_daily",
+    ["date", "platform", "account_id", "campaign_id"],
+    "Daily metrics per campaign, reporting currency.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _c("channel", sa.String(16), "search, social or affiliate", False),
+    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c("account_id", sa.String(64), "the platform's account id", False),
+    _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
+    _c("campaign_name", sa.Text, "campaign name (affiliates: partner name)"),
+    _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
+    *_mart_measures(),
+)
