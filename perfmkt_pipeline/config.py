@@ -28,8 +28,7 @@ DEFAULT_WAREHOUSE_URL = "duckdb:///data/perfmkt.duckdb"
 # ISO 4217 codes the ECB publishes reference rates for, plus EUR itself. A reporting or account
 # currency outside this list could never be converted, so it is rejected at load.
 ECB_CURRENCIES = frozenset(
-    "EUR USD JPY BGN CZK DKK GBP HUF PLN RON SEK CHF ISK NOK TRY AUD BRL CAD CNY HKD IDR ILS INR "
-    "KRW MXN MYR NZD PHP SGD THB ZAR".split()
+    ["EUR", "USD", "JPY", "BGN", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF", "ISK", "NOK", "TRY", "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR", "KRW", "MXN", "MYR", "NZD", "PHP", "SGD", "THB", "ZAR"]
 )
 
 # Platform -> environment variable overriding that platform's endpoint.
@@ -217,9 +216,7 @@ class FileFeedSettings(_Model):
     @classmethod
     def _name(cls, value: str) -> str:
         if not _FEED_NAME.match(value) or value in _RESERVED_PLATFORMS:
-            raise ValueError(
-                f"{value!r} must be lower_snake_case and not a built-in platform name"
-            )
+            raise ValueError(f"{value!r} must be lower_snake_case and not a built-in platform name")
         return value
 
     @model_validator(mode="after")

@@ -25,7 +25,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def _postgres_admin_engine() -> sa.Engine:
     engine = sa.create_engine(
-        Warehouse(POSTGRES_URL).url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+        Warehouse(POSTGRES_URL).url,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 5},
     )
     try:
         with engine.connect() as conn:

@@ -37,7 +37,9 @@ def upgrade(warehouse: Warehouse, revision: str = "head") -> None:
     """Bring the warehouse to `revision` (default: the latest), keeping every row."""
     with warehouse.begin() as conn:
         if warehouse.backend == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY})
+            conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY}
+            )
         for schema in SCHEMAS:
             conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         command.upgrade(alembic_config(conn), revision)
@@ -46,6 +48,7 @@ def upgrade(warehouse: Warehouse, revision: str = "head") -> None:
 def current_revision(warehouse: Warehouse) -> str | None:
     with warehouse.begin() as conn:
         context = MigrationContext.configure(
-            conn, opts={"version_table": VERSION_TABLE, "version_table_schema": VERSION_TABLE_SCHEMA}
+            conn,
+            opts={"version_table": VERSION_TABLE, "version_table_schema": VERSION_TABLE_SCHEMA},
         )
         return context.get_current_revision()

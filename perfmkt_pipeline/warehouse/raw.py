@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from perfmkt_pipeline.warehouse.tables import CONVERSIONS, COUNT, MONEY, RAW, UNITS_PER_EUR, _c, _table
+from perfmkt_pipeline.warehouse.tables import (
+    CONVERSIONS,
+    COUNT,
+    MONEY,
+    RAW,
+    UNITS_PER_EUR,
+    _c,
+    _table,
+)
 
 
 def _record() -> sa.Column:
@@ -126,7 +134,12 @@ affiliate_actions = _table(
     _c("platform", sa.String(32), "impact, cj, awin or a file feed's name", False),
     _c("account_id", sa.String(64), "advertiser account on the network", False),
     _c("window_date", sa.Date, "the day of the read window this record came from", False),
-    _c("record_id", sa.String(64), "the record's own id (CJ: commissionId; else the action id)", False),
+    _c(
+        "record_id",
+        sa.String(64),
+        "the record's own id (CJ: commissionId; else the action id)",
+        False,
+    ),
     _c("action_id", sa.String(64), "the action the record describes (CJ: originalActionId)", False),
     _c("event_date", sa.Date, "day of the sale or lead"),
     _c("updated_at", sa.DateTime(timezone=True), "when the network last changed the record"),

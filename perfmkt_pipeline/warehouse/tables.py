@@ -27,7 +27,9 @@ LOADED_AT = sa.DateTime(timezone=True)
 metadata = sa.MetaData()
 
 
-def _c(name: str, type_: sa.types.TypeEngine | type, comment: str, nullable: bool = True) -> sa.Column:
+def _c(
+    name: str, type_: sa.types.TypeEngine | type, comment: str, nullable: bool = True
+) -> sa.Column:
     return sa.Column(name, type_, nullable=nullable, comment=comment)
 
 
@@ -61,7 +63,9 @@ ad_accounts = _table(
     "ad_accounts",
     ["platform", "account_id"],
     "One row per advertising or affiliate account.",
-    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c(
+        "platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False
+    ),
     _c("account_id", sa.String(64), "the platform's account id", False),
     _c("account_name", sa.Text, "the account's name on the platform"),
     _c("currency", sa.String(3), "ISO 4217 code of the account's currency", False),
@@ -74,7 +78,9 @@ campaigns = _table(
     "campaigns",
     ["platform", "account_id", "campaign_id"],
     "One row per campaign; for affiliates the partner (publisher) is the campaign.",
-    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c(
+        "platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False
+    ),
     _c("account_id", sa.String(64), "the platform's account id", False),
     _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
     _c("campaign_name", sa.Text, "campaign name (affiliates: partner name)"),
@@ -87,8 +93,12 @@ ad_performance_daily = _table(
     "ad_performance_daily",
     ["date", "platform", "account_id", "campaign_id"],
     "Daily delivery, spend and conversions per campaign, in local and reporting currency.",
-    _c("date", sa.Date, "the day in the account's time zone (affiliates: the network's day)", False),
-    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c(
+        "date", sa.Date, "the day in the account's time zone (affiliates: the network's day)", False
+    ),
+    _c(
+        "platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False
+    ),
     _c("channel", sa.String(16), "search, social or affiliate", False),
     _c("account_id", sa.String(64), "the platform's account id", False),
     _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
@@ -106,10 +116,17 @@ conversions_daily = _table(
     ["date", "platform", "account_id", "campaign_id", "conversion_name"],
     "Daily conversions per campaign and conversion action / action type.",
     _c("date", sa.Date, "the day in the account's time zone", False),
-    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c(
+        "platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False
+    ),
     _c("account_id", sa.String(64), "the platform's account id", False),
     _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
-    _c("conversion_name", sa.Text, "conversion action name, Meta action_type, or affiliate action type", False),
+    _c(
+        "conversion_name",
+        sa.Text,
+        "conversion action name, Meta action_type, or affiliate action type",
+        False,
+    ),
     _c("conversions", CONVERSIONS, "conversions of this kind"),
     *_money_columns("conversion_value"),
     _c("settled", sa.Boolean, "true once the day is older than the platform's restatement window"),
@@ -187,7 +204,9 @@ channel_daily = _table(
     "conversions: summing conversions across platforms over-counts.",
     _c("date", sa.Date, "the day as the platforms report it", False),
     _c("channel", sa.String(16), "search, social or affiliate", False),
-    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c(
+        "platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False
+    ),
     _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
     *_mart_measures(),
 )
@@ -199,7 +218,9 @@ campaign_daily = _table(
     "Daily metrics per campaign, reporting currency.",
     _c("date", sa.Date, "the day in the account's time zone", False),
     _c("channel", sa.String(16), "search, social or affiliate", False),
-    _c("platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False),
+    _c(
+        "platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False
+    ),
     _c("account_id", sa.String(64), "the platform's account id", False),
     _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
     _c("campaign_name", sa.Text, "campaign name (affiliates: partner name)"),

@@ -109,15 +109,15 @@ def to_arrow(table: sa.Table, frame: Frame, loaded_at: dt.datetime) -> pa.Table:
     unknown = [name for name in _column_names(frame) if name not in table.c]
     if unknown:
         raise ValueError(f"{table.fullname} has no column(s) {unknown}")
+    if len(frame) == 0:  # an empty pandas frame has no usable dtypes; nothing to cast anyway
+        return arrow_schema(table, _column_names(frame)).empty_table()
     if isinstance(frame, pd.DataFrame):
         frame = pa.Table.from_pandas(frame, preserve_index=False)
     if "loaded_at" in table.c and "loaded_at" not in frame.column_names:
         frame = frame.append_column(
             "loaded_at", pa.array([loaded_at] * frame.num_rows, pa.timestamp("us", tz="UTC"))
         )
-    missing = [
-        c.name for c in table.columns if not c.nullable and c.name not in frame.column_names
-    ]
+    missing = [c.name for c in table.columns if not c.nullable and c.name not in frame.column_names]
     if missing:
         raise ValueError(f"{table.fullname} needs column(s) {missing}")
     try:
@@ -224,9 +224,10 @@ def _load_duckdb(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
 def _load_postgresql(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
     columns = _quoted_columns(conn, data)
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
-        f"COPY {table.fullname} ({columns}) FROM STDIN (FORMAT csv)"
-    ) as copy:
+    with (
+        conn.connection.driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY {table.fullname} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+    ):
         for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
             buffer = io.BytesIO()
             pacsv.write_csv(pa.Table.from_batches([batch], data.schema), buffer, options)

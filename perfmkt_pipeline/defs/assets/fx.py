@@ -1,0 +1,88 @@
+"""FX assets: ECB reference rates landed in `raw`, then published as `core.fx_rates`."""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+import datetime as dt
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+
+from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
+from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
+from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.sources import ecb
+from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS, fx_rate_rows
+from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse.read import read_window
+from perfmkt_pipeline.warehouse.write import Slice, replace_slice
+
+
+def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefinition]:
+    partitions = daily_partitions(settings)
+
+    @asset(
+        key=AssetKey(["raw", "ecb_rates"]),
+        group_name="fx",
+        kinds={"python", engine_kind},
+        partitions_def=partitions,
+        backfill_policy=SINGLE_RUN,
+        metadata=table_definition_metadata(raw.ecb_rates),
+        pool="ecb",
+    )
+    def raw_ecb_rates(
+        context: AssetExecutionContext, warehouse: WarehouseResource
+    ) -> MaterializeResult:
+        """ECB euro reference rates as published (units of each currency per 1 EUR), for the
+        partition window plus the days before it that the latest-fix rule may need."""
+        start, end = window(context)
+        first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)
+        rates = ecb.parse(ecb.fetch(settings.endpoints.ecb), first, end)
+        frame = pd.DataFrame(
+            {
+                "date": [r.date for r in rates],
+                "currency": [r.currency for r in rates],
+                "units_per_eur": [r.units_per_eur for r in rates],
+            }
+        )
+        result = replace_slice(warehouse.get(), raw.ecb_rates, frame, Slice({}, "date", first, end))
+        context.log.info(f"ECB rates {first}..{end}: {result.rows_inserted} rows")
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": result.rows_inserted,
+                "window": f"{first}..{end}",
+                "currencies": len(set(frame["currency"])),
+                "preview": preview(frame),
+            }
+        )
+
+    @asset(
+        key=AssetKey(["core", "fx_rates"]),
+        group_name="core",
+        kinds={"python", engine_kind},
+        partitions_def=partitions,
+        backfill_policy=SINGLE_RUN,
+        deps=[raw_ecb_rates],
+        metadata=table_definition_metadata(tables.fx_rates),
+    )
+    def core_fx_rates(
+        context: AssetExecutionContext, warehouse: WarehouseResource
+    ) -> MaterializeResult:
+        """ECB reference rates per day and currency, units per 1 EUR (EUR itself is 1). Only
+        publication days have rows; conversion uses the latest fix on or before a day."""
+        start, end = window(context)
+        first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)
+        wh = warehouse.get()
+        with wh.begin() as conn:
+            frame = fx_rate_rows(read_window(conn, raw.ecb_rates, "date", first, end))
+            result = replace_slice(
+                wh, tables.fx_rates, frame, Slice({}, "date", first, end), connection=conn
+            )
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": result.rows_inserted,
+                "window": f"{first}..{end}",
+                "preview": preview(frame),
+            }
+        )
+
+    return [raw_ecb_rates, core_fx_rates]

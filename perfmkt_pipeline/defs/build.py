@@ -1,0 +1,32 @@
+"""Builds the Dagster definitions from the project settings (YAML only: no secrets, no I/O)."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import Definitions, EnvVar
+
+from perfmkt_pipeline.config import WAREHOUSE_URL_ENV_VAR, Settings, load_settings, warehouse_url
+from perfmkt_pipeline.defs.assets.fx import build_fx_assets
+from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.warehouse.engine import normalise_url
+
+# Dagster "kinds" icon per warehouse backend.
+_ENGINE_KINDS = {"duckdb": "duckdb", "postgresql": "postgres"}
+
+
+def build_definitions(settings: Settings | None = None) -> Definitions:
+    settings = settings or load_settings()
+    backend = normalise_url(warehouse_url()).get_backend_name()
+    engine_kind = _ENGINE_KINDS.get(backend, "sql")
+    # The URL may hold a password: pass it as an EnvVar so the UI shows only the variable's name.
+    url = (
+        EnvVar(WAREHOUSE_URL_ENV_VAR) if os.environ.get(WAREHOUSE_URL_ENV_VAR) else warehouse_url()
+    )
+    return Definitions(
+        assets=[*build_fx_assets(settings, engine_kind)],
+        resources={"warehouse": WarehouseResource(url=url)},
+    )
+
+
+__all__ = ["build_definitions"]

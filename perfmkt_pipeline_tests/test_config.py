@@ -1,0 +1,134 @@
+"""Configuration: a typed model that rejects bad input with a message naming the key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from perfmkt_pipeline.config import (
+    ConfigError,
+    load_settings,
+    missing_secrets,
+    parse_settings,
+    require_secrets,
+)
+
+BASE = {"start_date": "2026-01-01"}
+
+
+def parse(**data):
+    return parse_settings({**BASE, **data}, source="test.yaml", environ={})
+
+
+def test_an_unknown_key_is_rejected_naming_it() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse(meta={"acount_ids": ["123"]})
+    assert str(error.value) == "invalid configuration in test.yaml:\n  meta.acount_ids: unknown key"
+
+
+def test_a_bad_date_is_rejected_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"  start_date: Input should be a valid date"):
+        parse_settings({"start_date": "2026-02-30"}, source="test.yaml", environ={})
+
+
+def test_an_unknown_currency_code_is_rejected_naming_the_key() -> None:
+    with pytest.raises(
+        ConfigError, match=r"  impact.currency: Value error, unknown currency code 'XYZ'"
+    ):
+        parse(impact={"account_ids": ["1"], "currency": "XYZ"})
+    with pytest.raises(
+        ConfigError, match=r"  reporting_currency: Value error, unknown currency code 'ABC'"
+    ):
+        parse(reporting_currency="ABC")
+
+
+def test_bad_account_ids_are_rejected_naming_the_key() -> None:
+    with pytest.raises(
+        ConfigError, match=r"google_ads.customer_ids: Value error, '123-456-7890' is not a 10-digit"
+    ):
+        parse(google_ads={"customer_ids": ["123-456-7890"]})
+    with pytest.raises(
+        ConfigError, match=r"meta.account_ids: Value error, 'act_1' is not a numeric"
+    ):
+        parse(meta={"account_ids": ["act_1"]})
+
+
+def test_an_account_configured_without_its_secret_names_the_key_and_the_variable() -> None:
+    settings = parse(meta={"account_ids": ["123"]}, cj={"account_ids": ["9"], "currency": "USD"})
+    env = {"CJ_ACCESS_TOKEN": "x"}
+
+    assert missing_secrets(settings, env) == [
+        "meta.account_ids: accounts are configured but the environment lacks META_ACCESS_TOKEN"
+    ]
+    with pytest.raises(ConfigError, match="meta.account_ids: .* lacks META_ACCESS_TOKEN"):
+        require_secrets(settings, env)
+    require_secrets(settings, {**env, "META_ACCESS_TOKEN": "y"})
+
+
+def test_endpoints_are_overridden_by_environment_variables() -> None:
+    settings = parse_settings(
+        {**BASE, "endpoints": {"meta": "https://graph.example"}},
+        environ={
+            "PERFMKT_META_URL": "http://127.0.0.1:9/meta",
+            "PERFMKT_ECB_URL": "http://127.0.0.1:9/ecb",
+        },
+    )
+    assert settings.endpoints.meta == "http://127.0.0.1:9/meta"
+    assert settings.endpoints.ecb == "http://127.0.0.1:9/ecb"
+    assert settings.endpoints.awin == "https://api.awin.com"
+
+
+def test_defaults_follow_each_platforms_restatement_window() -> None:
+    settings = parse()
+    assert (
+        settings.google_ads.lookback_days,
+        settings.meta.lookback_days,
+        settings.impact.lookback_days,
+    ) == (30, 28, 45)
+    assert settings.meta.attribution_windows == ["7d_click", "1d_view"]
+    assert settings.reporting_currency == "USD"
+    assert settings.start_date == dt.date(2026, 1, 1)
+
+
+def test_the_file_named_by_perfmkt_config_is_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("start_date: 2025-06-01\nreporting_currency: eur\n")
+    settings = load_settings({"PERFMKT_CONFIG": str(path)})
+    assert (settings.start_date, settings.reporting_currency) == (dt.date(2025, 6, 1), "EUR")
+
+
+def test_a_missing_explicit_config_file_is_an_error_not_a_fallback(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match="PERFMKT_CONFIG names .*nope.yaml'?, which is not a file"
+    ):
+        load_settings({"PERFMKT_CONFIG": str(tmp_path / "nope.yaml")})
+
+
+def test_without_any_file_the_bundled_sandbox_configuration_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({})
+    assert settings.endpoints.ecb.startswith("http://127.0.0.1:")
+
+
+def test_file_feed_names_and_required_columns_are_checked() -> None:
+    feed = {
+        "name": "rakuten",
+        "location": "feeds/rakuten",
+        "currency": "USD",
+        "columns": {"action_id": "Order ID", "event_date": "Date", "status": "Status"},
+        "status_map": {"Approved": "approved"},
+    }
+    with pytest.raises(
+        ConfigError, match=r"file_feeds.0: Value error, columns must map \['commission'\]"
+    ):
+        parse(file_feeds=[feed])
+    with pytest.raises(
+        ConfigError, match=r"file_feeds.0.name: Value error, 'meta' must be lower_snake_case"
+    ):
+        parse(
+            file_feeds=[{**feed, "name": "meta", "columns": {**feed["columns"], "commission": "C"}}]
+        )
