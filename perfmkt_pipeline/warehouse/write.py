@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,17 +222,28 @@ def _load_duckdb(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
         duck.unregister(_ARROW_VIEW)
 
 
+def _csv_chunks(data: pa.Table) -> Iterator[memoryview]:
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
+        buffer = io.BytesIO()
+        pacsv.write_csv(pa.Table.from_batches([batch], data.schema), buffer, options)
+        yield buffer.getbuffer()
+
+
 def _load_postgresql(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
     columns = _quoted_columns(conn, data)
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfmkt-csv") as pool,
         conn.connection.driver_connection.cursor() as cursor,
         cursor.copy(f"COPY {table.fullname} ({columns}) FROM STDIN (FORMAT csv)") as copy,
     ):
-        for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
-            buffer = io.BytesIO()
-            pacsv.write_csv(pa.Table.from_batches([batch], data.schema), buffer, options)
-            copy.write(buffer.getbuffer())
+        # Arrow writes the next chunk of CSV (without the GIL) while psycopg sends this one, so
+        # serialising overlaps with the server's parsing instead of adding to it.
+        chunks = _csv_chunks(data)
+        pending = pool.submit(next, chunks, None)
+        while (chunk := pending.result()) is not None:
+            pending = pool.submit(next, chunks, None)
+            copy.write(chunk)
 
 
 def _load_generic(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
