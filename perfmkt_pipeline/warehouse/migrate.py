@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from perfmkt_pipeline.warehouse.tables import SCHEMAS
 
@@ -52,3 +53,10 @@ def current_revision(warehouse: Warehouse) -> str | None:
             opts={"version_table": VERSION_TABLE, "version_table_schema": VERSION_TABLE_SCHEMA},
         )
         return context.get_current_revision()
+
+
+def head_revision() -> str:
+    """The latest schema version this code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head

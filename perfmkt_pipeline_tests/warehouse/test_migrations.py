@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline.warehouse.migrate import current_revision, upgrade
+from perfmkt_pipeline.warehouse.migrate import current_revision, head_revision, upgrade
 
 LOADED = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+HEAD = head_revision()
 
 
 def test_a_first_version_warehouse_with_rows_upgrades_to_the_latest(warehouse_url: str) -> None:
@@ -44,7 +45,7 @@ def test_a_first_version_warehouse_with_rows_upgrades_to_the_latest(warehouse_ur
 
     warehouse.ensure_schema()
 
-    assert current_revision(warehouse) == "0002"
+    assert current_revision(warehouse) == HEAD
     with warehouse.begin() as conn:
         rows = conn.execute(
             sa.select(
@@ -69,4 +70,4 @@ def test_the_latest_migration_matches_the_table_definitions(warehouse: Warehouse
 def test_upgrading_an_up_to_date_warehouse_changes_nothing(warehouse: Warehouse) -> None:
     fresh = Warehouse(warehouse.url)
     fresh.ensure_schema()
-    assert current_revision(fresh) == "0002"
+    assert current_revision(fresh) == HEAD
