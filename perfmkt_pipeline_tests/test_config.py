@@ -132,3 +132,12 @@ def test_file_feed_names_and_required_columns_are_checked() -> None:
         parse(
             file_feeds=[{**feed, "name": "meta", "columns": {**feed["columns"], "commission": "C"}}]
         )
+
+
+def test_the_example_and_the_bundled_configurations_are_valid() -> None:
+    root = Path(__file__).resolve().parents[1]
+    example = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt.example.yaml")})
+    assert example.configured_platforms() == ["google_ads", "meta"]
+    assert [feed.name for feed in example.file_feeds] == ["rakuten"]
+    bundled = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt_pipeline" / "sandbox.yaml")})
+    assert bundled.configured_platforms() == ["google_ads", "meta", "impact", "cj", "awin"]
