@@ -15,12 +15,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from perfmkt_pipeline.sandbox import tls
 from perfmkt_pipeline.warehouse.engine import Warehouse
 
 POSTGRES_URL = os.environ.get(
     "PERFMKT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # gRPC reads its root certificates once per process, at the first TLS channel: name the
+    # sandbox CA before any test builds a Google Ads client.
+    tls.install_trust()
 
 
 def _postgres_admin_engine() -> sa.Engine:
