@@ -24,6 +24,16 @@ from perfmkt_pipeline.config import (
 )
 
 DEMO_DAYS = 30
+# Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
+SANDBOX_PORTS = {
+    "meta": 8701,
+    "impact": 8702,
+    "cj": 8703,
+    "awin": 8704,
+    "ecb": 8705,
+    "google_oauth": 8706,
+    "google_ads": 8707,
+}
 DEFAULT_DAGSTER_HOME = Path(".dagster_home")
 
 
@@ -45,8 +55,7 @@ def _dagster_env(extra: Mapping[str, str]) -> dict[str, str]:
 def _start_sandbox(as_of: dt.date, *, fixed_ports: bool):
     from perfmkt_pipeline.sandbox.runner import Sandbox
 
-    sandbox = Sandbox(as_of=as_of, fixed_ports=fixed_ports)
-    return sandbox.start()
+    return Sandbox(as_of=as_of, ports=SANDBOX_PORTS if fixed_ports else None).start()
 
 
 def cmd_check_config(_: argparse.Namespace) -> int:

@@ -1,0 +1,28 @@
+"""The command line: the standalone sandbox matches the bundled configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import yaml
+
+from perfmkt_pipeline.cli import SANDBOX_PORTS
+from perfmkt_pipeline.config import ENDPOINT_ENV_VARS, bundled_sandbox_config, parse_settings
+from perfmkt_pipeline.sandbox.runner import Sandbox
+
+
+def test_the_bundled_configuration_points_at_the_standalone_sandbox() -> None:
+    settings = parse_settings(yaml.safe_load(bundled_sandbox_config()), environ={})
+    with Sandbox(as_of=dt.date(2026, 11, 20), ports=SANDBOX_PORTS) as sandbox:
+        env = sandbox.env()
+        ids = sandbox.account_ids()
+
+    for key, variable in ENDPOINT_ENV_VARS.items():
+        assert getattr(settings.endpoints, key) == env[variable], key
+    assert settings.google_ads.manager_customer_id == env["GOOGLE_ADS_LOGIN_CUSTOMER_ID"]
+    assert settings.meta.account_ids == ids["meta"]
+    assert (settings.impact.account_ids, settings.cj.account_ids, settings.awin.account_ids) == (
+        ids["impact"],
+        ids["cj"],
+        ids["awin"],
+    )
