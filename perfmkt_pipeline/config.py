@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -28,7 +29,39 @@ DEFAULT_WAREHOUSE_URL = "duckdb:///data/perfmkt.duckdb"
 # ISO 4217 codes the ECB publishes reference rates for, plus EUR itself. A reporting or account
 # currency outside this list could never be converted, so it is rejected at load.
 ECB_CURRENCIES = frozenset(
-    ["EUR", "USD", "JPY", "BGN", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF", "ISK", "NOK", "TRY", "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR", "KRW", "MXN", "MYR", "NZD", "PHP", "SGD", "THB", "ZAR"]
+    [
+        "EUR",
+        "USD",
+        "JPY",
+        "BGN",
+        "CZK",
+        "DKK",
+        "GBP",
+        "HUF",
+        "PLN",
+        "RON",
+        "SEK",
+        "CHF",
+        "ISK",
+        "NOK",
+        "TRY",
+        "AUD",
+        "BRL",
+        "CAD",
+        "CNY",
+        "HKD",
+        "IDR",
+        "ILS",
+        "INR",
+        "KRW",
+        "MXN",
+        "MYR",
+        "NZD",
+        "PHP",
+        "SGD",
+        "THB",
+        "ZAR",
+    ]
 )
 
 # Platform -> environment variable overriding that platform's endpoint.
@@ -82,6 +115,16 @@ Currency = Annotated[str, Field(min_length=3, max_length=3)]
 LookbackDays = Annotated[int, Field(ge=1, le=120)]
 
 
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (an IANA name such as 'Europe/Berlin')"
+        ) from None
+    return value
+
+
 def _check_currency(value: str) -> str:
     code = value.upper()
     if code not in ECB_CURRENCIES:
@@ -112,6 +155,15 @@ class GoogleAdsSettings(_Model):
     conversion_actions: list[str] = []
     # Days per SearchStream query; one query per account per chunk.
     chunk_days: Annotated[int, Field(ge=1, le=366)] = 90
+    # Calls per query (the first included) when the API answers with a retryable error.
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    # First backoff ceiling after INTERNAL/UNAVAILABLE/DEADLINE_EXCEEDED; doubles per retry
+    # (at most 60 s), with jitter.
+    backoff_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0
+    # Longest QuotaErrorDetails.retry_delay honoured; a longer advised wait fails the run.
+    max_retry_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 300.0
+    # Deadline of one SearchStream call.
+    timeout_seconds: Annotated[float, Field(gt=0, le=7200)] = 900.0
 
     @field_validator("customer_ids")
     @classmethod
@@ -148,6 +200,24 @@ class MetaSettings(_Model):
     sync_max_days: Annotated[int, Field(ge=1, le=90)] = 7
     async_chunk_days: Annotated[int, Field(ge=1, le=93)] = 30
     async_timeout_seconds: Annotated[float, Field(gt=0)] = 1800.0
+    # Report-run status polls: first wait, growing by half each poll up to the maximum.
+    async_poll_seconds: Annotated[float, Field(gt=0)] = 2.0
+    async_poll_max_seconds: Annotated[float, Field(gt=0)] = 30.0
+    # Failed report runs tolerated per range (each is re-submitted as two halves) before giving up.
+    async_max_failed_jobs: Annotated[int, Field(ge=0, le=50)] = 6
+    # Rows per insights page (`limit`).
+    page_limit: Annotated[int, Field(ge=1, le=5000)] = 500
+    # Retries of one request that was rate limited or failed transiently, and their backoff
+    # (exponential from `retry_base_seconds`, capped; jittered).
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 8
+    retry_base_seconds: Annotated[float, Field(gt=0)] = 2.0
+    retry_max_seconds: Annotated[float, Field(gt=0)] = 600.0
+    # Above this usage percentage (any usage header) calls are spaced out, waiting up to
+    # `throttle_max_wait_seconds` in proportion to how close the limit is.
+    throttle_start_pct: Annotated[float, Field(ge=0, lt=100)] = 75.0
+    throttle_max_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
+    # Per HTTP request (connect + read).
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 300.0
 
     @field_validator("account_ids")
     @classmethod
@@ -167,13 +237,36 @@ class NetworkSettings(_Model):
 
     account_ids: list[str] = []
     currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
+    # Each sync re-reads this many days of updates (impact), postings (CJ) or transactions (Awin)
+    # before the end of its range, so status changes and corrections are picked up.
     lookback_days: LookbackDays = 45
     conversion_action_types: list[str] = []  # empty: every action type counts
+    # The network's reporting time zone: read windows start and end at its midnights, and a
+    # record's day (window_date, event_date) is read in it.
+    timezone: str = "UTC"
+    # impact.com only: account SID -> the program (CampaignId) ids whose actions are read; the
+    # Actions endpoint requires one.
+    program_ids: dict[str, list[str]] = {}
+    # Client-side pacing in calls per minute; None: the network's documented limit (Awin 20;
+    # impact.com and CJ announce their limits in response headers instead).
+    calls_per_minute: Annotated[float, Field(gt=0)] | None = None
+    # Retries of a request that was rate limited or failed transiently (5xx, dropped
+    # connection), with exponential jittered backoff from `retry_base_seconds`, capped.
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 6
+    retry_base_seconds: Annotated[float, Field(ge=0)] = 1.0
+    retry_max_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # Per HTTP request (connect + read).
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
 
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
         return None if value is None else _check_currency(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _check_timezone(value)
 
     @property
     def configured(self) -> bool:
@@ -206,6 +299,9 @@ class FileFeedSettings(_Model):
     status_map: dict[str, Literal["pending", "approved", "reversed"]]
     lookback_days: LookbackDays = 45
     account_id: str = "default"
+    # strptime format of the `updated_at` column (naive values are UTC); None: `date_format`.
+    updated_at_format: str | None = None
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
 
     @field_validator("currency")
     @classmethod

@@ -1,0 +1,64 @@
+"""The GAQL the connector sends, and how a date range is cut into query chunks.
+
+One query covers a whole chunk of days for one account (`segments.date BETWEEN`), so a range
+costs (metrics + conversions) x chunks queries per account, never one per day. Conversions per
+action are a separate query because `segments.conversion_action_name` may only be combined with
+conversion metrics (the API refuses cost, clicks and impressions beside it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+# Every level of the hierarchy under the manager: sub-managers' clients are readable through the
+# top manager as login customer. Managers and non-enabled accounts are skipped by the client.
+CUSTOMER_CLIENTS = (
+    "SELECT customer_client.id, customer_client.descriptive_name, customer_client.currency_code, "
+    "customer_client.time_zone, customer_client.manager, customer_client.status, "
+    "customer_client.level FROM customer_client"
+)
+CUSTOMER = (
+    "SELECT customer.id, customer.descriptive_name, customer.currency_code, customer.time_zone "
+    "FROM customer"
+)
+_CAMPAIGN_FIELDS = (
+    "campaign.id, campaign.name, campaign.status, segments.date, metrics.cost_micros, "
+    "metrics.impressions, metrics.clicks, metrics.conversions, metrics.conversions_value"
+)
+# Selected with the metrics when no manager listing describes the account: every row then carries
+# the account's currency and time zone, so no separate `FROM customer` query is needed.
+_CUSTOMER_FIELDS = "customer.descriptive_name, customer.currency_code, customer.time_zone"
+_CONVERSION_FIELDS = (
+    "campaign.id, segments.date, segments.conversion_action_name, metrics.conversions, "
+    "metrics.conversions_value"
+)
+
+
+def _between(start: dt.date, end: dt.date) -> str:
+    return f"segments.date BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'"
+
+
+def campaign_metrics(start: dt.date, end: dt.date, *, with_customer: bool = False) -> str:
+    """Daily cost, impressions, clicks, conversions and value per campaign."""
+    fields = f"{_CAMPAIGN_FIELDS}, {_CUSTOMER_FIELDS}" if with_customer else _CAMPAIGN_FIELDS
+    return f"SELECT {fields} FROM campaign WHERE {_between(start, end)}"
+
+
+def conversions_by_action(start: dt.date, end: dt.date) -> str:
+    """Daily conversions and value per campaign and conversion action."""
+    return f"SELECT {_CONVERSION_FIELDS} FROM campaign WHERE {_between(start, end)}"
+
+
+def chunks(start: dt.date, end: dt.date, chunk_days: int) -> list[tuple[dt.date, dt.date]]:
+    """[start, end] cut into consecutive inclusive ranges of at most `chunk_days` days."""
+    if chunk_days < 1:
+        raise ValueError("chunk_days must be at least 1")
+    if start > end:
+        raise ValueError(f"range start {start} is after its end {end}")
+    out = []
+    first = start
+    while first <= end:
+        last = min(end, first + dt.timedelta(days=chunk_days - 1))
+        out.append((first, last))
+        first = last + dt.timedelta(days=1)
+    return out
