@@ -7,7 +7,9 @@ import os
 from dagster import Definitions, EnvVar
 
 from perfmkt_pipeline.config import WAREHOUSE_URL_ENV_VAR, Settings, load_settings, warehouse_url
+from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
+from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.warehouse.engine import normalise_url
 
@@ -23,9 +25,17 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     url = (
         EnvVar(WAREHOUSE_URL_ENV_VAR) if os.environ.get(WAREHOUSE_URL_ENV_VAR) else warehouse_url()
     )
+    resources: dict[str, object] = {"warehouse": WarehouseResource(url=url)}
+    if settings.google_ads.configured:
+        resources["google_ads"] = google_ads_resource()
+    resources.update(affiliate_resources(settings))
     return Definitions(
-        assets=[*build_fx_assets(settings, engine_kind)],
-        resources={"warehouse": WarehouseResource(url=url)},
+        assets=[
+            *build_fx_assets(settings, engine_kind),
+            *build_google_ads_assets(settings, engine_kind),
+            *build_affiliate_assets(settings, engine_kind),
+        ],
+        resources=resources,
     )
 
 

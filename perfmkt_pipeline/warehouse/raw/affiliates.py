@@ -33,4 +33,10 @@ affiliate_actions = _table(
     _c("commission", MONEY, "commission (the advertiser's cost)"),
     record(),
     loaded_at(),
+    # Added by migration 0005, hence after loaded_at.
+    _c(
+        "is_correction",
+        sa.Boolean,
+        "CJ: a correction record (original = false) whose amounts are deltas; else false",
+    ),
 )

@@ -7,6 +7,9 @@ Create Date: 2026-11-28
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # CJ corrections are records of their own whose amounts are deltas to the original action:
+    # the latest-state reduction must tell them apart from originals.
+    op.add_column(
+        "affiliate_actions",
+        sa.Column(
+            "is_correction",
+            sa.Boolean(),
+            nullable=True,
+            comment="CJ: a correction record (original = false) whose amounts are deltas; else false",
+        ),
+        schema="raw",
+    )
+    op.execute("UPDATE raw.affiliate_actions SET is_correction = false")
 
 
 def downgrade() -> None:
-    pass
+    op.drop_column("affiliate_actions", "is_correction", schema="raw")

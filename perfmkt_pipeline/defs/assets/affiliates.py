@@ -1,0 +1,250 @@
+"""Affiliate assets: one per configured network (impact.com, CJ, Awin) and per file feed, all
+built by one factory from configuration and landing in raw.affiliate_actions.
+
+Each run reads the partition range plus the trailing `lookback_days` before its end (by update
+day on impact.com, posting day on CJ, transaction day on Awin, update or event day in a feed) and
+replaces exactly that window per account, so statuses that changed since are re-read in place.
+"""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    ConfigurableResource,
+    EnvVar,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from perfmkt_pipeline.config import ConfigError, FileFeedSettings, NetworkSettings, Settings
+from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
+from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
+from perfmkt_pipeline.sources.affiliates import ActionRecord, sync_window
+from perfmkt_pipeline.sources.affiliates.awin import AWIN_CALLS_PER_MINUTE, AwinClient
+from perfmkt_pipeline.sources.affiliates.cj import CjClient
+from perfmkt_pipeline.sources.affiliates.file_feed import read_feed
+from perfmkt_pipeline.sources.affiliates.http import HttpClient, Logger, RetryPolicy
+from perfmkt_pipeline.sources.affiliates.impact import ImpactClient
+from perfmkt_pipeline.transform.affiliates import raw_frame
+from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.warehouse.write import Slice, replace_slice
+
+NETWORKS = ("impact", "cj", "awin")
+GROUP = "affiliates"
+# Client-side pacing each network needs by default (calls a minute); None: none needed.
+DEFAULT_CALLS_PER_MINUTE = {"impact": None, "cj": None, "awin": AWIN_CALLS_PER_MINUTE}
+Fetch = Callable[[str, dt.date, dt.date], list[ActionRecord]]
+
+
+def _http(network: str, settings: NetworkSettings, log: Logger) -> HttpClient:
+    return HttpClient(
+        network,
+        policy=RetryPolicy(
+            max_retries=settings.max_retries,
+            base_seconds=settings.retry_base_seconds,
+            max_seconds=settings.retry_max_seconds,
+            timeout_seconds=settings.request_timeout_seconds,
+        ),
+        calls_per_minute=settings.calls_per_minute or DEFAULT_CALLS_PER_MINUTE[network],
+        log=log,
+    )
+
+
+class ImpactResource(ConfigurableResource):
+    """impact.com advertiser API credentials (Basic auth): account SID and auth token."""
+
+    account_sid: str
+    auth_token: str
+
+    def fetcher(self, settings: Settings, log: Logger) -> Fetch:
+        network = settings.impact
+        unset = [a for a in network.account_ids if not network.program_ids.get(a)]
+        if unset:
+            raise ConfigError(
+                f"impact.program_ids.{unset[0]}: the Actions endpoint needs the account's "
+                "program (CampaignId) ids"
+            )
+        return ImpactClient(
+            _http("impact", network, log),
+            settings.endpoints.impact,
+            self.account_sid,
+            self.auth_token,
+            program_ids=network.program_ids,
+            zone=ZoneInfo(network.timezone),
+        ).fetch
+
+
+class CjResource(ConfigurableResource):
+    """CJ personal access token (Bearer) for the commission detail GraphQL API."""
+
+    access_token: str
+
+    def fetcher(self, settings: Settings, log: Logger) -> Fetch:
+        network = settings.cj
+        if network.currency is None:
+            raise ConfigError("cj.currency: CJ records carry no currency; set the advertiser's")
+        return CjClient(
+            _http("cj", network, log),
+            settings.endpoints.cj,
+            self.access_token,
+            currency=network.currency,
+            zone=ZoneInfo(network.timezone),
+        ).fetch
+
+
+class AwinResource(ConfigurableResource):
+    """Awin advertiser API access token (Bearer)."""
+
+    access_token: str
+
+    def fetcher(self, settings: Settings, log: Logger) -> Fetch:
+        network = settings.awin
+        return AwinClient(
+            _http("awin", network, log),
+            settings.endpoints.awin,
+            self.access_token,
+            zone=ZoneInfo(network.timezone),
+        ).fetch
+
+
+def affiliate_resources(settings: Settings) -> dict[str, ConfigurableResource]:
+    """The resource of each configured network, its secrets read from the environment at run
+    time only (keys: "impact", "cj", "awin"). File feeds need none."""
+    resources: dict[str, ConfigurableResource] = {
+        "impact": ImpactResource(
+            account_sid=EnvVar("IMPACT_ACCOUNT_SID"), auth_token=EnvVar("IMPACT_AUTH_TOKEN")
+        ),
+        "cj": CjResource(access_token=EnvVar("CJ_ACCESS_TOKEN")),
+        "awin": AwinResource(access_token=EnvVar("AWIN_ACCESS_TOKEN")),
+    }
+    return {name: resources[name] for name in NETWORKS if getattr(settings, name).configured}
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """What differs between the affiliate assets; everything else is shared."""
+
+    platform: str
+    accounts: tuple[str, ...]
+    lookback_days: int
+    kind: str  # Dagster kind (icon) besides python and the warehouse engine
+    resource_key: str | None
+    description: str
+    open: Callable[[AssetExecutionContext], Fetch]
+
+
+def _network_feed(settings: Settings, name: str) -> _Feed:
+    network: NetworkSettings = getattr(settings, name)
+    read_by = {"impact": "last-update", "cj": "posting", "awin": "transaction"}[name]
+    return _Feed(
+        platform=name,
+        accounts=tuple(network.account_ids),
+        lookback_days=network.lookback_days,
+        kind=name,
+        resource_key=name,
+        description=(
+            f"{name} affiliate records as received, read by {read_by} day: each run re-reads "
+            f"the partition range and the {network.lookback_days} days before its end and "
+            f"replaces that window per account in raw.affiliate_actions."
+        ),
+        open=lambda context: getattr(context.resources, name).fetcher(settings, context.log),
+    )
+
+
+def _file_feed(feed: FileFeedSettings) -> _Feed:
+    def open_feed(context: AssetExecutionContext) -> Fetch:
+        http = HttpClient(feed.name, log=context.log)
+        return lambda _account, start, end: read_feed(feed, start, end, http=http)
+
+    return _Feed(
+        platform=feed.name,
+        accounts=(feed.account_id,),
+        lookback_days=feed.lookback_days,
+        kind="csv",
+        resource_key=None,
+        description=(
+            f"{feed.name} affiliate actions from CSV exports at {feed.location}, by update day "
+            f"(or event day): each run re-reads the partition range and the "
+            f"{feed.lookback_days} days before its end; a malformed row fails the run."
+        ),
+        open=open_feed,
+    )
+
+
+def _commission_by_account(records: list[ActionRecord]) -> dict[str, str]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for record in records:
+        totals[record.currency or "?"] += record.commission or Decimal(0)
+    return {currency: str(total) for currency, total in sorted(totals.items())}
+
+
+def _land(context: AssetExecutionContext, feed: _Feed) -> MaterializeResult:
+    start, end = window(context)
+    first, last = sync_window(start, end, feed.lookback_days)
+    fetch = feed.open(context)
+    warehouse = context.resources.warehouse.get()
+    total, commission, frames = 0, {}, []
+    for number, account in enumerate(feed.accounts, start=1):
+        records = fetch(account, first, last)
+        frame = raw_frame(records)
+        result = replace_slice(
+            warehouse,
+            raw.affiliate_actions,
+            frame,
+            Slice({"platform": feed.platform, "account_id": account}, "window_date", first, last),
+        )
+        total += result.rows_inserted
+        commission[account] = _commission_by_account(records)
+        frames.append(frame)
+        context.log.info(
+            f"{feed.platform}: account {number} of {len(feed.accounts)} ({account}): "
+            f"{result.rows_inserted} records for {first}..{last} (replaced "
+            f"{result.rows_deleted}); {total} rows so far"
+        )
+    shown = frames[0] if frames else raw_frame([])
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": total,
+            "accounts": len(feed.accounts),
+            "days": (last - first).days + 1,
+            "window": f"{first}..{last}",
+            "commission_by_account": MetadataValue.json(commission),
+            "preview": preview(shown.drop(columns=["record"])),
+        }
+    )
+
+
+def _asset(settings: Settings, engine_kind: str, feed: _Feed) -> AssetsDefinition:
+    @asset(
+        key=AssetKey(["raw", "affiliate_actions", feed.platform]),
+        description=feed.description,
+        group_name=GROUP,
+        kinds={"python", engine_kind, feed.kind},
+        partitions_def=daily_partitions(settings),
+        backfill_policy=SINGLE_RUN,
+        metadata=table_definition_metadata(raw.affiliate_actions),
+        pool=feed.platform,
+        required_resource_keys={"warehouse", *([feed.resource_key] if feed.resource_key else [])},
+    )
+    def _load(context: AssetExecutionContext) -> MaterializeResult:
+        return _land(context, feed)
+
+    return _load
+
+
+def build_affiliate_assets(settings: Settings, engine_kind: str) -> list[AssetsDefinition]:
+    """One raw asset per configured network and per file feed (no I/O, no secrets read)."""
+    feeds = [
+        _network_feed(settings, name) for name in NETWORKS if getattr(settings, name).configured
+    ]
+    feeds += [_file_feed(feed) for feed in settings.file_feeds]
+    return [_asset(settings, engine_kind, feed) for feed in feeds]
