@@ -5,6 +5,7 @@ recorded against a sandbox on one free port replay against any other)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,6 +23,8 @@ SECRET_PARAMETERS = (
 )
 SECRET_HEADERS = ("authorization", "x-api-key", "cookie", "set-cookie")
 SECRET_BODY_KEYS = ("access_token", "refresh_token", "id_token", "client_secret")
+# Response bodies can repeat a request's query, credentials included (Graph's `paging.next`).
+_SECRET_IN_URL = re.compile(rf"\b({'|'.join(SECRET_PARAMETERS)})=[^&\"'\s]+")
 
 
 def _scrub_form(body: bytes | str | None) -> bytes | str | None:
@@ -45,15 +48,21 @@ def _scrub_request(request):
 
 def _scrub_response(response):
     body = response.get("body", {}).get("string")
-    if body:
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return response
-        if isinstance(data, dict) and any(key in data for key in SECRET_BODY_KEYS):
-            data.update({key: SCRUBBED for key in SECRET_BODY_KEYS if key in data})
-            text = json.dumps(data)
-            response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
+    if not body:
+        return response
+    try:
+        text = body.decode() if isinstance(body, bytes) else body
+    except UnicodeDecodeError:
+        return response
+    text = _SECRET_IN_URL.sub(rf"\1={SCRUBBED}", text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and any(key in data for key in SECRET_BODY_KEYS):
+        data.update({key: SCRUBBED for key in SECRET_BODY_KEYS if key in data})
+        text = json.dumps(data)
+    response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
     return response
 
 

@@ -10,6 +10,7 @@ from perfmkt_pipeline.config import WAREHOUSE_URL_ENV_VAR, Settings, load_settin
 from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
+from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.warehouse.engine import normalise_url
 
@@ -28,11 +29,14 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     resources: dict[str, object] = {"warehouse": WarehouseResource(url=url)}
     if settings.google_ads.configured:
         resources["google_ads"] = google_ads_resource()
+    if settings.meta.configured:
+        resources["meta"] = meta_resource()
     resources.update(affiliate_resources(settings))
     return Definitions(
         assets=[
             *build_fx_assets(settings, engine_kind),
             *build_google_ads_assets(settings, engine_kind),
+            *build_meta_assets(settings, engine_kind),
             *build_affiliate_assets(settings, engine_kind),
         ],
         resources=resources,

@@ -1,0 +1,304 @@
+"""Meta Marketing API client: ad-level daily insights for several ad accounts.
+
+A date range is cut into chunks: a range of up to `sync_max_days` is one synchronous insights
+call; a longer one becomes async report runs of up to `async_chunk_days` each (one insights
+request per chunk; paging and status polls are extra). A report run is polled, with growing
+waits, until `async_status` is "Job Completed" - never judged by its percentage, which can read
+100 while the run is still going; results asked for too early (2601 / 1815107) send it back to
+polling. A failed run is re-submitted as two halves; a run that does not complete within
+`async_timeout_seconds` raises an error naming the account and range. When Graph answers "reduce
+the amount of data", the range is halved (a single day then goes through a report run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from facebook_business.adobjects.adaccount import AdAccount
+from facebook_business.adobjects.adreportrun import AdReportRun
+
+from perfmkt_pipeline.config import MetaSettings
+from perfmkt_pipeline.sources.meta.errors import MetaAsyncJobError, describe_range
+from perfmkt_pipeline.sources.meta.parsing import (
+    ACCOUNT_FIELDS,
+    INSIGHTS_FIELDS,
+    AccountInfo,
+    parse_account,
+)
+from perfmkt_pipeline.sources.meta.transport import (
+    Clock,
+    GraphTransport,
+    JobNotReady,
+    SplitRange,
+)
+from perfmkt_pipeline.sources.meta.usage import UsageGovernor
+
+# async_status values (AdReportRun); only "Job Completed" means the results can be read.
+JOB_COMPLETED = "Job Completed"
+JOB_ENDED_WITHOUT_RESULTS = frozenset({"Job Failed", "Job Skipped"})
+# Each status poll waits this much longer than the one before (up to async_poll_max_seconds).
+POLL_GROWTH = 1.5
+_ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A part of a requested range and how it is fetched."""
+
+    since: dt.date
+    until: dt.date  # inclusive
+    is_async: bool
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+
+@dataclass(frozen=True)
+class InsightsChunk:
+    """The insights records of one account for one chunk, exactly as received."""
+
+    account_id: str
+    since: dt.date
+    until: dt.date
+    records: list[dict[str, Any]]
+
+
+def plan_chunks(
+    start: dt.date, end: dt.date, sync_max_days: int, async_chunk_days: int
+) -> list[Chunk]:
+    """Cut [start, end] into the chunks fetched with one insights request each."""
+    if start > end:
+        raise ValueError(f"range start {start} is after its end {end}")
+    if (end - start).days + 1 <= sync_max_days:
+        return [Chunk(start, end, False)]
+    chunks = []
+    since = start
+    while since <= end:
+        until = min(end, since + dt.timedelta(days=async_chunk_days - 1))
+        days = (until - since).days + 1
+        chunks.append(Chunk(since, until, days > sync_max_days))
+        since = until + _ONE_DAY
+    return chunks
+
+
+@dataclass
+class _FailedRuns:
+    """Report runs that ended without results, counted over one planned chunk."""
+
+    count: int = 0
+
+
+def _halves(since: dt.date, until: dt.date) -> list[tuple[dt.date, dt.date]]:
+    middle = since + dt.timedelta(days=((until - since).days + 1) // 2 - 1)
+    return [(since, middle), (middle + _ONE_DAY, until)]
+
+
+class MetaClient:
+    """Reads ad-level daily insights of Meta ad accounts through the facebook-business SDK.
+
+    `clock` (monotonic + sleep) and `rng` (jitter) are injectable so tests never sleep for real.
+    Use one client per thread.
+    """
+
+    def __init__(
+        self,
+        settings: MetaSettings,
+        endpoint: str,
+        access_token: str,
+        app_secret: str | None = None,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        logger: Any = None,
+        governor: UsageGovernor | None = None,
+    ):
+        self.settings = settings
+        self.transport = GraphTransport(
+            endpoint,
+            settings.api_version,
+            access_token,
+            app_secret,
+            governor=governor
+            or UsageGovernor(settings.throttle_start_pct, settings.throttle_max_wait_seconds),
+            max_retries=settings.max_retries,
+            retry_base_seconds=settings.retry_base_seconds,
+            retry_max_seconds=settings.retry_max_seconds,
+            timeout_seconds=settings.request_timeout_seconds,
+            clock=clock,
+            rng=rng,
+            logger=logger,
+        )
+        self.api = self.transport.api
+        self.clock = self.transport.clock
+        self.log = self.transport.log
+
+    def __repr__(self) -> str:
+        return f"MetaClient({self.transport!r})"
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    def account(self, account_id: str) -> AccountInfo:
+        node = AdAccount(f"act_{account_id}", api=self.api)
+        self.transport.call(
+            account_id, "account", lambda: node.api_get(fields=list(ACCOUNT_FIELDS))
+        )
+        return parse_account(account_id, node.export_all_data())
+
+    # -- insights ------------------------------------------------------------------------------
+
+    def insights(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[InsightsChunk]:
+        """Ad-level daily insights of [start, end], one `InsightsChunk` per planned chunk."""
+        chunks = plan_chunks(
+            start, end, self.settings.sync_max_days, self.settings.async_chunk_days
+        )
+        for chunk in chunks:
+            if chunk.is_async:
+                records = self._fetch_async(account_id, chunk.since, chunk.until, _FailedRuns())
+            else:
+                records = self._fetch_sync(account_id, chunk.since, chunk.until)
+            yield InsightsChunk(account_id, chunk.since, chunk.until, records)
+
+    def _params(self, since: dt.date, until: dt.date) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "level": "ad",
+            "time_increment": "1",
+            "time_range": {"since": since.isoformat(), "until": until.isoformat()},
+            "action_attribution_windows": list(self.settings.attribution_windows),
+            "limit": self.settings.page_limit,
+        }
+        if self.settings.use_unified_attribution_setting:
+            params["use_unified_attribution_setting"] = True
+        return params
+
+    def _read_pages(self, account_id: str, what: str, first_page) -> list[dict[str, Any]]:
+        """Every record of a cursor: the first page from `first_page()`, then `paging.next`."""
+        cursor = self.transport.call(account_id, what, first_page)
+        records: list[dict[str, Any]] = []
+        while True:
+            records.extend(cursor[i].export_all_data() for i in range(len(cursor)))
+            if not self.transport.call(account_id, f"{what} (next page)", cursor.load_next_page):
+                return records
+
+    def _fetch_sync(self, account_id: str, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+        node = AdAccount(f"act_{account_id}", api=self.api)
+        params = self._params(since, until)
+        what = f"insights {since}..{until}"
+        try:
+            return self._read_pages(
+                account_id,
+                what,
+                lambda: node.get_insights(fields=list(INSIGHTS_FIELDS), params=params),
+            )
+        except SplitRange as reason:
+            message = str(reason)
+        return self._split(account_id, since, until, message, _FailedRuns(), is_async=False)
+
+    def _split(
+        self,
+        account_id: str,
+        since: dt.date,
+        until: dt.date,
+        reason: str,
+        failures: _FailedRuns,
+        *,
+        is_async: bool,
+    ) -> list[dict[str, Any]]:
+        """Fetch [since, until] as two halves (a single day: as a report run, if it was sync)."""
+        if since == until:
+            if not is_async:  # one day is still too much to answer at once: let Graph queue it
+                self.log.info(f"{reason}; fetching {since} as a report run")
+                return self._fetch_async(account_id, since, until, failures)
+            raise MetaAsyncJobError(f"{describe_range(account_id, since, until)}: {reason}")
+        parts = _halves(since, until)
+        (first_since, first_until), (second_since, second_until) = parts
+        self.log.info(
+            f"{reason}; splitting into {first_since}..{first_until} "
+            f"and {second_since}..{second_until}"
+        )
+        records: list[dict[str, Any]] = []
+        for part_since, part_until in parts:
+            if is_async:
+                records += self._fetch_async(account_id, part_since, part_until, failures)
+            else:
+                records += self._fetch_sync(account_id, part_since, part_until)
+        return records
+
+    def _fetch_async(
+        self, account_id: str, since: dt.date, until: dt.date, failures: _FailedRuns
+    ) -> list[dict[str, Any]]:
+        """One report run for [since, until] (re-submitted in halves if it fails)."""
+        node = AdAccount(f"act_{account_id}", api=self.api)
+        params = self._params(since, until)
+        what = f"report run {since}..{until}"
+        run = self.transport.call(
+            account_id,
+            what,
+            lambda: node.get_insights(fields=list(INSIGHTS_FIELDS), params=params, is_async=True),
+        )
+        run_id = str(run[AdReportRun.Field.id])
+        deadline = self.clock.monotonic() + self.settings.async_timeout_seconds
+        while True:
+            status = self._wait_for_run(account_id, run_id, since, until, deadline)
+            if status in JOB_ENDED_WITHOUT_RESULTS:
+                failures.count += 1
+                if failures.count > self.settings.async_max_failed_jobs:
+                    raise MetaAsyncJobError(
+                        f"{describe_range(account_id, since, until)}: report run {run_id} ended "
+                        f"with {status!r}, {failures.count} failed report runs for this range "
+                        "so far; giving up"
+                    )
+                reason = f"meta act_{account_id}: report run {run_id} ended with {status!r}"
+                if since == until:
+                    self.log.warning(f"{reason}; re-submitting")
+                    return self._fetch_async(account_id, since, until, failures)
+                self.log.warning(f"{reason}; re-submitting as smaller ranges")
+                return self._split(account_id, since, until, reason, failures, is_async=True)
+            try:
+                return self._read_pages(
+                    account_id,
+                    f"{what} results",
+                    lambda: AdReportRun(run_id, api=self.api).get_insights(
+                        params={"limit": self.settings.page_limit}
+                    ),
+                )
+            except JobNotReady:
+                self.log.info(
+                    f"meta act_{account_id}: results of report run {run_id} not ready yet; "
+                    "polling again"
+                )
+            except SplitRange as reason:
+                message = str(reason)
+                break
+        return self._split(account_id, since, until, message, failures, is_async=True)
+
+    def _wait_for_run(
+        self, account_id: str, run_id: str, since: dt.date, until: dt.date, deadline: float
+    ) -> str:
+        """Poll until the run has ended (its async_status), or raise at the deadline."""
+        run = AdReportRun(run_id, api=self.api)
+        fields = [AdReportRun.Field.async_status, AdReportRun.Field.async_percent_completion]
+        delay = self.settings.async_poll_seconds
+        status, percent = "not polled yet", None
+        while True:
+            remaining = deadline - self.clock.monotonic()
+            if remaining <= 0:
+                raise MetaAsyncJobError(
+                    f"{describe_range(account_id, since, until)}: report run {run_id} did not "
+                    f"complete within {self.settings.async_timeout_seconds:g}s (last status "
+                    f"{status!r}, {percent}%); giving up"
+                )
+            self.clock.sleep(min(delay, remaining))
+            self.transport.call(
+                account_id, f"status of report run {run_id}", lambda: run.api_get(fields=fields)
+            )
+            status = run.get(AdReportRun.Field.async_status)
+            percent = run.get(AdReportRun.Field.async_percent_completion)
+            if status == JOB_COMPLETED or status in JOB_ENDED_WITHOUT_RESULTS:
+                return status
+            self.log.debug(f"meta act_{account_id}: report run {run_id}: {status}, {percent}%")
+            delay = min(delay * POLL_GROWTH, self.settings.async_poll_max_seconds)

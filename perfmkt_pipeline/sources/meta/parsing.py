@@ -1,0 +1,213 @@
+"""Meta insights rows as received -> typed rows for the raw landing tables (pure functions).
+
+Graph sends every metric as a string. `actions` and `action_values` are lists of
+`{"action_type", "value", "<window>": ...}`: `value` is the count (or value) under the attribution
+setting in force, and each requested window (`7d_click`, `1d_view`, ...) that is non-zero gets
+its own key. Rows are kept whole (`record`, `actions`, `action_values` as JSON) and also broken
+out per action type and attribution key ("value" or a window).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from perfmkt_pipeline.sources.meta.errors import MetaDataError
+
+# The insights fields the pipeline requests (PLATFORMS.md), at level=ad with time_increment=1.
+INSIGHTS_FIELDS = (
+    "account_currency",
+    "account_id",
+    "campaign_id",
+    "campaign_name",
+    "adset_id",
+    "ad_id",
+    "date_start",
+    "date_stop",
+    "spend",
+    "impressions",
+    "clicks",
+    "actions",
+    "action_values",
+)
+ACCOUNT_FIELDS = ("account_id", "name", "currency", "timezone_name")
+# Keys of an actions entry that hold a number per attribution: the default plus each window.
+DEFAULT_ATTRIBUTION = "value"
+_ATTRIBUTION_KEY = re.compile(r"^(value|\d+d_(click|view))$")
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    account_id: str
+    name: str | None
+    currency: str | None
+    timezone: str | None
+    record: dict[str, Any]
+
+    def row(self) -> dict[str, Any]:
+        """A raw.meta_accounts row."""
+        return {
+            "account_id": self.account_id,
+            "account_name": self.name,
+            "currency": self.currency,
+            "timezone": self.timezone,
+            "record": to_json(self.record),
+        }
+
+
+def to_json(value: Any) -> str:
+    """JSON text of a value as received (key order kept, no re-formatting of numbers)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_account(account_id: str, record: Mapping[str, Any]) -> AccountInfo:
+    return AccountInfo(
+        account_id,
+        record.get("name"),
+        record.get("currency"),
+        record.get("timezone_name"),
+        dict(record),
+    )
+
+
+def _decimal(account_id: str, day: str | None, field: str, raw: Any) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise MetaDataError(account_id, day, field, f"is not a decimal number: {raw!r}") from None
+    if not value.is_finite():
+        raise MetaDataError(account_id, day, field, f"is not a finite number: {raw!r}")
+    return value
+
+
+def _integer(account_id: str, day: str | None, field: str, raw: Any) -> int | None:
+    if raw is None:
+        return None
+    text = str(raw)
+    if not text.lstrip("-").isdigit():
+        raise MetaDataError(account_id, day, field, f"is not an integer: {raw!r}")
+    return int(text)
+
+
+def _day(account_id: str, record: Mapping[str, Any]) -> dt.date:
+    raw = record.get("date_start")
+    try:
+        day = dt.date.fromisoformat(str(raw))
+    except ValueError:
+        raise MetaDataError(account_id, None, "date_start", f"is not a date: {raw!r}") from None
+    if record.get("date_stop") not in (None, raw):
+        raise MetaDataError(
+            account_id,
+            str(raw),
+            "date_stop",
+            f"is {record['date_stop']!r}: daily rows (time_increment=1) start and stop on one day",
+        )
+    return day
+
+
+def _required(account_id: str, day: str, record: Mapping[str, Any], field: str) -> str:
+    value = record.get(field)
+    if value in (None, ""):
+        raise MetaDataError(account_id, day, field, "is missing")
+    return str(value)
+
+
+def _entries(account_id: str, day: str, record: Mapping[str, Any], field: str) -> list[dict]:
+    value = record.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(e, Mapping) for e in value):
+        raise MetaDataError(account_id, day, field, "is not a list of objects")
+    return value
+
+
+def insight_row(account_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A raw.meta_ad_insights row from one insights record (ad, day)."""
+    day = _day(account_id, record)
+    iso = day.isoformat()
+    received_account = record.get("account_id")
+    if received_account is not None and str(received_account) != account_id:
+        raise MetaDataError(account_id, iso, "account_id", f"is {received_account!r}")
+    actions = _entries(account_id, iso, record, "actions")
+    values = _entries(account_id, iso, record, "action_values")
+    return {
+        "account_id": account_id,
+        "date": day,
+        "campaign_id": record.get("campaign_id"),
+        "campaign_name": record.get("campaign_name"),
+        "adset_id": record.get("adset_id"),
+        "ad_id": _required(account_id, iso, record, "ad_id"),
+        "currency": record.get("account_currency"),
+        "spend": _decimal(account_id, iso, "spend", record.get("spend")),
+        "impressions": _integer(account_id, iso, "impressions", record.get("impressions")),
+        "clicks": _integer(account_id, iso, "clicks", record.get("clicks")),
+        "actions": to_json(actions) if "actions" in record else None,
+        "action_values": to_json(values) if "action_values" in record else None,
+        "record": to_json(record),
+    }
+
+
+def _by_attribution(
+    account_id: str, day: str, field: str, entries: list[dict]
+) -> dict[tuple[str, str], Decimal]:
+    out: dict[tuple[str, str], Decimal] = {}
+    for entry in entries:
+        action_type = entry.get("action_type")
+        if not action_type:
+            raise MetaDataError(account_id, day, f"{field}[].action_type", "is missing")
+        for key, raw in entry.items():
+            if _ATTRIBUTION_KEY.match(key):
+                name = f"{field}[{action_type}].{key}"
+                value = _decimal(account_id, day, name, raw)
+                if value is not None:
+                    out[(str(action_type), key)] = value
+    return out
+
+
+def action_rows(account_id: str, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """raw.meta_ad_actions rows: one per action type and attribution key found in `actions` or
+    `action_values`; `actions` holds the count, `action_value` the value (None when absent)."""
+    day = _day(account_id, record)
+    iso = day.isoformat()
+    ad_id = _required(account_id, iso, record, "ad_id")
+    counts = _by_attribution(
+        account_id, iso, "actions", _entries(account_id, iso, record, "actions")
+    )
+    values = _by_attribution(
+        account_id, iso, "action_values", _entries(account_id, iso, record, "action_values")
+    )
+    keys = list(counts) + [k for k in values if k not in counts]
+    return [
+        {
+            "account_id": account_id,
+            "date": day,
+            "campaign_id": record.get("campaign_id"),
+            "ad_id": ad_id,
+            "action_type": action_type,
+            "attribution": attribution,
+            "actions": counts.get((action_type, attribution)),
+            "action_value": values.get((action_type, attribution)),
+        }
+        for action_type, attribution in keys
+    ]
+
+
+def counted_conversions(
+    rows: list[dict[str, Any]], action_types: list[str]
+) -> tuple[Decimal, Decimal]:
+    """Conversions and their value at the default attribution, over the configured action types
+    (the ones that count; others, such as omni_purchase, would double-count purchases)."""
+    counted = set(action_types)
+    conversions = value = Decimal(0)
+    for row in rows:
+        if row["attribution"] == DEFAULT_ATTRIBUTION and row["action_type"] in counted:
+            conversions += row["actions"] or 0
+            value += row["action_value"] or 0
+    return conversions, value
