@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,9 @@ class Warehouse:
             path = Path(database).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
             self._lock = FileLock(f"{path}.lock", thread_local=False)
+            # A FileLock is re-entrant across threads of one process: this lock makes threads
+            # (connectors loading accounts in parallel) queue as other processes do.
+            self._thread_lock = threading.RLock()
             # NullPool: close the file after every unit of work so other processes can open it.
             self.engine = sa.create_engine(self.url, poolclass=NullPool)
         else:
@@ -84,8 +88,13 @@ class Warehouse:
             yield
             return
         timeout = float(os.environ.get(LOCK_TIMEOUT_ENV_VAR, DEFAULT_LOCK_TIMEOUT_SECONDS))
-        with self._lock.acquire(timeout=timeout):
-            yield
+        if not self._thread_lock.acquire(timeout=timeout):
+            raise TimeoutError(f"no DuckDB writer slot within {timeout:.0f}s")
+        try:
+            with self._lock.acquire(timeout=timeout):
+                yield
+        finally:
+            self._thread_lock.release()
 
     def _connect(self) -> sa.Connection:
         if self.backend != "duckdb":

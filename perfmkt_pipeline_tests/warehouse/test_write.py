@@ -219,3 +219,42 @@ def test_two_processes_writing_one_duckdb_file_at_once_both_succeed(duckdb_url: 
         (r[3], r[0].day) for r in table_rows(Warehouse(duckdb_url), tables.ad_performance_daily)
     ]
     assert sorted(keys) == [("1", 1), ("1", 2), ("1", 3), ("2", 1), ("2", 2), ("2", 3)]
+
+
+def test_threads_of_one_process_writing_one_duckdb_file_take_turns(duckdb_url: str) -> None:
+    import threading
+
+    warehouse = Warehouse(duckdb_url)
+    warehouse.ensure_schema()
+    inside, overlaps = [0], []
+    guard = threading.Lock()
+
+    def write(account: str) -> None:
+        for _ in range(5):
+            with warehouse.begin() as conn:
+                with guard:
+                    inside[0] += 1
+                    overlaps.append(inside[0])
+                replace_slice(
+                    warehouse,
+                    tables.ad_performance_daily,
+                    perf_rows([1, 2], account=account),
+                    Slice(
+                        {"platform": "meta", "account_id": account},
+                        "date",
+                        dt.date(2026, 1, 1),
+                        dt.date(2026, 1, 3),
+                    ),
+                    connection=conn,
+                )
+                with guard:
+                    inside[0] -= 1
+
+    threads = [threading.Thread(target=write, args=(a,)) for a in "123"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert max(overlaps) == 1
+    assert len(table_rows(warehouse, tables.ad_performance_daily)) == 6
