@@ -8,9 +8,12 @@ from dagster import Definitions, EnvVar
 
 from perfmkt_pipeline.config import WAREHOUSE_URL_ENV_VAR, Settings, load_settings, warehouse_url
 from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
+from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
+from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
+from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.warehouse.engine import normalise_url
 
@@ -38,7 +41,10 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             *build_google_ads_assets(settings, engine_kind),
             *build_meta_assets(settings, engine_kind),
             *build_affiliate_assets(settings, engine_kind),
+            *build_core_assets(settings, engine_kind),
+            *build_mart_assets(settings, engine_kind),
         ],
+        asset_checks=build_checks(settings),
         resources=resources,
     )
 

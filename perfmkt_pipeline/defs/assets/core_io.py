@@ -1,0 +1,272 @@
+"""Reads and writes of the core asset: which days a run rebuilds per platform, the raw slices it
+reads for them, and the core slices it replaces (all inside the caller's transaction).
+
+Google Ads and Meta land raw rows by report day, so a run over [start, end] rebuilds exactly
+those days. Affiliate networks land records by *read window* (update / posting day) and re-read
+a trailing lookback: a record read in the run's window may change an action whose event day is
+weeks earlier. So for each affiliate platform the run rebuilds every event day touched by a
+record of its raw read window, plus [start, end] itself; for those days it reads every record of
+every action (all read windows), reduces them to each action's latest state and rebuilds the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.sources.affiliates import sync_window
+from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions
+from perfmkt_pipeline.transform.core import (
+    AffiliateRaw,
+    CoreRules,
+    CoreTables,
+    GoogleAdsRaw,
+    MetaRaw,
+    RawInputs,
+)
+from perfmkt_pipeline.transform.core.networks import latest_state_table
+from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
+from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.read import read_arrow, read_query
+from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
+
+GOOGLE_ADS, META = "google_ads", "meta"
+NETWORKS = ("impact", "cj", "awin")
+Window = tuple[dt.date, dt.date]
+
+
+def affiliate_platforms(settings: Settings) -> list[str]:
+    return [n for n in NETWORKS if getattr(settings, n).configured] + [
+        feed.name for feed in settings.file_feeds
+    ]
+
+
+def _lookback(settings: Settings, platform: str) -> int:
+    return CoreRules.from_settings(settings).lookback_days[platform]
+
+
+def platform_windows(
+    conn: sa.Connection, settings: Settings, start: dt.date, end: dt.date
+) -> dict[str, Window]:
+    """The inclusive days each configured platform's core rows are rebuilt for."""
+    windows: dict[str, Window] = {}
+    for name in (GOOGLE_ADS, META):
+        if getattr(settings, name).configured:
+            windows[name] = (start, end)
+    table = raw.affiliate_actions
+    for platform in affiliate_platforms(settings):
+        first, last = sync_window(start, end, _lookback(settings, platform))
+        touched = conn.execute(
+            sa.select(sa.func.min(table.c.event_date), sa.func.max(table.c.event_date)).where(
+                table.c.platform == platform, table.c.window_date.between(first, last)
+            )
+        ).one()
+        low = min(start, touched[0]) if touched[0] else start
+        high = max(end, touched[1]) if touched[1] else end
+        windows[platform] = (low, high)
+    return windows
+
+
+def overall(windows: Mapping[str, Window], start: dt.date, end: dt.date) -> Window:
+    """The smallest window holding [start, end] and every platform's window."""
+    firsts = [w[0] for w in windows.values()] + [start]
+    lasts = [w[1] for w in windows.values()] + [end]
+    return min(firsts), max(lasts)
+
+
+def _latest_rows(table: sa.Table, keys: list[str], order: str, columns: list[str]) -> sa.Select:
+    """Rows of `table` on the latest `order` value of each `keys` group (ties: all of them)."""
+    latest = (
+        sa.select(*[table.c[k] for k in keys], sa.func.max(table.c[order]).label("_latest"))
+        .group_by(*[table.c[k] for k in keys])
+        .subquery()
+    )
+    on = sa.and_(*[table.c[k] == latest.c[k] for k in keys], table.c[order] == latest.c._latest)
+    return sa.select(*[table.c[c] for c in columns]).select_from(table.join(latest, on))
+
+
+def _in_window(table: sa.Table, column: str, window: Window) -> sa.ColumnElement[bool]:
+    return table.c[column].between(window[0], window[1])
+
+
+def _pulled_on(*frames: pa.Table) -> dt.date | None:
+    """The UTC day of the newest load among the frames' `loaded_at` (None without rows)."""
+    newest = [pc.max(f["loaded_at"]).as_py() for f in frames if f.num_rows]
+    newest = [moment for moment in newest if moment is not None]
+    return max(newest).astimezone(dt.UTC).date() if newest else None
+
+
+def _names(conn: sa.Connection, table: sa.Table, columns: list[str]) -> pa.Table:
+    """The rows naming each campaign on its latest day (all history, not just the window)."""
+    query = _latest_rows(table, ["account_id", "campaign_id"], "date", columns)
+    return read_query(conn, query, arrow_schema(table, columns))
+
+
+def _read_google_ads(conn: sa.Connection, window: Window) -> GoogleAdsRaw:
+    daily, actions = raw.google_ads_campaign_daily, raw.google_ads_conversion_daily
+    return GoogleAdsRaw(
+        accounts=read_arrow(conn, raw.google_ads_accounts),
+        campaign_daily=read_arrow(conn, daily, _in_window(daily, "date", window)),
+        conversion_daily=read_arrow(conn, actions, _in_window(actions, "date", window)),
+        campaign_names=_names(
+            conn, daily, ["account_id", "campaign_id", "date", "campaign_name", "campaign_status"]
+        ),
+    )
+
+
+def _read_meta(conn: sa.Connection, window: Window) -> MetaRaw:
+    insights, actions = raw.meta_ad_insights, raw.meta_ad_actions
+    return MetaRaw(
+        accounts=read_arrow(conn, raw.meta_accounts),
+        ad_insights=read_arrow(conn, insights, _in_window(insights, "date", window)),
+        ad_actions=read_arrow(conn, actions, _in_window(actions, "date", window)),
+        campaign_names=_names(
+            conn, insights, ["account_id", "campaign_id", "date", "campaign_name"]
+        ),
+    )
+
+
+def read_raw(
+    conn: sa.Connection, settings: Settings, windows: Mapping[str, Window]
+) -> tuple[RawInputs, dict[str, dt.date], int]:
+    """The raw inputs of `build_core`, the day each platform's data was pulled (its newest
+    load among the rows read), and how many raw rows were read."""
+    pulled: dict[str, dt.date | None] = {}
+    google = meta = affiliates = None
+    rows = 0
+    if GOOGLE_ADS in windows:
+        google = _read_google_ads(conn, windows[GOOGLE_ADS])
+        pulled[GOOGLE_ADS] = _pulled_on(google.campaign_daily, google.conversion_daily)
+        rows += google.campaign_daily.num_rows + google.conversion_daily.num_rows
+    if META in windows:
+        meta = _read_meta(conn, windows[META])
+        pulled[META] = _pulled_on(meta.ad_insights, meta.ad_actions)
+        rows += meta.ad_insights.num_rows + meta.ad_actions.num_rows
+    platforms = [p for p in windows if p not in (GOOGLE_ADS, META)]
+    if platforms:
+        records = [_affiliate_records(conn, p, windows[p]) for p in platforms]
+        for platform, frame in zip(platforms, records, strict=True):
+            pulled[platform] = _pulled_on(frame)
+            rows += frame.num_rows
+        affiliates = _affiliate_inputs(conn, settings, platforms, records)
+    as_of = {platform: day for platform, day in pulled.items() if day is not None}
+    return RawInputs(google, meta, affiliates), as_of, rows
+
+
+def _affiliate_records(conn: sa.Connection, platform: str, window: Window) -> pa.Table:
+    """Every record of every action of `platform` with a record dated in `window`."""
+    table = raw.affiliate_actions
+    touched = sa.select(table.c.action_id).where(
+        table.c.platform == platform, _in_window(table, "event_date", window)
+    )
+    return read_arrow(
+        conn,
+        table,
+        sa.and_(table.c.platform == platform, table.c.action_id.in_(touched)),
+        [*RAW_COLUMNS, "loaded_at"],
+    )
+
+
+def _affiliate_inputs(
+    conn: sa.Connection, settings: Settings, platforms: list[str], records: list[pa.Table]
+) -> AffiliateRaw:
+    rules = CoreRules.from_settings(settings)
+    frame = pa.concat_tables(records).to_pandas()
+    latest = latest_state_table(
+        latest_actions(frame, rules.status_maps), rules.affiliate_currencies
+    )
+    table = raw.affiliate_actions
+    names = ["platform", "account_id", "partner_id", "updated_at", "window_date", "partner_name"]
+    query = _latest_rows(table, ["platform", "account_id", "partner_id"], "window_date", names)
+    query = query.where(table.c.platform.in_(platforms))
+    return AffiliateRaw(
+        latest=latest, partner_names=read_query(conn, query, arrow_schema(table, names))
+    )
+
+
+def read_fx(conn: sa.Connection, window: Window) -> pa.Table:
+    first = window[0] - dt.timedelta(days=FX_LOOKBACK_DAYS)
+    return read_arrow(
+        conn,
+        tables.fx_rates,
+        tables.fx_rates.c.date.between(first, window[1]),
+        ["date", "currency", "units_per_eur"],
+    )
+
+
+def performance_slices(windows: Mapping[str, Window], column: str = "date") -> list[Slice]:
+    return [Slice({"platform": p}, column, w[0], w[1]) for p, w in windows.items()]
+
+
+def read_core_performance(conn: sa.Connection, windows: Mapping[str, Window]) -> pa.Table:
+    """The core.ad_performance_daily rows the run is about to replace."""
+    table = tables.ad_performance_daily
+    where = sa.or_(sa.false(), *[s.where(table) for s in performance_slices(windows)])
+    return read_arrow(conn, table, where)
+
+
+def _rows_of(frame: pa.Table, platform: str, column: str | None, windows) -> pa.Table:
+    mine = frame.filter(pc.equal(frame["platform"], platform))
+    if column is None:
+        return mine
+    first, last = windows[platform]
+    days = mine[column]
+    inside = pc.and_(
+        pc.greater_equal(days, pa.scalar(first, pa.date32())),
+        pc.less_equal(days, pa.scalar(last, pa.date32())),
+    )
+    return mine.filter(inside)
+
+
+def clip(core: CoreTables, windows: Mapping[str, Window]) -> CoreTables:
+    """Only the platforms and days the run rebuilds. (An action whose latest record moved it to
+    a day outside the window belongs to the run covering that day.)"""
+
+    def keep(frame: pa.Table, column: str | None) -> pa.Table:
+        parts = [_rows_of(frame, p, column, windows) for p in windows]
+        return pa.concat_tables([frame.schema.empty_table(), *parts])
+
+    return CoreTables(
+        ad_accounts=keep(core.ad_accounts, None),
+        campaigns=keep(core.campaigns, None),
+        ad_performance_daily=keep(core.ad_performance_daily, "date"),
+        conversions_daily=keep(core.conversions_daily, "date"),
+        affiliate_actions=keep(core.affiliate_actions, "event_date"),
+    )
+
+
+def write_core(
+    warehouse: Warehouse,
+    conn: sa.Connection,
+    core: CoreTables,
+    restated: pa.Table,
+    windows: Mapping[str, Window],
+    loaded_at: dt.datetime,
+) -> None:
+    """Replace every core slice the run covers, on the caller's connection (one transaction);
+    `core` must already be clipped to `windows`."""
+
+    def put(table: sa.Table, frame: pa.Table, slice_: Slice) -> None:
+        replace_slice(warehouse, table, frame, slice_, loaded_at=loaded_at, connection=conn)
+
+    def of(frame: pa.Table, platform: str) -> pa.Table:
+        return _rows_of(frame, platform, None, windows)
+
+    for platform in windows:
+        put(tables.ad_accounts, of(core.ad_accounts, platform), Slice({"platform": platform}))
+        put(tables.campaigns, of(core.campaigns, platform), Slice({"platform": platform}))
+    for slice_ in performance_slices(windows):
+        platform = slice_.filters["platform"]
+        put(tables.ad_performance_daily, of(core.ad_performance_daily, platform), slice_)
+        put(tables.conversions_daily, of(core.conversions_daily, platform), slice_)
+    affiliate = {p: w for p, w in windows.items() if p not in (GOOGLE_ADS, META)}
+    for slice_ in performance_slices(affiliate, "event_date"):
+        platform = slice_.filters["platform"]
+        put(tables.affiliate_actions, of(core.affiliate_actions, platform), slice_)
+    put(tables.restatements, restated, Slice({"detected_at": [loaded_at]}))

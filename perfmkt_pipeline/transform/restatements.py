@@ -1,0 +1,80 @@
+"""core.restatements: what a reload changed in days that had already been loaded.
+
+Compared are the core.ad_performance_daily rows a window held before the reload (`old`) and the
+rows that replace them (`new`), per (date, platform, account_id, campaign_id), on the metrics as
+the platform reports them: impressions, clicks, conversions, spend_local and
+conversion_value_local (local currency, so an FX correction is not mistaken for a platform
+restating its numbers). A day counts as already loaded for an account when `old` has any row for
+that (date, platform, account_id): there, a campaign row that appears is recorded with
+old_value NULL, one that disappears with new_value NULL. A first load records nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+RESTATED_METRICS = ("impressions", "clicks", "conversions", "spend_local", "conversion_value_local")
+GRAIN = ["date", "platform", "account_id", "campaign_id"]
+VALUE = pa.decimal128(28, 6)
+RESTATEMENT_COLUMNS = [
+    "date", "platform", "account_id", "campaign_id", "metric", "old_value", "new_value",
+    "detected_at",
+]  # fmt: skip
+DETECTED_AT = pa.timestamp("us", tz="UTC")
+
+
+def _schema() -> pa.Schema:
+    return pa.schema(
+        [("date", pa.date32()), ("platform", pa.string()), ("account_id", pa.string()),
+         ("campaign_id", pa.string()), ("metric", pa.string()), ("old_value", VALUE),
+         ("new_value", VALUE), ("detected_at", DETECTED_AT)]
+    )  # fmt: skip
+
+
+def restatements(old: pa.Table, new: pa.Table, detected_at: dt.datetime) -> pa.Table:
+    """core.restatements rows for every metric value that differs between `old` and `new`."""
+    if old.num_rows == 0:
+        return _schema().empty_table()
+    columns = [*GRAIN, *RESTATED_METRICS]
+    loaded_days = (
+        old.select(["date", "platform", "account_id"])
+        .group_by(["date", "platform", "account_id"], use_threads=False)
+        .aggregate([])
+    )
+    paired = old.select(columns).join(
+        new.select(columns),
+        GRAIN,
+        join_type="full outer",
+        left_suffix="_old",
+        right_suffix="_new",
+        use_threads=False,
+    )
+    paired = paired.join(
+        loaded_days, ["date", "platform", "account_id"], join_type="left semi", use_threads=False
+    )
+    pieces = []
+    for metric in RESTATED_METRICS:
+        before, after = paired[f"{metric}_old"], paired[f"{metric}_new"]
+        same = pc.fill_null(pc.equal(before, after), False)
+        both_null = pc.and_(pc.is_null(before), pc.is_null(after))
+        changed = pc.invert(pc.or_(same, both_null))
+        rows = paired.filter(changed)
+        if rows.num_rows == 0:
+            continue
+        pieces.append(
+            pa.table(
+                {
+                    **{key: rows[key] for key in GRAIN},
+                    "metric": pa.array([metric] * rows.num_rows, pa.string()),
+                    "old_value": rows[f"{metric}_old"].cast(VALUE),
+                    "new_value": rows[f"{metric}_new"].cast(VALUE),
+                    "detected_at": pa.array([detected_at] * rows.num_rows, DETECTED_AT),
+                },
+                schema=_schema(),
+            )
+        )
+    result = pa.concat_tables([_schema().empty_table(), *pieces])
+    return result.sort_by([(name, "ascending") for name in [*GRAIN, "metric"]])
