@@ -1,4 +1,5 @@
-"""`perfmkt`: the project's command line (demo, UI, sandbox, configuration check, migrations).
+"""`perfmkt`: the project's command line (demo, UI, sandbox, configuration check, migrations,
+the analyst role).
 
 This is an entry point, so it is the one place that reads the wall clock: the demo and the UI
 serve the sandbox "as of" today and load the days before it.
@@ -17,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from perfmkt_pipeline.config import (
+    CONFIG_ENV_VAR,
     ConfigError,
     load_settings,
     require_secrets,
@@ -24,6 +26,8 @@ from perfmkt_pipeline.config import (
 )
 
 DEMO_DAYS = 30
+# How long `perfmkt ui` lets dagster dev stop its webserver, daemon and code servers after Ctrl-C.
+UI_SHUTDOWN_SECONDS = 30
 # Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
 SANDBOX_PORTS = {
     "meta": 8701,
@@ -35,19 +39,49 @@ SANDBOX_PORTS = {
     "google_ads": 8707,
 }
 DEFAULT_DAGSTER_HOME = Path(".dagster_home")
+# Which Dagster instance template goes into DAGSTER_HOME: local SQLite storage or the shared
+# PostgreSQL one (its connection from the DAGSTER_PG_* variables, see dagster.postgres.yaml).
+INSTANCE_ENV_VAR = "PERFMKT_DAGSTER_INSTANCE"
+INSTANCE_TEMPLATES = {"local": "dagster.yaml", "postgres": "dagster.postgres.yaml"}
+# The project root of a source checkout (where the templates live when run from elsewhere).
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ANALYST_PASSWORD_ENV_VAR = "PERFMKT_ANALYST_PASSWORD"
 
 
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+def _template(name: str) -> Path:
+    for folder in (Path.cwd(), _PROJECT_ROOT):
+        if (folder / name).is_file():
+            return folder / name
+    raise ConfigError(f"Dagster instance template {name} not found in {Path.cwd()}")
+
+
+def _install_instance(home: Path, choice: str) -> None:
+    """Put the chosen instance template into DAGSTER_HOME. An instance file that is not one of
+    the templates (written by hand for a deployment) is left alone."""
+    if choice not in INSTANCE_TEMPLATES:
+        raise ConfigError(
+            f"{INSTANCE_ENV_VAR}={choice!r}: expected one of {', '.join(INSTANCE_TEMPLATES)}"
+        )
+    wanted = _template(INSTANCE_TEMPLATES[choice]).read_text()
+    instance_file = home / "dagster.yaml"
+    if instance_file.exists():
+        current = instance_file.read_text()
+        templates = {_template(name).read_text() for name in INSTANCE_TEMPLATES.values()}
+        if current == wanted or current not in templates:
+            return
+        print(f"perfmkt: switching the Dagster instance in {home} to {choice}", file=sys.stderr)
+    instance_file.write_text(wanted)
+
+
 def _dagster_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = {**os.environ, **extra}
     home = Path(env.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    instance_file = home / "dagster.yaml"
-    if not instance_file.exists():
-        instance_file.write_text(Path("dagster.yaml").read_text())
+    _install_instance(home, env.get(INSTANCE_ENV_VAR) or "local")
     env["DAGSTER_HOME"] = str(home)
     return env
 
@@ -93,6 +127,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+# Lines of Dagster's console output the demo keeps: progress and errors, not step bookkeeping.
+_NOISE = (" - DEBUG - ", "Warning: ", "return fn(*args", "spec = AssetCheckSpec(")
+
+
 def _materialize(env: Mapping[str, str], start: dt.date, end: dt.date) -> int:
     command = [
         sys.executable, "-m", "dagster", "asset", "materialize",
@@ -100,7 +138,14 @@ def _materialize(env: Mapping[str, str], start: dt.date, end: dt.date) -> int:
         "--select", "*",
         "--partition-range", f"{start.isoformat()}...{end.isoformat()}",
     ]  # fmt: skip
-    return subprocess.run(command, env=dict(env), check=False).returncode
+    with subprocess.Popen(
+        command, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if not any(marker in line for marker in _NOISE):
+                print(line, end="", flush=True)
+    return process.returncode
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -122,19 +167,84 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
-    sandbox = _start_sandbox(_today(), fixed_ports=False)
+def _sandbox_config() -> str:
+    """Path of the bundled configuration naming the sandbox's accounts."""
+    return str(Path(__file__).resolve().parent / "sandbox.yaml")
+
+
+def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
+    """Environment of `dagster dev`: with the sandbox, its endpoints and credentials and the
+    bundled configuration listing its accounts (whatever perfmkt.yaml or PERFMKT_CONFIG say);
+    without it, the configuration and secrets in force."""
+    if sandbox_env is None:
+        return _dagster_env({})
+    return _dagster_env({**sandbox_env, CONFIG_ENV_VAR: _sandbox_config()})
+
+
+def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run `command` (dagster dev) in its own session until it exits. Ctrl-C, SIGTERM or SIGHUP
+    here is passed on as one SIGINT, on which dagster dev stops its webserver, daemon and code
+    servers; if that takes too long, its whole process group is terminated."""
+    process = subprocess.Popen(command, env=dict(env), start_new_session=True)
+
+    def interrupt(*_: object) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
     try:
-        env = _dagster_env(sandbox.env())
+        return process.wait()
+    except KeyboardInterrupt:
+        interrupt()
+        try:
+            return process.wait(timeout=UI_SHUTDOWN_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)
+            return process.wait()
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    sandbox = None if args.no_sandbox else _start_sandbox(_today(), fixed_ports=False)
+    try:
+        env = ui_env(sandbox.env() if sandbox else None)
+        if sandbox is not None:
+            print(f"ui: sandbox running; configuration {env[CONFIG_ENV_VAR]}", flush=True)
         command = [
-            sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
+            sys.executable, "-m", "dagster", "dev", "-w", str(_template("workspace.yaml")),
             "-h", "127.0.0.1", "-p", str(args.port),
         ]  # fmt: skip
-        return subprocess.run(command, env=env, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+        return _run_until_interrupted(command, env)
     finally:
-        sandbox.stop()
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def cmd_grant_analyst(args: argparse.Namespace) -> int:
+    from perfmkt_pipeline.warehouse.engine import Warehouse
+    from perfmkt_pipeline.warehouse.roles import RoleError, grant_analyst
+
+    password = os.environ.get(ANALYST_PASSWORD_ENV_VAR) if args.login else None
+    if args.login and not password:
+        print(f"grant-analyst: --login needs {ANALYST_PASSWORD_ENV_VAR} set", file=sys.stderr)
+        return 2
+    warehouse = Warehouse(warehouse_url())
+    try:
+        grant = grant_analyst(warehouse, args.role, login=args.login, password=password)
+    except RoleError as error:
+        print(f"grant-analyst: {error}", file=sys.stderr)
+        return 2
+    finally:
+        warehouse.dispose()
+    kind = "LOGIN" if args.login else "NOLOGIN"
+    state = "created" if grant.created else "updated"
+    print(
+        f"role {grant.role} ({kind}) {state}: SELECT on {grant.readable_tables} tables in "
+        "core and marts (and their future tables), nothing on raw"
+    )
+    for problem in grant.problems:
+        print(f"grant-analyst: not read-only: the role {problem}", file=sys.stderr)
+    return 1 if grant.problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ui = commands.add_parser("ui", help="sandbox + the Dagster UI and daemon on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="no sandbox: the configuration, secrets and endpoints in force (real accounts)",
+    )
     ui.set_defaults(run=cmd_ui)
 
     sandbox = commands.add_parser("sandbox", help="run the local platform stand-ins")
@@ -159,6 +274,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="create or upgrade the warehouse schema")
     migrate.set_defaults(run=cmd_migrate)
+
+    analyst = commands.add_parser(
+        "grant-analyst",
+        help="PostgreSQL: create/update a read-only role on core and marts (none on raw)",
+    )
+    analyst.add_argument("--role", required=True, help="role name (lower case, digits, _)")
+    analyst.add_argument(
+        "--login",
+        action="store_true",
+        help=f"a LOGIN role with the password in ${ANALYST_PASSWORD_ENV_VAR} (default: NOLOGIN "
+        "group role to grant to people)",
+    )
+    analyst.set_defaults(run=cmd_grant_analyst)
     return parser
 
 

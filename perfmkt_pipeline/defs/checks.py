@@ -158,8 +158,8 @@ def _raw_totals(conn: sa.Connection, platform: str, span: Window) -> pa.Table:
 
 
 def _affiliate_differences(conn: sa.Connection, platform: str, span: Window) -> pa.Table:
-    """Commission of the non-reversed actions per event day vs core spend, and the actions in
-    raw vs core.affiliate_actions."""
+    """Commission of the non-reversed actions per event day vs core spend, and the actions raw
+    holds an original record of vs core.affiliate_actions."""
     actions = tables.affiliate_actions
     latest = read_arrow(
         conn,
@@ -172,9 +172,12 @@ def _affiliate_differences(conn: sa.Connection, platform: str, span: Window) -> 
     core = _core_totals(conn, platform, span).select(["date", "spend"])
     differences = quality.total_differences(expected, core, ["date"], ["spend"])
     r = raw.affiliate_actions
-    raw_ids = read_arrow(
-        conn, r, sa.and_(r.c.platform == platform, _between(r, "event_date", span)), ["action_id"]
+    # Every action raw holds an original record of (a CJ correction alone, its sale posted
+    # before the loaded history, cannot be settled and is rightly absent from core).
+    originals = sa.and_(
+        r.c.platform == platform, _between(r, "event_date", span), r.c.is_correction.is_(False)
     )
+    raw_ids = read_arrow(conn, r, originals, ["action_id"])
     raw_actions = pc.unique(raw_ids["action_id"])
     missing = raw_actions.filter(pc.invert(pc.is_in(raw_actions, latest["action_id"])))
     if len(missing):

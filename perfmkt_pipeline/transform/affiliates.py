@@ -15,8 +15,9 @@ How records combine:
    were reversed (those of the action before its last correction), as a reversed impact.com or
    Awin action keeps its amounts. Otherwise its status is the most advanced one among its
    records (CJ updates actionStatus new -> extended -> locked -> closed on the original).
-   A correction whose original is not in the input yields its own (negative) amounts: give the
-   function every record of the actions it should settle.
+   An action whose original is not in the input (a correction posted inside the loaded history
+   to a sale posted before it) cannot be settled: it is left out, not guessed, and comes in
+   once its original is loaded. Give the function every record of the actions it should settle.
 4. Status words map to pending | approved | reversed per network (Awin declined/deleted and
    impact.com REVERSED are `reversed`; CJ locked/closed are `approved`); file feeds bring their
    own vocabulary (`status_maps`). An unknown word is an error naming platform, action and word.
@@ -139,7 +140,11 @@ def latest_actions(
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in latest.to_dict("records"):
         groups.setdefault((row["platform"], str(row["action_id"])), []).append(row)
-    rows = [_settle(records, vocabularies) for records in groups.values()]
+    rows = [
+        _settle(records, vocabularies)
+        for records in groups.values()
+        if any(not record.get("is_correction") for record in records)
+    ]
     out = pd.DataFrame(rows, columns=LATEST_COLUMNS)
     return out.sort_values(["platform", "account_id", "action_id"], kind="stable").reset_index(
         drop=True
@@ -163,11 +168,9 @@ def _settle(records: list[dict], vocabularies: Mapping[str, Mapping[str, str]]) 
     """The state of one action from the latest version of each of its records."""
     originals = [r for r in records if not r.get("is_correction")]
     corrections = [r for r in records if r.get("is_correction")]
-    base = originals[-1] if originals else corrections[0]
+    base = originals[-1]
     status = max((_status(r, vocabularies) for r in records), key=_RANK.__getitem__)
     sale, commission = _amount(base["sale_amount"]), _amount(base["commission"])
-    if not originals:
-        sale, commission = None, None
     for correction in corrections:
         sale = _add(sale, _amount(correction["sale_amount"]))
         commission = _add(commission, _amount(correction["commission"]))

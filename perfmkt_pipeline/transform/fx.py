@@ -32,6 +32,10 @@ from perfmkt_pipeline.transform.decimals import divide_round, multiply_round
 # either side at Christmas) is under a week; loading this many days before a window guarantees the
 # latest fix on or before every day of the window is present.
 FX_LOOKBACK_DAYS = 10
+# A run can rebuild core days long before its own partition (an affiliate action changes status
+# weeks after its sale day, and the sale day is what is converted). Rates are a few thousand rows
+# a year, so every FX load keeps the whole history from this many days before `start_date`.
+FX_HISTORY_DAYS_BEFORE_START = 366
 
 FX_COLUMNS = ["date", "currency", "units_per_eur"]
 EUR = "EUR"  # the ECB's base currency: 1 unit per EUR by definition, on every day

@@ -150,6 +150,13 @@ def test_a_cj_correction_replaces_the_amounts_of_its_original_action():
     )
 
 
+def test_a_cj_correction_whose_original_was_never_loaded_is_left_out_until_it_is():
+    orphan = cj("locked", loaded=31, correction=30, sale="-100.00", fee="-10.00")
+    assert latest_actions(frame(orphan)).empty
+    state = one(latest_actions(frame(cj("locked", loaded=40), orphan)))
+    assert (state["status"], state["commission_local"]) == ("reversed", Decimal("10.00"))
+
+
 def test_a_cj_action_reversed_in_two_corrections_keeps_the_amount_last_reversed():
     records = frame(
         cj("locked", loaded=15),

@@ -11,7 +11,7 @@ from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.sources import ecb
-from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS, fx_rate_rows
+from perfmkt_pipeline.transform.fx import FX_HISTORY_DAYS_BEFORE_START, fx_rate_rows
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.read import read_window
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
@@ -19,6 +19,10 @@ from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefinition]:
     partitions = daily_partitions(settings)
+
+    def _history(context: AssetExecutionContext) -> tuple[dt.date, dt.date]:
+        start, end = window(context)
+        return min(start, settings.start_date) - dt.timedelta(FX_HISTORY_DAYS_BEFORE_START), end
 
     @asset(
         key=AssetKey(["raw", "ecb_rates"]),
@@ -32,10 +36,10 @@ def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefiniti
     def raw_ecb_rates(
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
-        """ECB euro reference rates as published (units of each currency per 1 EUR), for the
-        partition window plus the days before it that the latest-fix rule may need."""
-        start, end = window(context)
-        first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)
+        """ECB euro reference rates as published (units of each currency per 1 EUR): the whole
+        history from a year before `start_date` to the end of the partition window (one request;
+        any core day a run rebuilds, however old, then finds its rate)."""
+        first, end = _history(context)
         rates = ecb.parse(ecb.fetch(settings.endpoints.ecb), first, end)
         frame = pd.DataFrame(
             {
@@ -69,8 +73,7 @@ def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefiniti
     ) -> MaterializeResult:
         """ECB reference rates per day and currency, units per 1 EUR (EUR itself is 1). Only
         publication days have rows; conversion uses the latest fix on or before a day."""
-        start, end = window(context)
-        first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)
+        first, end = _history(context)
         wh = warehouse.get()
         with wh.begin() as conn:
             frame = fx_rate_rows(read_window(conn, raw.ecb_rates, "date", first, end))
