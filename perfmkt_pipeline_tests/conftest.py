@@ -27,7 +27,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def pytest_configure(config: pytest.Config) -> None:
     # gRPC reads its root certificates once per process, at the first TLS channel: name the
     # sandbox CA before any test builds a Google Ads client.
-    tls.install_trust()
+    # (Set directly: the machine may name the system bundle, which install_trust would warn of.)
+    os.environ[tls.GRPC_ROOTS_ENV] = tls.ca_file()
 
 
 def _postgres_admin_engine() -> sa.Engine:

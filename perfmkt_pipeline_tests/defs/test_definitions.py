@@ -89,3 +89,28 @@ def test_dagster_validates_the_workspace(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_a_run_with_an_account_but_no_secret_stops_at_load_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster import DagsterInvalidConfigError
+
+    monkeypatch.delenv("META_ACCESS_TOKEN", raising=False)
+    database = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", f"duckdb:///{database}")
+    settings = parse_settings(
+        {"start_date": "2026-01-01", "meta": {"account_ids": ["101"]}}, environ={}
+    )
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    meta_keys = [
+        AssetKey(["raw", name]) for name in ("meta_accounts", "meta_ad_insights", "meta_ad_actions")
+    ]
+
+    with pytest.raises(DagsterInvalidConfigError) as error:
+        job.execute_in_process(partition_key="2026-01-05", asset_selection=meta_keys)
+
+    message = str(error.value)
+    assert "resources:meta:config:access_token" in message
+    assert '"META_ACCESS_TOKEN" which is not set' in message
+    assert not database.exists()
