@@ -111,13 +111,13 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sandbox = _start_sandbox(args.as_of or _today(), fixed_ports=not args.free_ports)
     print("# sandbox running on loopback; point the pipeline at it with:")
     for name, value in sorted(sandbox.env().items()):
         print(f"export {name}={value}")
     print("# Ctrl-C stops it.", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:

@@ -26,3 +26,47 @@ def test_the_bundled_configuration_points_at_the_standalone_sandbox() -> None:
         ids["cj"],
         ids["awin"],
     )
+
+
+def test_perfmkt_sandbox_prints_the_variables_that_point_at_it_and_binds_only_loopback() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "perfmkt_pipeline.cli",
+            "sandbox",
+            "--free-ports",
+            "--as-of",
+            "2026-11-20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        lines = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.strip())
+            if line.startswith("# Ctrl-C"):
+                break
+        exports = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in lines
+            if line.startswith("export ")
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+    assert set(ENDPOINT_ENV_VARS.values()) | {
+        "META_ACCESS_TOKEN",
+        "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    } <= set(exports)
+    for variable in ENDPOINT_ENV_VARS.values():
+        assert exports[variable].removeprefix("http://").startswith("127.0.0.1:"), variable
+    assert process.returncode == 0
