@@ -2,8 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Dagster's local instance lives in the project (SQLite storage); see dagster.yaml.
+# Dagster's instance lives in the project: SQLite storage (dagster.yaml), or the shared
+# PostgreSQL instance with PERFMKT_DAGSTER_INSTANCE=postgres (dagster.postgres.yaml).
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export PERFMKT_DAGSTER_INSTANCE ?= local
+INSTANCE_TEMPLATE := $(if $(filter postgres,$(PERFMKT_DAGSTER_INSTANCE)),dagster.postgres.yaml,dagster.yaml)
 
 .PHONY: demo test ui sandbox bench bench-write lint format clean
 
@@ -19,9 +22,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+# `perfmkt` also switches an existing copy between the two templates (and leaves a hand-written
+# instance file alone).
+$(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_TEMPLATE)
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp $(INSTANCE_TEMPLATE) $@
 
 demo: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/perfmkt demo
@@ -31,8 +36,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2
 
+# The sandbox plus `dagster dev` (webserver and daemon) on http://127.0.0.1:3000; Ctrl-C stops
+# everything. `make ui UI_ARGS=--no-sandbox` serves the configuration in force (real accounts).
 ui: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/perfmkt ui
+	$(BIN)/perfmkt ui $(UI_ARGS)
 
 sandbox: $(VENV)/.installed
 	$(BIN)/perfmkt sandbox

@@ -15,6 +15,7 @@ from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.defs.schedules import build_schedules, build_sensors
 from perfmkt_pipeline.warehouse.engine import normalise_url
 
 # Dagster "kinds" icon per warehouse backend.
@@ -35,16 +36,19 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     if settings.meta.configured:
         resources["meta"] = meta_resource()
     resources.update(affiliate_resources(settings))
+    assets = [
+        *build_fx_assets(settings, engine_kind),
+        *build_google_ads_assets(settings, engine_kind),
+        *build_meta_assets(settings, engine_kind),
+        *build_affiliate_assets(settings, engine_kind),
+        *build_core_assets(settings, engine_kind),
+        *build_mart_assets(settings, engine_kind),
+    ]
     return Definitions(
-        assets=[
-            *build_fx_assets(settings, engine_kind),
-            *build_google_ads_assets(settings, engine_kind),
-            *build_meta_assets(settings, engine_kind),
-            *build_affiliate_assets(settings, engine_kind),
-            *build_core_assets(settings, engine_kind),
-            *build_mart_assets(settings, engine_kind),
-        ],
+        assets=assets,
         asset_checks=build_checks(settings),
+        schedules=build_schedules(settings, assets),
+        sensors=build_sensors(settings, assets),
         resources=resources,
     )
 

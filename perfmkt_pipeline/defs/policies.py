@@ -19,24 +19,33 @@ from dagster import Backoff, Failure, Jitter, RetryPolicy
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
 from perfmkt_pipeline.sources.ecb import EcbDataError
-from perfmkt_pipeline.sources.google_ads.errors import GoogleAdsDataError, GoogleAdsFatalError
+from perfmkt_pipeline.sources.google_ads.errors import (
+    GoogleAdsAuthError,
+    GoogleAdsDataError,
+    GoogleAdsPermissionError,
+)
 from perfmkt_pipeline.sources.meta.errors import MetaDataError, MetaFatalError
 from perfmkt_pipeline.warehouse.write import SliceViolation
 
-# Source steps (raw landing): 2 more attempts, 5 then 10 minutes later (+/- jitter so that the
-# platforms' steps of one failed schedule tick do not all come back at the same second).
+# Source steps (raw landing): 2 more attempts, about 5 and 15 minutes after the failure
+# (exponential backoff, +/- 5 minutes of jitter so that the platforms' steps of one failed
+# schedule tick do not all come back at the same second).
 SOURCE_RETRY = RetryPolicy(
     max_retries=2, delay=300, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
 )
-# Warehouse-only steps (core, marts, FX): transient database trouble clears in seconds.
+# Warehouse-only steps (core, marts, FX rates): transient database trouble (a dropped connection,
+# a lock timeout) clears in seconds: about 30 and 90 seconds, +/- 30 seconds.
 WAREHOUSE_RETRY = RetryPolicy(
     max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
 )
 
-# Errors a retry cannot fix: the client has classified them as fatal or as bad data.
+# Errors a retry cannot fix: the client has classified them as fatal or as bad data. Google Ads'
+# plain GoogleAdsFatalError is left out on purpose: the client also raises it when its own
+# retries ran out, which a step retry minutes later can cure (as it can GoogleAdsQuotaError).
 NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     ConfigError,
-    GoogleAdsFatalError,
+    GoogleAdsAuthError,
+    GoogleAdsPermissionError,
     GoogleAdsDataError,
     MetaFatalError,
     MetaDataError,

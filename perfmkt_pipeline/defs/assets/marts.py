@@ -24,6 +24,7 @@ from perfmkt_pipeline.defs.assets.core import AD_PERFORMANCE_DAILY, CAMPAIGNS
 from perfmkt_pipeline.defs.assets.summaries import summary
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
+from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.warehouse import tables
@@ -69,6 +70,8 @@ def build_mart_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
         partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
         can_subset=False,
+        pool="warehouse",
+        retry_policy=WAREHOUSE_RETRY,
     )
     def mart_tables(
         context: AssetExecutionContext, warehouse: WarehouseResource

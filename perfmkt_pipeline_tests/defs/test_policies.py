@@ -1,0 +1,106 @@
+"""Retry policies: a transient failure of a step is retried by Dagster, an error classified as
+fatal or as bad data fails the step at once (`fail_fast`), whatever the policy says."""
+
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+import pytest
+from dagster import (
+    AssetExecutionContext,
+    DagsterEventType,
+    Failure,
+    RetryPolicy,
+    asset,
+    instance_for_test,
+    materialize,
+)
+
+from perfmkt_pipeline.config import ConfigError
+from perfmkt_pipeline.defs.policies import SOURCE_RETRY, WAREHOUSE_RETRY, fail_fast
+from perfmkt_pipeline.sources.affiliates.errors import (
+    AuthenticationError,
+    RetriesExhaustedError,
+)
+from perfmkt_pipeline.sources.google_ads.errors import (
+    GoogleAdsAuthError,
+    GoogleAdsDataError,
+    GoogleAdsFatalError,
+    GoogleAdsQuotaError,
+)
+from perfmkt_pipeline.sources.meta.errors import MetaFatalError, MetaRetriesExhausted
+
+# The policies' shape, without their minutes of delay.
+FAST_RETRY = RetryPolicy(max_retries=SOURCE_RETRY.max_retries)
+
+
+@pytest.mark.parametrize(
+    ("policy", "first", "second"),
+    [(SOURCE_RETRY, (0, 600), (600, 1200)), (WAREHOUSE_RETRY, (0, 60), (60, 120))],
+    ids=["source", "warehouse"],
+)
+def test_the_policies_retry_twice_with_growing_jittered_delays(
+    policy: RetryPolicy, first: tuple[int, int], second: tuple[int, int]
+) -> None:
+    assert policy.max_retries == 2
+    for attempt, (low, high) in ((1, first), (2, second)):
+        delays = [policy.calculate_delay(attempt) for _ in range(200)]
+        assert low <= min(delays) and max(delays) <= high, attempt
+        assert max(delays) - min(delays) > (high - low) / 2, "jitter spreads the retries"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        GoogleAdsAuthError("invalid_grant", "1234567890"),
+        GoogleAdsDataError("1234567890", "2026-11-19", "metrics.cost_micros", "is 'x'"),
+        MetaFatalError("act_101: (#200) permission"),
+        AuthenticationError("401", network="cj", account_id="777"),
+        ConfigError("cj.currency: missing"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_fatal_and_data_errors_become_failures_that_skip_retries(error: Exception) -> None:
+    with pytest.raises(Failure) as raised, fail_fast():
+        raise error
+    assert raised.value.allow_retries is False
+    assert raised.value.description == f"{type(error).__name__}: {error}"
+    assert raised.value.__cause__ is error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        GoogleAdsFatalError("failed 5 times, giving up", "1234567890"),
+        GoogleAdsQuotaError("asks to wait 3600 s", "1234567890"),
+        MetaRetriesExhausted("act_101: rate limited 8 times"),
+        RetriesExhaustedError("503 six times", network="awin", account_id="555"),
+        ConnectionResetError("warehouse connection dropped"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_errors_a_later_attempt_can_cure_pass_through_unchanged(error: Exception) -> None:
+    with pytest.raises(type(error)) as raised, fail_fast():
+        raise error
+    assert raised.value is error
+
+
+def _attempts(error: Exception) -> int:
+    calls = []
+
+    @asset(retry_policy=FAST_RETRY)
+    def flaky(context: AssetExecutionContext) -> None:
+        """Fails every time it runs."""
+        calls.append(context.retry_number)
+        with fail_fast():
+            raise error
+
+    with instance_for_test() as instance:
+        result = materialize([flaky], instance=instance, raise_on_error=False)
+        assert not result.success
+        restarts = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_RESTARTED]
+        assert len(restarts) == len(calls) - 1
+    return len(calls)
+
+
+def test_dagster_retries_a_transient_failure_and_not_a_fatal_one() -> None:
+    assert _attempts(MetaRetriesExhausted("act_101: rate limited 8 times")) == 3
+    assert _attempts(MetaFatalError("act_101: (#190) token expired")) == 1
