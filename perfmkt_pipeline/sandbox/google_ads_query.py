@@ -41,11 +41,17 @@ ACTION_NAME = "segments.conversion_action_name"
 _SEGMENTS = frozenset({DATE, ACTION_NAME})
 _METRICS = frozenset(
     f"metrics.{f}"
-    for f in ("cost_micros", "impressions", "clicks", "conversions", "conversions_value")
-)
+    for f in ("cost_micros", "impressions", "clicks", "conversions", "conversions_value",
+              "all_conversions", "all_conversions_value")
+)  # fmt: skip
 # Only conversion metrics can be segmented by conversion action (the API refuses the others).
-_CONVERSION_METRICS = frozenset({"metrics.conversions", "metrics.conversions_value"})
-_FLOAT_METRICS = frozenset({"metrics.conversions", "metrics.conversions_value"})
+_CONVERSION_METRICS = frozenset(
+    f"metrics.{f}"
+    for f in ("conversions", "conversions_value", "all_conversions", "all_conversions_value")
+)
+_FLOAT_METRICS = _CONVERSION_METRICS
+# The stand-in serves all_conversions per conversion action only (what the connector asks for).
+_ALL_CONVERSIONS = frozenset({"metrics.all_conversions", "metrics.all_conversions_value"})
 
 FIELDS_BY_RESOURCE: dict[str, frozenset[str]] = {
     "customer": _CUSTOMER_FIELDS,
@@ -122,8 +128,12 @@ class QueryPlan:
                         **campaigns[r.campaign_id],
                         DATE: r.day.isoformat(),
                         ACTION_NAME: r.conversion_action_name,
-                        "metrics.conversions": r.conversions,
-                        "metrics.conversions_value": r.conversions_value,
+                        # Like the API: an action not "included in conversions" shows 0 here
+                        # and its count only in all_conversions.
+                        "metrics.conversions": r.conversions if r.counted else 0.0,
+                        "metrics.conversions_value": r.conversions_value if r.counted else 0.0,
+                        "metrics.all_conversions": r.conversions,
+                        "metrics.all_conversions_value": r.conversions_value,
                     }
                 )
             return out
@@ -183,6 +193,15 @@ def _validate(query: gaql.Query, customer: AdsCustomer) -> None:
                 )
             )
     referenced = set(used)
+    if ACTION_NAME not in referenced and referenced & _ALL_CONVERSIONS:
+        raise AdsRpcError(
+            query_error(
+                "UNRECOGNIZED_FIELD",
+                "The sandbox serves metrics.all_conversions only segmented by "
+                "segments.conversion_action_name.",
+                sorted(referenced & _ALL_CONVERSIONS)[0],
+            )
+        )
     if ACTION_NAME in referenced and referenced & (_METRICS - _CONVERSION_METRICS):
         bad = sorted(referenced & (_METRICS - _CONVERSION_METRICS))[0]
         raise AdsRpcError(

@@ -93,8 +93,10 @@ class GoogleConversionActionDay:  # one row segmented by segments.conversion_act
     campaign_id: str
     day: date
     conversion_action_name: str  # "Purchase", "Lead" (counted), "Page view" (not counted)
-    conversions: float
+    conversions: float  # every conversion of the action (the API's metrics.all_conversions)
     conversions_value: float
+    # "Include in conversions": only then does the API report the action in metrics.conversions.
+    counted: bool = True
 
 
 def _days(start: date, end: date):
@@ -264,7 +266,13 @@ class World:
                     if halves or value:
                         rows.append(
                             GoogleConversionActionDay(
-                                account_id, ids[i], day, name, halves / 2, value / scale
+                                account_id,
+                                ids[i],
+                                day,
+                                name,
+                                halves / 2,
+                                value / scale,
+                                counted=name != "Page view",
                             )
                         )
         return rows

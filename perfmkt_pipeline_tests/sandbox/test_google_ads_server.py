@@ -41,6 +41,11 @@ BY_ACTION = (
     "SELECT campaign.id, segments.date, segments.conversion_action_name, metrics.conversions, "
     "metrics.conversions_value FROM campaign WHERE segments.date BETWEEN '{}' AND '{}'"
 )
+BY_ACTION_ALL = (
+    "SELECT campaign.id, segments.date, segments.conversion_action_name, metrics.conversions, "
+    "metrics.conversions_value, metrics.all_conversions, metrics.all_conversions_value "
+    "FROM campaign WHERE segments.date BETWEEN '{}' AND '{}'"
+)
 
 
 @pytest.fixture
@@ -123,20 +128,32 @@ def test_search_stream_serves_the_world_campaign_days_exactly(server, world):
 
 
 def test_conversion_action_query_serves_the_world_rows_per_action(server, world):
-    rows = stream_rows(ads_service(server), JP, BY_ACTION.format("2024-02-20", "2024-02-29"))
+    rows = stream_rows(ads_service(server), JP, BY_ACTION_ALL.format("2024-02-20", "2024-02-29"))
 
+    # Like the API: an action not "included in conversions" (Page view) reports 0 conversions and
+    # its count only in all_conversions.
     expected = [
-        (int(r.campaign_id), r.day.isoformat(), r.conversion_action_name, r.conversions,
-         r.conversions_value)
+        (int(r.campaign_id), r.day.isoformat(), r.conversion_action_name,
+         r.conversions if r.conversion_action_name != "Page view" else 0.0,
+         r.conversions_value if r.conversion_action_name != "Page view" else 0.0,
+         r.conversions, r.conversions_value)
         for r in world.google_conversion_action_days(JP, date(2024, 2, 20), date(2024, 2, 29))
     ]  # fmt: skip
     served = [
         (r.campaign.id, r.segments.date, r.segments.conversion_action_name, r.metrics.conversions,
-         r.metrics.conversions_value)
+         r.metrics.conversions_value, r.metrics.all_conversions, r.metrics.all_conversions_value)
         for r in rows
     ]  # fmt: skip
-    assert {name for _, _, name, _, _ in served} == {"Purchase", "Lead", "Page view"}
+    assert {row[2] for row in served} == {"Purchase", "Lead", "Page view"}
+    assert any(row[2] == "Page view" and row[5] > 0 for row in served)
     assert served == expected
+
+
+def test_all_conversions_without_the_action_segment_is_refused(server):
+    query = "SELECT campaign.id, metrics.all_conversions FROM campaign WHERE segments.date DURING LAST_7_DAYS"
+    with pytest.raises(GoogleAdsException) as error:
+        stream_rows(ads_service(server), JP, query)
+    assert only_error(error.value).error_code.query_error.name == "UNRECOGNIZED_FIELD"
 
 
 def test_rows_hold_only_selected_fields_and_the_mask_keeps_select_order(server):
@@ -264,14 +281,16 @@ def test_list_accessible_customers_names_the_manager(server):
 
 def test_served_values_follow_the_world_as_of_date(server, world):
     service = ads_service(server)
-    before = stream_rows(service, US, BY_ACTION.format("2024-02-25", "2024-02-28"))
+    before = stream_rows(service, US, BY_ACTION_ALL.format("2024-02-25", "2024-02-28"))
     world.as_of = AS_OF + timedelta(days=20)
-    after = stream_rows(service, US, BY_ACTION.format("2024-02-25", "2024-02-28"))
+    after = stream_rows(service, US, BY_ACTION_ALL.format("2024-02-25", "2024-02-28"))
     expected = world.google_conversion_action_days(US, date(2024, 2, 25), date(2024, 2, 28))
-    assert [(r.campaign.id, r.metrics.conversions) for r in after] == [
+    assert [(r.campaign.id, r.metrics.all_conversions) for r in after] == [
         (int(r.campaign_id), r.conversions) for r in expected
     ]
-    assert sum(r.metrics.conversions for r in after) > sum(r.metrics.conversions for r in before)
+    assert sum(r.metrics.all_conversions for r in after) > sum(
+        r.metrics.all_conversions for r in before
+    )
 
 
 # -- invalid queries ------------------------------------------------------------------------------

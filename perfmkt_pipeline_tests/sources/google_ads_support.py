@@ -116,7 +116,14 @@ def parsed_campaign_days(report) -> list[tuple]:
 
 
 def parsed_conversion_days(report) -> list[tuple]:
+    """Every action's own conversions (all_conversions), as the world serves them."""
     return sorted(
-        (d.date, d.campaign_id, d.conversion_action_name, d.conversions, d.conversions_value)
+        (
+            d.date,
+            d.campaign_id,
+            d.conversion_action_name,
+            d.all_conversions,
+            d.all_conversions_value,
+        )
         for d in report.conversion_days
     )

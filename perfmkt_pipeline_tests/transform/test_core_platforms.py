@@ -216,3 +216,23 @@ def test_latest_per_key_keeps_whole_rows_and_ranks_nulls_first():
     )
     result = latest_per_key(table, ["k"], ["day"]).sort_by("k").to_pylist()
     assert result == [{"k": "a", "day": 2, "name": "new"}, {"k": "b", "day": 5, "name": None}]
+
+
+def test_google_actions_count_every_conversion_and_older_rows_keep_metrics_conversions():
+    from perfmkt_pipeline.transform.core.google_ads import every_action
+
+    money = pa.decimal128(20, 6)
+    rows = pa.table(
+        {
+            "conversion_action_name": ["Purchase", "Page view", "Lead"],
+            # Page view is not "included in conversions": the API reports 0 there...
+            "conversions": pa.array([Decimal("2"), Decimal("0"), Decimal("1.5")], money),
+            "conversions_value": pa.array([Decimal("40"), Decimal("0"), Decimal("3")], money),
+            # ...and its count in all_conversions; the Lead row predates all_conversions (NULL).
+            "all_conversions": pa.array([Decimal("2"), Decimal("7"), None], money),
+            "all_conversions_value": pa.array([Decimal("40"), Decimal("0"), None], money),
+        }
+    )
+    out = every_action(rows)
+    assert out["conversions"].to_pylist() == [Decimal("2"), Decimal("7"), Decimal("1.5")]
+    assert out["conversions_value"].to_pylist() == [Decimal("40"), Decimal("0"), Decimal("3")]

@@ -85,6 +85,8 @@ class ConversionDay:
     conversion_action_name: str
     conversions: Decimal
     conversions_value: Decimal
+    all_conversions: Decimal
+    all_conversions_value: Decimal
     record: str
 
 
@@ -153,6 +155,12 @@ def parse_conversion_row(row: Any, customer_id: str, start: dt.date, end: dt.dat
         ),
         conversions_value=double_to_decimal(
             row.metrics.conversions_value, customer_id, text, "metrics.conversions_value"
+        ),
+        all_conversions=double_to_decimal(
+            row.metrics.all_conversions, customer_id, text, "metrics.all_conversions"
+        ),
+        all_conversions_value=double_to_decimal(
+            row.metrics.all_conversions_value, customer_id, text, "metrics.all_conversions_value"
         ),
         record=record_json(row),
     )

@@ -28,9 +28,11 @@ _CAMPAIGN_FIELDS = (
 # Selected with the metrics when no manager listing describes the account: every row then carries
 # the account's currency and time zone, so no separate `FROM customer` query is needed.
 _CUSTOMER_FIELDS = "customer.descriptive_name, customer.currency_code, customer.time_zone"
+# metrics.conversions counts only actions marked "include in conversions"; all_conversions counts
+# every action, so conversions_daily and a configured conversion mapping see secondary actions too.
 _CONVERSION_FIELDS = (
     "campaign.id, segments.date, segments.conversion_action_name, metrics.conversions, "
-    "metrics.conversions_value"
+    "metrics.conversions_value, metrics.all_conversions, metrics.all_conversions_value"
 )
 
 

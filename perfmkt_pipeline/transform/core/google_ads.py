@@ -94,6 +94,30 @@ def performance(
     return conform(rows, PERFORMANCE_LOCAL)
 
 
+def every_action(conversion_daily: pa.Table) -> pa.Table:
+    """Per-action rows counting every conversion of the action.
+
+    The API reports an action that is not "included in conversions" as 0 in metrics.conversions
+    and its count in metrics.all_conversions. Rows landed before all_conversions was read (raw
+    schema 0002 and older) have it NULL and keep metrics.conversions.
+    """
+    if "all_conversions" not in conversion_daily.column_names:
+        return conversion_daily
+    columns = {
+        "conversions": pc.coalesce(
+            conversion_daily["all_conversions"], conversion_daily["conversions"]
+        ),
+        "conversions_value": pc.coalesce(
+            conversion_daily["all_conversions_value"], conversion_daily["conversions_value"]
+        ),
+    }
+    for name, values in columns.items():
+        conversion_daily = conversion_daily.set_column(
+            conversion_daily.schema.get_field_index(name), name, values
+        )
+    return conversion_daily
+
+
 def _counted_actions(
     base: pa.Table, conversion_daily: pa.Table, conversion_actions: Sequence[str]
 ) -> pa.Table:
@@ -102,6 +126,7 @@ def _counted_actions(
     A campaign-day with counted conversions but no campaign row (possible when all its other
     metrics are zero) gets zero delivery and spend rather than being dropped.
     """
+    conversion_daily = every_action(conversion_daily)
     wanted = pa.array(list(conversion_actions), pa.string())
     chosen = conversion_daily.filter(pc.is_in(conversion_daily["conversion_action_name"], wanted))
     counted = chosen.group_by(_KEYS, use_threads=False).aggregate(
@@ -132,8 +157,10 @@ def _counted_actions(
 def conversions(conversion_daily: pa.Table, raw_accounts: pa.Table) -> pa.Table:
     """CONVERSIONS_LOCAL rows: one per (account, day, campaign, conversion action)."""
     keys = [*_KEYS, "conversion_action_name"]
-    summed = conversion_daily.group_by(keys, use_threads=False).aggregate(
-        [("conversions", "sum"), ("conversions_value", "sum")]
+    summed = (
+        every_action(conversion_daily)
+        .group_by(keys, use_threads=False)
+        .aggregate([("conversions", "sum"), ("conversions_value", "sum")])
     )
     rows = pa.table(
         {

@@ -48,8 +48,11 @@ google_ads_conversion_daily = _table(
     _c("date", sa.Date, "segments.date (account time zone)", False),
     _c("campaign_id", sa.String(32), "campaign.id", False),
     _c("conversion_action_name", sa.Text, "segments.conversion_action_name", False),
-    _c("conversions", CONVERSIONS, "metrics.conversions"),
+    _c("conversions", CONVERSIONS, "metrics.conversions (only actions included in conversions)"),
     _c("conversions_value", MONEY, "metrics.conversions_value (account currency)"),
     record(),
     loaded_at(),
+    # Added by migration 0003, hence after loaded_at.
+    _c("all_conversions", CONVERSIONS, "metrics.all_conversions (every action, counted or not)"),
+    _c("all_conversions_value", MONEY, "metrics.all_conversions_value (account currency)"),
 )
