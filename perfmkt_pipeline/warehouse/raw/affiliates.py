@@ -33,7 +33,7 @@ affiliate_actions = _table(
     _c("commission", MONEY, "commission (the advertiser's cost)"),
     record(),
     loaded_at(),
-    # Added by migration 0005, hence after loaded_at.
+    # Added by migration 0004, hence after loaded_at.
     _c(
         "is_correction",
         sa.Boolean,
