@@ -164,6 +164,8 @@ class GoogleAdsSettings(_Model):
     max_retry_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 300.0
     # Deadline of one SearchStream call.
     timeout_seconds: Annotated[float, Field(gt=0, le=7200)] = 900.0
+    # Accounts read at once (threads of one run); 1 reads them one after another.
+    max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
 
     @field_validator("customer_ids")
     @classmethod
@@ -218,6 +220,9 @@ class MetaSettings(_Model):
     throttle_max_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
     # Per HTTP request (connect + read).
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # Ad accounts read at once (threads of one run, each with its own connection; Graph's
+    # limits are per ad account); 1 reads them one after another.
+    max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
 
     @field_validator("account_ids")
     @classmethod
@@ -257,6 +262,9 @@ class NetworkSettings(_Model):
     retry_max_seconds: Annotated[float, Field(gt=0)] = 300.0
     # Per HTTP request (connect + read).
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    # Accounts read at once (threads of one run sharing the network's pacing, which is per
+    # credential); 1 reads them one after another.
+    max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
 
     @field_validator("currency")
     @classmethod

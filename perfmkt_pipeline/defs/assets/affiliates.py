@@ -9,11 +9,12 @@ replaces exactly that window per account, so statuses that changed since are re-
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -27,8 +28,9 @@ from dagster import (
 
 from perfmkt_pipeline.config import ConfigError, FileFeedSettings, NetworkSettings, Settings
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
+from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.sources.affiliates import ActionRecord, sync_window
+from perfmkt_pipeline.sources.affiliates import ActionRecord, Window, sync_window
 from perfmkt_pipeline.sources.affiliates.awin import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline.sources.affiliates.cj import CjClient
 from perfmkt_pipeline.sources.affiliates.file_feed import read_feed
@@ -40,9 +42,12 @@ from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 NETWORKS = ("impact", "cj", "awin")
 GROUP = "affiliates"
+# Rows kept per account for the preview metadata (the rest of each window is let go).
+PREVIEW_ROWS = 10
 # Client-side pacing each network needs by default (calls a minute); None: none needed.
 DEFAULT_CALLS_PER_MINUTE = {"impact": None, "cj": None, "awin": AWIN_CALLS_PER_MINUTE}
-Fetch = Callable[[str, dt.date, dt.date], list[ActionRecord]]
+# (account, first day, last day) -> the range's read windows, one after another.
+Fetch = Callable[[str, dt.date, dt.date], Iterable[Window]]
 
 
 def _http(network: str, settings: NetworkSettings, log: Logger) -> HttpClient:
@@ -80,7 +85,7 @@ class ImpactResource(ConfigurableResource):
             self.auth_token,
             program_ids=network.program_ids,
             zone=ZoneInfo(network.timezone),
-        ).fetch
+        ).windows
 
 
 class CjResource(ConfigurableResource):
@@ -98,7 +103,7 @@ class CjResource(ConfigurableResource):
             self.access_token,
             currency=network.currency,
             zone=ZoneInfo(network.timezone),
-        ).fetch
+        ).windows
 
 
 class AwinResource(ConfigurableResource):
@@ -113,7 +118,7 @@ class AwinResource(ConfigurableResource):
             settings.endpoints.awin,
             self.access_token,
             zone=ZoneInfo(network.timezone),
-        ).fetch
+        ).windows
 
 
 def affiliate_resources(settings: Settings) -> dict[str, ConfigurableResource]:
@@ -140,6 +145,7 @@ class _Feed:
     resource_key: str | None
     description: str
     open: Callable[[AssetExecutionContext], Fetch]
+    max_concurrent_accounts: int = 1
 
 
 def _network_feed(settings: Settings, name: str) -> _Feed:
@@ -154,16 +160,19 @@ def _network_feed(settings: Settings, name: str) -> _Feed:
         description=(
             f"{name} affiliate records as received, read by {read_by} day: each run re-reads "
             f"the partition range and the {network.lookback_days} days before its end and "
-            f"replaces that window per account in raw.affiliate_actions."
+            f"replaces that window per account (one request window at a time) in "
+            f"raw.affiliate_actions."
         ),
         open=lambda context: getattr(context.resources, name).fetcher(settings, context.log),
+        max_concurrent_accounts=network.max_concurrent_accounts,
     )
 
 
 def _file_feed(feed: FileFeedSettings) -> _Feed:
     def open_feed(context: AssetExecutionContext) -> Fetch:
         http = HttpClient(feed.name, log=context.log)
-        return lambda _account, start, end: read_feed(feed, start, end, http=http)
+        # A feed is read whole (its files are the unit): one window.
+        return lambda _account, start, end: [(start, end, read_feed(feed, start, end, http=http))]
 
     return _Feed(
         platform=feed.name,
@@ -180,44 +189,74 @@ def _file_feed(feed: FileFeedSettings) -> _Feed:
     )
 
 
-def _commission_by_account(records: list[ActionRecord]) -> dict[str, str]:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for record in records:
-        totals[record.currency or "?"] += record.commission or Decimal(0)
-    return {currency: str(total) for currency, total in sorted(totals.items())}
+@dataclass
+class _Landed:
+    """What was landed for one account: rows, commission per currency and a preview."""
+
+    rows: int = 0
+    commission: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    shown: pd.DataFrame | None = None
+
+    def add(self, records: list[ActionRecord], frame: pd.DataFrame) -> None:
+        self.rows += len(frame)
+        for record in records:
+            self.commission[record.currency or "?"] += record.commission or Decimal(0)
+        if self.shown is None or self.shown.empty:
+            self.shown = frame.head(PREVIEW_ROWS).copy()  # a copy: the window is let go
 
 
-def _land(context: AssetExecutionContext, feed: _Feed) -> MaterializeResult:
+def _land(context: AssetExecutionContext, feed: _Feed, max_concurrent: int) -> MaterializeResult:
     start, end = window(context)
     first, last = sync_window(start, end, feed.lookback_days)
     fetch = feed.open(context)
     warehouse = context.resources.warehouse.get()
-    total, commission, frames = 0, {}, []
-    for number, account in enumerate(feed.accounts, start=1):
-        records = fetch(account, first, last)
-        frame = raw_frame(records)
-        result = replace_slice(
-            warehouse,
-            raw.affiliate_actions,
-            frame,
-            Slice({"platform": feed.platform, "account_id": account}, "window_date", first, last),
-        )
-        total += result.rows_inserted
-        commission[account] = _commission_by_account(records)
-        frames.append(frame)
-        context.log.info(
-            f"{feed.platform}: account {number} of {len(feed.accounts)} ({account}): "
-            f"{result.rows_inserted} records for {first}..{last} (replaced "
-            f"{result.rows_deleted}); {total} rows so far"
-        )
-    shown = frames[0] if frames else raw_frame([])
+    progress = Progress(len(feed.accounts))
+
+    def land(account: str) -> _Landed:
+        landed = _Landed()
+        # One transaction per read window: memory stays at one window, and every window is
+        # replaced whole (its records are exactly those of its days).
+        for window_first, window_last, records in fetch(account, first, last):
+            frame = raw_frame(records)
+            result = replace_slice(
+                warehouse,
+                raw.affiliate_actions,
+                frame,
+                Slice(
+                    {"platform": feed.platform, "account_id": account},
+                    "window_date",
+                    window_first,
+                    window_last,
+                ),
+            )
+            landed.add(records, frame)
+            total = progress.add_rows(result.rows_inserted)
+            context.log.info(
+                f"{feed.platform}: account {account}: {result.rows_inserted} records for "
+                f"{window_first}..{window_last} (replaced {result.rows_deleted}); "
+                f"{total} rows so far"
+            )
+            del records, frame  # not held while the next window is read
+        done = progress.account_done()
+        context.log.info(f"{feed.platform}: {done} of {len(feed.accounts)} accounts done")
+        return landed
+
+    landed = for_each_account(feed.accounts, land, max_concurrent, name=feed.platform)
+    shown = next((a.shown for a in landed if a.shown is not None), None)
+    if shown is None:
+        shown = raw_frame([])
     return MaterializeResult(
         metadata={
-            "dagster/row_count": total,
+            "dagster/row_count": sum(a.rows for a in landed),
             "accounts": len(feed.accounts),
             "days": (last - first).days + 1,
             "window": f"{first}..{last}",
-            "commission_by_account": MetadataValue.json(commission),
+            "commission_by_account": MetadataValue.json(
+                {
+                    account: {c: str(t) for c, t in sorted(a.commission.items())}
+                    for account, a in zip(feed.accounts, landed, strict=True)
+                }
+            ),
             "preview": preview(shown.drop(columns=["record"])),
         }
     )
@@ -236,7 +275,7 @@ def _asset(settings: Settings, engine_kind: str, feed: _Feed) -> AssetsDefinitio
         required_resource_keys={"warehouse", *([feed.resource_key] if feed.resource_key else [])},
     )
     def _load(context: AssetExecutionContext) -> MaterializeResult:
-        return _land(context, feed)
+        return _land(context, feed, feed.max_concurrent_accounts)
 
     return _load
 

@@ -4,11 +4,15 @@ as the API returned them, plus the resource holding the API credentials."""
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -23,14 +27,20 @@ from dagster import (
 
 from perfmkt_pipeline.config import SECRET_ENV_VARS, Settings
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
+from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.defs.spool import ArrowSpool
 from perfmkt_pipeline.sources.google_ads import (
-    AccountReport,
+    Account,
+    CampaignDay,
+    ChunkRead,
+    ConversionDay,
     GoogleAdsConfig,
     GoogleAdsCredentials,
     GoogleAdsReader,
     RetryPolicy,
+    micros_to_decimal,
 )
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -146,40 +156,73 @@ def build_google_ads_assets(settings: Settings, engine_kind: str) -> list[Assets
         google_ads: GoogleAdsResource,
         warehouse: WarehouseResource,
     ) -> Iterator[MaterializeResult]:
-        """Reads the run's day range from Google Ads for every account and replaces that range
-        in raw.google_ads_campaign_daily and raw.google_ads_conversion_daily (and the account's
-        row in raw.google_ads_accounts), one transaction per account."""
+        """Reads the run's day range from Google Ads, several accounts at once
+        (google_ads.max_concurrent_accounts), and replaces each chunk of days of each account in
+        raw.google_ads_campaign_daily and raw.google_ads_conversion_daily (and the account's row
+        in raw.google_ads_accounts) in one transaction per account and chunk."""
         start, end = window(context)
         wh = warehouse.get()
-        reports: list[AccountReport] = []
         with google_ads.reader(settings, logger=context.log) as reader:
             accounts = reader.accounts()
-            context.log.info(f"Google Ads {start}..{end}: {len(accounts)} account(s) to read")
-            for number, account in enumerate(accounts, start=1):
-                report = reader.fetch(account, start, end)
-                _write(wh, report)
-                reports.append(report)
-                rows = sum(len(r.campaign_days) + len(r.conversion_days) for r in reports)
-                context.log.info(
-                    f"Google Ads account {number}/{len(accounts)} ({account.customer_id}, "
-                    f"{report.account.currency}) landed: {len(report.campaign_days)} campaign "
-                    f"rows, {len(report.conversion_days)} conversion rows; {rows} rows so far"
-                )
-        yield from _results(reports, start, end)
+            progress = Progress(len(accounts))
+            context.log.info(
+                f"Google Ads {start}..{end}: {len(accounts)} account(s) to read, "
+                f"{settings.google_ads.max_concurrent_accounts} at a time"
+            )
+
+            def land(account: Account) -> _Landed:
+                landed = _Landed(account)
+                # Each chunk streams into files on local disk, then is written from them in one
+                # transaction: memory stays at one streamed batch however long the chunk.
+                with tempfile.TemporaryDirectory(prefix="perfmkt-google-ads-") as folder:
+                    campaign = ArrowSpool(
+                        raw.google_ads_campaign_daily, Path(folder), _campaign_table
+                    )
+                    conversions = ArrowSpool(
+                        raw.google_ads_conversion_daily, Path(folder), _conversion_table
+                    )
+                    for read in reader.stream_chunks(account, start, end, campaign, conversions):
+                        cost_micros = _write(wh, read, campaign, conversions)
+                        campaign.clear()
+                        conversions.clear()
+                        landed.add(read, cost_micros)
+                        total = progress.add_rows(read.campaign_rows + read.conversion_rows)
+                        context.log.info(
+                            f"Google Ads account {account.customer_id} "
+                            f"({read.account.currency}) {read.start}..{read.end} landed: "
+                            f"{read.campaign_rows} campaign rows, {read.conversion_rows} "
+                            f"conversion rows; {total} rows so far"
+                        )
+                done = progress.account_done()
+                context.log.info(f"Google Ads: {done}/{len(accounts)} accounts done")
+                return landed
+
+            landed = for_each_account(
+                accounts, land, settings.google_ads.max_concurrent_accounts, name="google-ads"
+            )
+        yield from _results(landed, start, end)
 
     return [google_ads_raw]
 
 
-def _write(wh: Warehouse, report: AccountReport) -> None:
-    """Replace the account's range in both daily tables and its account row, atomically."""
-    customer = report.account.customer_id
-    window_slice = Slice({"account_id": customer}, "date", report.start, report.end)
+def _write(wh: Warehouse, read: ChunkRead, campaign: ArrowSpool, conversions: ArrowSpool) -> int:
+    """Replace the chunk's days of its account in both daily tables, and the account's row,
+    atomically, from the spools. Returns the chunk's cost in micros."""
+    customer = read.account.customer_id
+    window_slice = Slice({"account_id": customer}, "date", read.start, read.end)
     loaded_at = dt.datetime.now(dt.UTC)  # one load time for the three tables
+    cost = [0]
+
+    def costed(frames: Iterator[pa.Table]) -> Iterator[pa.Table]:
+        for frame in frames:
+            cost[0] += pc.sum(frame["cost_micros"]).as_py() or 0
+            yield frame
+
     with wh.begin() as conn:
         replace_slice(
             wh,
             raw.google_ads_campaign_daily,
-            _campaign_table(report),
+            costed(campaign.frames()),
             window_slice,
             loaded_at=loaded_at,
             connection=conn,
@@ -187,7 +230,7 @@ def _write(wh: Warehouse, report: AccountReport) -> None:
         replace_slice(
             wh,
             raw.google_ads_conversion_daily,
-            _conversion_table(report),
+            conversions.frames(),
             window_slice,
             loaded_at=loaded_at,
             connection=conn,
@@ -195,11 +238,12 @@ def _write(wh: Warehouse, report: AccountReport) -> None:
         replace_slice(
             wh,
             raw.google_ads_accounts,
-            _account_table(report),
+            _account_table(read),
             Slice({"account_id": customer}),
             loaded_at=loaded_at,
             connection=conn,
         )
+    return cost[0]
 
 
 def _table(table, rows: list[dict[str, Any]]) -> pa.Table:
@@ -207,7 +251,7 @@ def _table(table, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=arrow_schema(table, columns))
 
 
-def _campaign_table(report: AccountReport) -> pa.Table:
+def _campaign_table(days: list[CampaignDay]) -> pa.Table:
     return _table(
         raw.google_ads_campaign_daily,
         [
@@ -224,12 +268,12 @@ def _campaign_table(report: AccountReport) -> pa.Table:
                 "conversions_value": d.conversions_value,
                 "record": d.record,
             }
-            for d in report.campaign_days
+            for d in days
         ],
     )
 
 
-def _conversion_table(report: AccountReport) -> pa.Table:
+def _conversion_table(days: list[ConversionDay]) -> pa.Table:
     return _table(
         raw.google_ads_conversion_daily,
         [
@@ -240,15 +284,17 @@ def _conversion_table(report: AccountReport) -> pa.Table:
                 "conversion_action_name": d.conversion_action_name,
                 "conversions": d.conversions,
                 "conversions_value": d.conversions_value,
+                "all_conversions": d.all_conversions,
+                "all_conversions_value": d.all_conversions_value,
                 "record": d.record,
             }
-            for d in report.conversion_days
+            for d in days
         ],
     )
 
 
-def _account_table(report: AccountReport) -> pa.Table:
-    a = report.account
+def _account_table(read: ChunkRead) -> pa.Table:
+    a = read.account
     return _table(
         raw.google_ads_accounts,
         [
@@ -263,33 +309,45 @@ def _account_table(report: AccountReport) -> pa.Table:
     )
 
 
-def _results(reports: list[AccountReport], start, end) -> Iterator[MaterializeResult]:
+@dataclass
+class _Landed:
+    """What was landed for one account: counts and cost, for the materialization metadata."""
+
+    account: Account
+    campaign_rows: int = 0
+    conversion_rows: int = 0
+    cost: Decimal = Decimal(0)
+
+    def add(self, read: ChunkRead, cost_micros: int) -> None:
+        self.account = read.account
+        self.campaign_rows += read.campaign_rows
+        self.conversion_rows += read.conversion_rows
+        self.cost += micros_to_decimal(cost_micros)
+
+
+def _results(landed: list[_Landed], start, end) -> Iterator[MaterializeResult]:
     days = (end - start).days + 1
-    spend = {
-        r.account.customer_id: f"{sum((d.cost for d in r.campaign_days), Decimal(0))} "
-        f"{r.account.currency}"
-        for r in reports
-    }
-    common = {"accounts": len(reports), "days": days, "window": f"{start}..{end}"}
+    spend = {a.account.customer_id: f"{a.cost} {a.account.currency}" for a in landed}
+    common = {"accounts": len(landed), "days": days, "window": f"{start}..{end}"}
     yield MaterializeResult(
         asset_key=CAMPAIGN_DAILY,
         metadata={
-            "dagster/row_count": sum(len(r.campaign_days) for r in reports),
+            "dagster/row_count": sum(a.campaign_rows for a in landed),
             **common,
             "spend_by_account": MetadataValue.json(spend),
         },
     )
     yield MaterializeResult(
         asset_key=CONVERSION_DAILY,
-        metadata={"dagster/row_count": sum(len(r.conversion_days) for r in reports), **common},
+        metadata={"dagster/row_count": sum(a.conversion_rows for a in landed), **common},
     )
     yield MaterializeResult(
         asset_key=ACCOUNTS,
         metadata={
-            "dagster/row_count": len(reports),
+            "dagster/row_count": len(landed),
             **common,
             "currencies": MetadataValue.json(
-                {r.account.customer_id: r.account.currency for r in reports}
+                {a.account.customer_id: a.account.currency for a in landed}
             ),
         },
     )

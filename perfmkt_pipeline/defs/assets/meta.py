@@ -3,13 +3,18 @@
 One multi-asset fills raw.meta_accounts, raw.meta_ad_insights and raw.meta_ad_actions: per
 account it describes the account, then fetches the run's window chunk by chunk (see
 sources/meta/client.py) and replaces each chunk's days for that account in one transaction.
+Pages are spooled to local disk as they arrive (defs/spool.py), so memory stays at one page.
+Several accounts are read at once (`meta.max_concurrent_accounts` threads, one client each).
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -28,15 +33,20 @@ from dagster import (
 
 from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
+from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.defs.spool import ArrowSpool
 from perfmkt_pipeline.sources.meta import (
+    AccountInfo,
+    Chunk,
     MetaClient,
     action_rows,
     counted_conversions,
     insight_row,
 )
 from perfmkt_pipeline.sources.meta.transport import Clock
+from perfmkt_pipeline.sources.meta.usage import UsageGovernor
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
@@ -55,9 +65,14 @@ class MetaResource(ConfigurableResource):
     app_secret: str | None = None
 
     def client(
-        self, settings: Settings, logger: Any = None, clock: Clock | None = None
+        self,
+        settings: Settings,
+        logger: Any = None,
+        clock: Clock | None = None,
+        governor: UsageGovernor | None = None,
     ) -> MetaClient:
-        """A client for the configured endpoint and API version (no I/O until it is used)."""
+        """A client for the configured endpoint and API version (no I/O until it is used).
+        Clients used at once by several threads share one `governor`."""
         return MetaClient(
             settings.meta,
             settings.endpoints.meta,
@@ -65,6 +80,7 @@ class MetaResource(ConfigurableResource):
             self.app_secret or None,
             logger=logger,
             clock=clock,
+            governor=governor,
         )
 
 
@@ -125,60 +141,135 @@ def build_meta_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
     def meta_raw(
         context: AssetExecutionContext, warehouse: WarehouseResource, meta: MetaResource
     ) -> Iterator[MaterializeResult]:
-        """Meta Marketing API insights for the partition window, landed in raw."""
+        """Meta Marketing API insights for the partition window, landed in raw: several ad
+        accounts at once (meta.max_concurrent_accounts), each chunk of days of an account in one
+        transaction."""
         start, end = window(context)
-        wh = warehouse.get()
-        client = meta.client(settings, logger=context.log)
-        yield from _load(context, wh, client, settings, start, end)
+        yield from _load(context, warehouse.get(), meta, settings, start, end)
 
     return [meta_raw]
 
 
-def _write_chunk(wh, account: dict[str, Any] | None, chunk, insights, actions) -> None:
+class _Pages:
+    """Where one ad account's records go page by page (a `RowSink`): parsed at once into raw
+    rows, spooled to disk per table, with the spend and counted conversions of each page."""
+
+    def __init__(self, account_id: str, folder: Path, action_types: list[str]):
+        self.account_id = account_id
+        self.action_types = action_types
+        self.insights = ArrowSpool(raw.meta_ad_insights, folder)
+        self.actions = ArrowSpool(raw.meta_ad_actions, folder)
+        self.totals: list[tuple[Decimal, Decimal]] = []  # (spend, conversions) per page
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        insights = [insight_row(self.account_id, record) for record in records]
+        actions = [row for record in records for row in action_rows(self.account_id, record)]
+        self.insights.add(insights)
+        self.actions.add(actions)
+        spend = sum((row["spend"] or Decimal(0) for row in insights), Decimal(0))
+        counted, _ = counted_conversions(actions, self.action_types)
+        self.totals.append((spend, counted))
+
+    def mark(self) -> tuple[int, int, int]:
+        return self.insights.mark(), self.actions.mark(), len(self.totals)
+
+    def rollback(self, mark: tuple[int, int, int]) -> None:
+        self.insights.rollback(mark[0])
+        self.actions.rollback(mark[1])
+        del self.totals[mark[2] :]
+
+    def clear(self) -> None:
+        self.insights.clear()
+        self.actions.clear()
+        self.totals = []
+
+
+def _write_chunk(wh, account: dict[str, Any] | None, chunk: Chunk, pages: _Pages) -> None:
     """Replace the chunk's days of one account in both tables (and the account's row, when
-    given) in one transaction."""
-    days = Slice({"account_id": chunk.account_id}, "date", chunk.since, chunk.until)
+    given) in one transaction, from the spooled pages."""
+    account_id = pages.account_id
+    days = Slice({"account_id": account_id}, "date", chunk.since, chunk.until)
     with wh.begin() as conn:
         if account is not None:
             rows = _table(raw.meta_accounts, [account])
             replace_slice(
-                wh,
-                raw.meta_accounts,
-                rows,
-                Slice({"account_id": chunk.account_id}),
-                connection=conn,
+                wh, raw.meta_accounts, rows, Slice({"account_id": account_id}), connection=conn
             )
-        rows = _table(raw.meta_ad_insights, insights)
-        replace_slice(wh, raw.meta_ad_insights, rows, days, connection=conn)
-        rows = _table(raw.meta_ad_actions, actions)
-        replace_slice(wh, raw.meta_ad_actions, rows, days, connection=conn)
+        replace_slice(wh, raw.meta_ad_insights, pages.insights.frames(), days, connection=conn)
+        replace_slice(wh, raw.meta_ad_actions, pages.actions.frames(), days, connection=conn)
 
 
-def _load(context, wh, client: MetaClient, settings: Settings, start: dt.date, end: dt.date):
-    accounts = settings.meta.account_ids
-    spend: dict[str, str] = {}
-    conversions: dict[str, str] = {}
+@dataclass
+class _Landed:
+    """What was landed for one ad account, for the materialization metadata."""
+
+    spend: str
+    conversions: str
+    insights: int
+    actions: int
+    waited_seconds: float
+
+
+def _load_account(
+    context, wh, client: MetaClient, settings: Settings, info: AccountInfo, span, progress
+):
+    """Every chunk of one ad account's range, each landed in its own transaction. Records are
+    spooled to local disk page by page, so memory stays at one page however long a chunk."""
+    start, end = span
+    account_id = info.account_id
+    account: dict[str, Any] | None = info.row()
+    total_spend = total_conversions = Decimal(0)
     insight_count = action_count = 0
-    for number, account_id in enumerate(accounts, start=1):
-        info = client.account(account_id)
-        account: dict[str, Any] | None = info.row()
-        total_spend = total_conversions = Decimal(0)
-        for chunk in client.insights(account_id, start, end):
-            insights = [insight_row(account_id, record) for record in chunk.records]
-            actions = [row for record in chunk.records for row in action_rows(account_id, record)]
-            _write_chunk(wh, account, chunk, insights, actions)
+    with tempfile.TemporaryDirectory(prefix="perfmkt-meta-") as folder:
+        pages = _Pages(account_id, Path(folder), settings.meta.conversion_action_types)
+        for chunk in client.insights_into(account_id, start, end, pages):
+            _write_chunk(wh, account, chunk, pages)
             account = None  # written with the first chunk
-            insight_count += len(insights)
-            action_count += len(actions)
-            total_spend += sum((row["spend"] or Decimal(0) for row in insights), Decimal(0))
-            counted, _ = counted_conversions(actions, settings.meta.conversion_action_types)
-            total_conversions += counted
+            rows = pages.insights.rows
+            insight_count += rows
+            action_count += pages.actions.rows
+            total_spend += sum((spend for spend, _ in pages.totals), Decimal(0))
+            total_conversions += sum((counted for _, counted in pages.totals), Decimal(0))
+            pages.clear()
+            so_far = progress.add_rows(rows)
             context.log.info(
-                f"meta act_{account_id} ({number}/{len(accounts)} accounts): "
-                f"{chunk.since}..{chunk.until}: {len(insights)} rows; {insight_count} rows so far"
+                f"meta act_{account_id}: {chunk.since}..{chunk.until}: {rows} rows; {so_far} "
+                f"rows so far ({progress.accounts_done}/{progress.accounts} accounts done)"
             )
-        spend[account_id] = f"{total_spend} {info.currency}"
-        conversions[account_id] = str(total_conversions)
+    progress.account_done()
+    return _Landed(
+        f"{total_spend} {info.currency}",
+        str(total_conversions),
+        insight_count,
+        action_count,
+        client.transport.waited_seconds,
+    )
+
+
+def _load(context, wh, meta: MetaResource, settings: Settings, start: dt.date, end: dt.date):
+    accounts = settings.meta.account_ids
+    # Graph's usage is per ad account and per app: one governor sees every thread's responses.
+    governor = UsageGovernor(
+        settings.meta.throttle_start_pct, settings.meta.throttle_max_wait_seconds
+    )
+    progress = Progress(len(accounts))
+    context.log.info(
+        f"meta {start}..{end}: {len(accounts)} ad account(s) to read, "
+        f"{settings.meta.max_concurrent_accounts} at a time"
+    )
+
+    # Accounts are described one after another first: bad credentials fail on the first call.
+    describer = meta.client(settings, logger=context.log, governor=governor)
+    infos = [describer.account(account_id) for account_id in accounts]
+
+    def land(info: AccountInfo) -> _Landed:
+        # One client (one HTTP session) per account: the SDK session is not shared by threads.
+        client = meta.client(settings, logger=context.log, governor=governor)
+        return _load_account(context, wh, client, settings, info, (start, end), progress)
+
+    landed = for_each_account(infos, land, settings.meta.max_concurrent_accounts, name="meta")
+    insight_count = sum(a.insights for a in landed)
+    action_count = sum(a.actions for a in landed)
     window_metadata = {
         "accounts": len(accounts),
         "days": (end - start).days + 1,
@@ -194,9 +285,15 @@ def _load(context, wh, client: MetaClient, settings: Settings, start: dt.date, e
             "dagster/row_count": insight_count,
             "rows": insight_count,
             **window_metadata,
-            "spend_by_account": MetadataValue.json(spend),
-            "conversions_by_account": MetadataValue.json(conversions),
-            "rate_limit_wait_seconds": round(client.transport.waited_seconds, 1),
+            "spend_by_account": MetadataValue.json(
+                {a: x.spend for a, x in zip(accounts, landed, strict=True)}
+            ),
+            "conversions_by_account": MetadataValue.json(
+                {a: x.conversions for a, x in zip(accounts, landed, strict=True)}
+            ),
+            "rate_limit_wait_seconds": round(
+                describer.transport.waited_seconds + sum(a.waited_seconds for a in landed), 1
+            ),
         },
     )
     yield MaterializeResult(

@@ -13,7 +13,7 @@ from perfmkt_pipeline.sources.affiliates.errors import (
     RetriesExhaustedError,
     RetryableError,
 )
-from perfmkt_pipeline.sources.affiliates.records import ActionRecord, sync_window
+from perfmkt_pipeline.sources.affiliates.records import ActionRecord, Window, sync_window
 
 __all__ = [
     "ActionRecord",
@@ -23,5 +23,6 @@ __all__ = [
     "FatalError",
     "RetriesExhaustedError",
     "RetryableError",
+    "Window",
     "sync_window",
 ]

@@ -12,12 +12,14 @@ it while its transaction date is inside the sync's trailing window (`awin.lookba
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from perfmkt_pipeline.sources.affiliates.http import HttpClient
 from perfmkt_pipeline.sources.affiliates.records import (
     ActionRecord,
     Where,
+    Window,
     chunks,
     day_in,
     decimal,
@@ -47,16 +49,22 @@ class AwinClient:
 
     def fetch(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """Every transaction dated on a day in [start, end], in its current state."""
-        records: list[ActionRecord] = []
+        return [r for _, _, found in self.windows(account_id, start, end) for r in found]
+
+    def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
+        """[start, end] one call window at a time: (first, last, transactions dated on a day in
+        [first, last]), so a caller lands each before the next is read."""
         windows = list(chunks(start, end, AWIN_MAX_WINDOW_DAYS))
+        so_far = 0
         for number, (first, last) in enumerate(windows, start=1):
             found = self.transactions(account_id, first, last)
-            records.extend(found)
+            so_far += len(found)
             self.http.log.info(
                 f"awin account {account_id}: window {number} of {len(windows)} "
-                f"({first}..{last}): {len(found)} transactions, {len(records)} so far"
+                f"({first}..{last}): {len(found)} transactions, {so_far} so far"
             )
-        return records
+            yield first, last, found
+            del found  # the caller has it; not held while the next window is read
 
     def transactions(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """One window of at most 31 days."""

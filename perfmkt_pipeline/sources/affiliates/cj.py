@@ -10,6 +10,7 @@ deltas. GraphQL errors may come with HTTP 200: they are errors all the same.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import requests
@@ -24,6 +25,7 @@ from perfmkt_pipeline.sources.affiliates.http import HttpClient
 from perfmkt_pipeline.sources.affiliates.records import (
     ActionRecord,
     Where,
+    Window,
     chunks,
     day_in,
     decimal,
@@ -81,16 +83,22 @@ class CjClient:
 
     def fetch(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """Every commission record posted on a day in [start, end]."""
-        records: list[ActionRecord] = []
+        return [r for _, _, found in self.windows(account_id, start, end) for r in found]
+
+    def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
+        """[start, end] one query window at a time: (first, last, records posted on a day in
+        [first, last]), so a caller lands each before the next is read."""
         windows = list(chunks(start, end, CJ_MAX_WINDOW_DAYS))
+        so_far = 0
         for number, (first, last) in enumerate(windows, start=1):
             found = self.commissions(account_id, first, last)
-            records.extend(found)
+            so_far += len(found)
             self.http.log.info(
                 f"cj account {account_id}: window {number} of {len(windows)} ({first}..{last}): "
-                f"{len(found)} records, {len(records)} so far"
+                f"{len(found)} records, {so_far} so far"
             )
-        return records
+            yield first, last, found
+            del found  # the caller has it; not held while the next window is read
 
     def commissions(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """One window of posting days (at most 31), every page."""

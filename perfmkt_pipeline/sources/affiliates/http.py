@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -130,6 +131,9 @@ class HttpClient:
         self._interval = 60.0 / calls_per_minute if calls_per_minute else 0.0
         self._last_start: float | None = None
         self._not_before = 0.0
+        # Several accounts may share one client from threads: its pacing (the limits are per
+        # credential) is kept under this lock.
+        self._lock = threading.Lock()
 
     def send(
         self,
@@ -215,20 +219,26 @@ class HttpClient:
         if any(response.headers.get(name, "").strip() == "0" for name in _REMAINING_HEADERS):
             wait = advised_wait(response.headers, self.clock.wall())
             if wait:
-                self._not_before = max(self._not_before, self.clock.monotonic() + wait)
+                with self._lock:
+                    self._not_before = max(self._not_before, self.clock.monotonic() + wait)
 
     def _wait_turn(self, what: str) -> None:
-        now = self.clock.monotonic()
-        paced = self._last_start + self._interval if self._last_start is not None else now
-        ready = max(self._not_before, paced)
-        if ready > now:
-            wait = ready - now
-            if ready == self._not_before:
-                self.log.warning(
-                    f"{what}: no calls left until the limit resets; waiting {wait:.1f} s"
-                )
-            elif wait >= 1:  # sub-second pacing is routine; log the waits a person would notice
-                self.log.info(f"{what}: pacing calls to the network's limit; waiting {wait:.1f} s")
-            self.clock.sleep(wait)
+        # Under the lock, so that threads sharing the client (one credential, one limit) take
+        # turns, and each call is spaced from when the one before really started.
+        with self._lock:
             now = self.clock.monotonic()
-        self._last_start = now
+            paced = self._last_start + self._interval if self._last_start is not None else now
+            ready = max(self._not_before, paced)
+            if ready > now:
+                wait = ready - now
+                if ready == self._not_before:
+                    self.log.warning(
+                        f"{what}: no calls left until the limit resets; waiting {wait:.1f} s"
+                    )
+                elif wait >= 1:  # sub-second pacing is routine; log the waits people notice
+                    self.log.info(
+                        f"{what}: pacing calls to the network's limit; waiting {wait:.1f} s"
+                    )
+                self.clock.sleep(wait)
+                now = self.clock.monotonic()
+            self._last_start = now

@@ -40,6 +40,11 @@ class ActionRecord:
     record: str  # the record exactly as received (JSON text)
 
 
+# One read window of one account: (first day, last day, its records). Clients hand a range over
+# window by window, so a caller can land each before the next is read.
+Window = tuple[dt.date, dt.date, list[ActionRecord]]
+
+
 @dataclass(frozen=True)
 class Where:
     """Where a record came from, for data-error messages: source, account, day, record."""

@@ -7,6 +7,7 @@ metrics and conversions per action; `errors` classifies every failure once.
 from perfmkt_pipeline.sources.google_ads.client import (
     SOURCE,
     AccountReport,
+    ChunkRead,
     GoogleAdsConfig,
     GoogleAdsCredentials,
     GoogleAdsReader,
@@ -32,6 +33,7 @@ __all__ = [
     "Account",
     "AccountReport",
     "CampaignDay",
+    "ChunkRead",
     "ConversionDay",
     "GoogleAdsAuthError",
     "GoogleAdsConfig",

@@ -10,7 +10,9 @@ A range is read with one SearchStream per account per chunk of `chunk_days` for 
 one for the conversions per action. Account currency and time zone come from the manager's
 `customer_client` listing (one query for all accounts); without a manager, the metrics query
 also selects the `customer.*` fields, and a `FROM customer` query is made only for an account
-that returned no rows at all.
+that returned no rows at all. `fetch_chunks` hands the range over chunk by chunk, so a caller
+lands each chunk before the next is read; `stream_chunks` goes further and hands each streamed
+batch to a sink as it arrives. One reader may serve several accounts at once from threads.
 
 TLS (for the README): the library always opens a TLS channel and trusts gRPC's root store. To
 trust a private endpoint (the sandbox, a corporate proxy), name its CA file in
@@ -23,8 +25,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -55,6 +58,7 @@ from perfmkt_pipeline.sources.google_ads.parsing import (
     parse_customer_client_row,
 )
 from perfmkt_pipeline.sources.google_ads.retry import RetryPolicy
+from perfmkt_pipeline.sources.sinks import RowList, RowSink
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -83,6 +87,17 @@ class GoogleAdsConfig:
     chunk_days: int = 90
     timeout_seconds: float = 900.0  # deadline of one SearchStream call
     retry: RetryPolicy = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class ChunkRead:
+    """One chunk of one account read into the sinks (`stream_chunks`)."""
+
+    account: Account
+    start: date
+    end: date
+    campaign_rows: int
+    conversion_rows: int
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,9 @@ class GoogleAdsReader:
         self._service: Any = None
         self._clients: list[Account] | None = None
         self._described: dict[str, Account] = {}
+        # One reader serves several accounts at once (threads): the gRPC channel is thread-safe;
+        # creating it and refreshing the token are done under this lock.
+        self._lock = threading.RLock()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -145,6 +163,10 @@ class GoogleAdsReader:
         self.close()
 
     def _ads_service(self) -> Any:
+        with self._lock:
+            return self._ads_service_unlocked()
+
+    def _ads_service_unlocked(self) -> Any:
         if self._service is None:
             client = GoogleAdsClient(
                 credentials=self._oauth,
@@ -209,35 +231,62 @@ class GoogleAdsReader:
 
     def fetch(self, account: Account, start: date, end: date) -> AccountReport:
         """Daily campaign metrics and conversions per action for [start, end] (inclusive)."""
-        customer_id = account.customer_id
-        account = self._described.get(customer_id, account)
         campaign_days: list[CampaignDay] = []
         conversion_days: list[ConversionDay] = []
+        for part in self.fetch_chunks(account, start, end):
+            campaign_days.extend(part.campaign_days)
+            conversion_days.extend(part.conversion_days)
+            account = part.account
+        return AccountReport(account, start, end, campaign_days, conversion_days)
+
+    def fetch_chunks(self, account: Account, start: date, end: date) -> Iterator[AccountReport]:
+        """[start, end] read one chunk of `chunk_days` at a time: one report per chunk, so a
+        caller can land each before the next is read (memory stays at one chunk). The account
+        of the last chunk's report is always described (currency, time zone)."""
+        campaign, conversions = RowList(), RowList()
+        for part in self.stream_chunks(account, start, end, campaign, conversions):
+            yield AccountReport(part.account, part.start, part.end, campaign.rows, conversions.rows)
+            campaign.rows, conversions.rows = [], []  # not held while the next chunk is read
+
+    def stream_chunks(
+        self, account: Account, start: date, end: date, campaign: RowSink, conversions: RowSink
+    ) -> Iterator[ChunkRead]:
+        """Like `fetch_chunks`, but each chunk's rows go into the sinks batch by batch as they
+        stream in (`CampaignDay`s, `ConversionDay`s), so the reader holds one batch at a time;
+        a `ChunkRead` is yielded once a chunk is complete. The caller empties the sinks (writes
+        them out) before asking for the next chunk."""
+        customer_id = account.customer_id
+        account = self._described.get(customer_id, account)
         parts = queries.chunks(start, end, self.config.chunk_days)
         for number, (first, last) in enumerate(parts, start=1):
             with_customer = not account.described
-            rows = self._stream(
+            described: list[Account] = []  # the first row's customer, when asked for
+            campaign_rows = self._stream_into(
                 customer_id,
                 queries.campaign_metrics(first, last, with_customer=with_customer),
                 f"campaign metrics {first}..{last}",
+                _campaign_parser(customer_id, first, last, described if with_customer else None),
+                campaign,
             )
-            if with_customer and rows:
-                account = self._remember(parse_customer(rows[0], customer_id))
-            campaign_days.extend(parse_campaign_row(r, customer_id, first, last) for r in rows)
-            rows = self._stream(
+            if described:
+                account = self._remember(described[0])
+            conversion_rows = self._stream_into(
                 customer_id,
                 queries.conversions_by_action(first, last),
                 f"conversions {first}..{last}",
+                lambda row, first=first, last=last: parse_conversion_row(
+                    row, customer_id, first, last
+                ),
+                conversions,
             )
-            conversion_days.extend(parse_conversion_row(r, customer_id, first, last) for r in rows)
+            if number == len(parts) and not account.described:
+                account = self.describe(customer_id)
             self._log.info(
                 f"Google Ads customer {customer_id}: chunk {number}/{len(parts)} "
-                f"({first}..{last}) done, {len(campaign_days)} campaign rows and "
-                f"{len(conversion_days)} conversion rows so far"
+                f"({first}..{last}) read: {campaign_rows} campaign rows and "
+                f"{conversion_rows} conversion rows"
             )
-        if not account.described:
-            account = self.describe(customer_id)
-        return AccountReport(account, start, end, campaign_days, conversion_days)
+            yield ChunkRead(account, first, last, campaign_rows, conversion_rows)
 
     def describe(self, customer_id: str) -> Account:
         """Name, currency and time zone of one account (`FROM customer`), remembered."""
@@ -269,6 +318,36 @@ class GoogleAdsReader:
                 timeout=self.config.timeout_seconds,
             )
             return [row for batch in stream for row in batch.results]
+
+        return self._call(customer_id, purpose, read)
+
+    def _stream_into(
+        self,
+        customer_id: str,
+        query: str,
+        purpose: str,
+        parse: Callable[[Any], Any],
+        sink: RowSink,
+    ) -> int:
+        """Every row of one SearchStream, parsed and handed to `sink` batch by batch; retried as
+        a whole (what a stream that died midway delivered is rolled back). Returns the rows."""
+        mark = sink.mark()
+
+        def read() -> int:
+            sink.rollback(mark)
+            self._ensure_token()
+            stream = self._ads_service().search_stream(
+                customer_id=customer_id,
+                query=query,
+                retry=None,  # retries are ours: classified, bounded and logged
+                timeout=self.config.timeout_seconds,
+            )
+            delivered = 0
+            for batch in stream:
+                rows = [parse(row) for row in batch.results]
+                sink.add(rows)
+                delivered += len(rows)
+            return delivered
 
         return self._call(customer_id, purpose, read)
 
@@ -317,8 +396,22 @@ class GoogleAdsReader:
 
     def _ensure_token(self) -> None:
         """Refresh the access token when there is none or it is about to expire."""
-        if not self._oauth.valid:
-            self._oauth.refresh(self._auth_request)
+        with self._lock:
+            if not self._oauth.valid:
+                self._oauth.refresh(self._auth_request)
+
+
+def _campaign_parser(
+    customer_id: str, first: date, last: date, described: list[Account] | None
+) -> Callable[[Any], CampaignDay]:
+    """Parses campaign rows; when `described` is given, the first row's customer goes there."""
+
+    def parse(row: Any) -> CampaignDay:
+        if described is not None and not described:
+            described.append(parse_customer(row, customer_id))
+        return parse_campaign_row(row, customer_id, first, last)
+
+    return parse
 
 
 def _fatal(failure: Failure, customer_id: str, purpose: str) -> GoogleAdsFatalError:

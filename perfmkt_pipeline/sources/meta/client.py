@@ -8,6 +8,7 @@ waits, until `async_status` is "Job Completed" - never judged by its percentage,
 polling. A failed run is re-submitted as two halves; a run that does not complete within
 `async_timeout_seconds` raises an error naming the account and range. When Graph answers "reduce
 the amount of data", the range is halved (a single day then goes through a report run).
+`insights_into` hands the records over page by page as they arrive, into a sink.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from typing import Any
 
 from facebook_business.adobjects.adaccount import AdAccount
 from facebook_business.adobjects.adreportrun import AdReportRun
+from facebook_business.adobjects.adsinsights import AdsInsights
+from facebook_business.adobjects.objectparser import ObjectParser
+from facebook_business.api import FacebookRequest
+from facebook_business.typechecker import TypeChecker
 
 from perfmkt_pipeline.config import MetaSettings
 from perfmkt_pipeline.sources.meta.errors import MetaAsyncJobError, describe_range
@@ -36,6 +41,7 @@ from perfmkt_pipeline.sources.meta.transport import (
     SplitRange,
 )
 from perfmkt_pipeline.sources.meta.usage import UsageGovernor
+from perfmkt_pipeline.sources.sinks import RowList, RowSink
 
 # async_status values (AdReportRun); only "Job Completed" means the results can be read.
 JOB_COMPLETED = "Job Completed"
@@ -91,6 +97,15 @@ class _FailedRuns:
     """Report runs that ended without results, counted over one planned chunk."""
 
     count: int = 0
+
+
+def _as_received(data: Any, api: Any) -> Any:
+    """Response parser that keeps each record as the JSON object received."""
+    return data
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    return item if isinstance(item, dict) else item.export_all_data()
 
 
 def _halves(since: dt.date, until: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -153,15 +168,26 @@ class MetaClient:
 
     def insights(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[InsightsChunk]:
         """Ad-level daily insights of [start, end], one `InsightsChunk` per planned chunk."""
+        sink = RowList()
+        for chunk in self.insights_into(account_id, start, end, sink):
+            yield InsightsChunk(account_id, chunk.since, chunk.until, sink.rows)
+            sink.rows = []  # not held while the next chunk is read
+
+    def insights_into(
+        self, account_id: str, start: dt.date, end: dt.date, sink: RowSink
+    ) -> Iterator[Chunk]:
+        """Like `insights`, but each page of records goes into `sink` as it arrives (the client
+        holds one page at a time); each planned chunk is yielded once all its records are in
+        the sink. The caller empties the sink (writes it out) before asking for the next."""
         chunks = plan_chunks(
             start, end, self.settings.sync_max_days, self.settings.async_chunk_days
         )
         for chunk in chunks:
             if chunk.is_async:
-                records = self._fetch_async(account_id, chunk.since, chunk.until, _FailedRuns())
+                self._fetch_async(account_id, chunk.since, chunk.until, _FailedRuns(), sink)
             else:
-                records = self._fetch_sync(account_id, chunk.since, chunk.until)
-            yield InsightsChunk(account_id, chunk.since, chunk.until, records)
+                self._fetch_sync(account_id, chunk.since, chunk.until, sink)
+            yield chunk
 
     def _params(self, since: dt.date, until: dt.date) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -175,28 +201,57 @@ class MetaClient:
             params["use_unified_attribution_setting"] = True
         return params
 
-    def _read_pages(self, account_id: str, what: str, first_page) -> list[dict[str, Any]]:
-        """Every record of a cursor: the first page from `first_page()`, then `paging.next`."""
-        cursor = self.transport.call(account_id, what, first_page)
-        records: list[dict[str, Any]] = []
-        while True:
-            records.extend(cursor[i].export_all_data() for i in range(len(cursor)))
-            if not self.transport.call(account_id, f"{what} (next page)", cursor.load_next_page):
-                return records
+    def _read_pages(self, account_id: str, what: str, first_page, sink: RowSink) -> None:
+        """Every record of a cursor into `sink`, page by page: the first page from
+        `first_page()`, then `paging.next`. If reading stops short (the range is to be split,
+        the results are not ready), what was delivered is rolled back."""
+        mark = sink.mark()
+        try:
+            cursor = self.transport.call(account_id, what, first_page)
+            while True:
+                sink.add([_as_dict(cursor[i]) for i in range(len(cursor))])
+                if not self.transport.call(
+                    account_id, f"{what} (next page)", cursor.load_next_page
+                ):
+                    return
+        except BaseException:
+            sink.rollback(mark)
+            raise
 
-    def _fetch_sync(self, account_id: str, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    def _report_results(self, run_id: str) -> FacebookRequest:
+        """The request for a report run's results (`GET /<run id>/insights`), as
+        `AdReportRun.get_insights` builds it, except that records stay the dicts received: the
+        SDK would turn every row into an `AdsInsights` object only for it to be exported back,
+        which costs about as much as everything else a row goes through."""
+        request = FacebookRequest(
+            node_id=run_id,
+            method="GET",
+            endpoint="/insights",
+            api=self.api,
+            param_checker=TypeChecker({}, {}),
+            target_class=AdsInsights,
+            api_type="EDGE",
+            response_parser=ObjectParser(custom_parse_method=_as_received, api=self.api),
+            include_summary=False,
+        )
+        request.add_params({"limit": self.settings.page_limit})
+        return request
+
+    def _fetch_sync(self, account_id: str, since: dt.date, until: dt.date, sink: RowSink) -> None:
         node = AdAccount(f"act_{account_id}", api=self.api)
         params = self._params(since, until)
         what = f"insights {since}..{until}"
         try:
-            return self._read_pages(
+            self._read_pages(
                 account_id,
                 what,
                 lambda: node.get_insights(fields=list(INSIGHTS_FIELDS), params=params),
+                sink,
             )
+            return
         except SplitRange as reason:
             message = str(reason)
-        return self._split(account_id, since, until, message, _FailedRuns(), is_async=False)
+        self._split(account_id, since, until, message, _FailedRuns(), sink, is_async=False)
 
     def _split(
         self,
@@ -205,14 +260,16 @@ class MetaClient:
         until: dt.date,
         reason: str,
         failures: _FailedRuns,
+        sink: RowSink,
         *,
         is_async: bool,
-    ) -> list[dict[str, Any]]:
+    ) -> None:
         """Fetch [since, until] as two halves (a single day: as a report run, if it was sync)."""
         if since == until:
             if not is_async:  # one day is still too much to answer at once: let Graph queue it
                 self.log.info(f"{reason}; fetching {since} as a report run")
-                return self._fetch_async(account_id, since, until, failures)
+                self._fetch_async(account_id, since, until, failures, sink)
+                return
             raise MetaAsyncJobError(f"{describe_range(account_id, since, until)}: {reason}")
         parts = _halves(since, until)
         (first_since, first_until), (second_since, second_until) = parts
@@ -220,17 +277,20 @@ class MetaClient:
             f"{reason}; splitting into {first_since}..{first_until} "
             f"and {second_since}..{second_until}"
         )
-        records: list[dict[str, Any]] = []
         for part_since, part_until in parts:
             if is_async:
-                records += self._fetch_async(account_id, part_since, part_until, failures)
+                self._fetch_async(account_id, part_since, part_until, failures, sink)
             else:
-                records += self._fetch_sync(account_id, part_since, part_until)
-        return records
+                self._fetch_sync(account_id, part_since, part_until, sink)
 
     def _fetch_async(
-        self, account_id: str, since: dt.date, until: dt.date, failures: _FailedRuns
-    ) -> list[dict[str, Any]]:
+        self,
+        account_id: str,
+        since: dt.date,
+        until: dt.date,
+        failures: _FailedRuns,
+        sink: RowSink,
+    ) -> None:
         """One report run for [since, until] (re-submitted in halves if it fails)."""
         node = AdAccount(f"act_{account_id}", api=self.api)
         params = self._params(since, until)
@@ -255,17 +315,19 @@ class MetaClient:
                 reason = f"meta act_{account_id}: report run {run_id} ended with {status!r}"
                 if since == until:
                     self.log.warning(f"{reason}; re-submitting")
-                    return self._fetch_async(account_id, since, until, failures)
+                    self._fetch_async(account_id, since, until, failures, sink)
+                    return
                 self.log.warning(f"{reason}; re-submitting as smaller ranges")
-                return self._split(account_id, since, until, reason, failures, is_async=True)
+                self._split(account_id, since, until, reason, failures, sink, is_async=True)
+                return
             try:
-                return self._read_pages(
+                self._read_pages(
                     account_id,
                     f"{what} results",
-                    lambda: AdReportRun(run_id, api=self.api).get_insights(
-                        params={"limit": self.settings.page_limit}
-                    ),
+                    lambda: self._report_results(run_id).execute(),
+                    sink,
                 )
+                return
             except JobNotReady:
                 self.log.info(
                     f"meta act_{account_id}: results of report run {run_id} not ready yet; "
@@ -274,7 +336,7 @@ class MetaClient:
             except SplitRange as reason:
                 message = str(reason)
                 break
-        return self._split(account_id, since, until, message, failures, is_async=True)
+        self._split(account_id, since, until, message, failures, sink, is_async=True)
 
     def _wait_for_run(
         self, account_id: str, run_id: str, since: dt.date, until: dt.date, deadline: float

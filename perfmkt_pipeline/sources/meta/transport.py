@@ -11,6 +11,7 @@ errors.py. Waits go through an injectable `Clock`.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -30,6 +31,7 @@ from perfmkt_pipeline.sources.meta.errors import (
     MetaRetriesExhausted,
     MetaServerError,
     classify,
+    scrub,
 )
 from perfmkt_pipeline.sources.meta.usage import UsageGovernor, parse_usage
 
@@ -37,6 +39,8 @@ T = TypeVar("T")
 # Waits are stretched by up to this share, so that parallel clients do not retry in lock-step.
 JITTER_FRACTION = 0.1
 _TOKEN_ENV_VAR = "META_ACCESS_TOKEN"
+# Characters of a garbage answer quoted in the error.
+_GARBAGE_SHOWN = 80
 
 
 class Clock(Protocol):
@@ -123,6 +127,7 @@ class GraphTransport:
             s for s in (access_token, app_secret, getattr(session, "appsecret_proof", None)) if s
         )
         self._account: str | None = None  # the account the request in flight is for
+        self._received: requests.Response | None = None  # the last response of that request
         self.requests_sent = 0
         self.waited_seconds = 0.0
 
@@ -139,11 +144,35 @@ class GraphTransport:
         self.requests_sent += 1
 
     def after_receive(self, response: requests.Response) -> None:
+        self._received = response
         self.governor.observe(parse_usage(response.headers), self._account, self.clock.monotonic())
         if response.status_code >= 500 and not _is_graph_error_body(response):
             # The SDK treats a non-JSON body as success; a 5xx without Graph's envelope is an
             # outage page or a proxy error, so it is raised here and retried.
             raise MetaServerError(f"HTTP {response.status_code} from Graph without an error body")
+
+    def _garbled(self) -> Failure | None:
+        """When the SDK chokes on a successful answer, whether that answer was garbage (not a
+        JSON object: cut short, an HTML page from a proxy): a transient failure worth retrying.
+        Checked only after a failure, so answers are not parsed an extra time."""
+        response = self._received
+        if response is None or response.status_code >= 400:
+            return None
+        try:
+            if isinstance(json.loads(response.content), dict):
+                return None
+            problem = "is JSON but not an object"
+        except ValueError:
+            problem = "is not JSON"
+        kind = response.headers.get("content-type", "no content type")
+        text = scrub(response.content[:_GARBAGE_SHOWN].decode(errors="replace"), self._secrets)
+        return Failure(
+            Action.RETRY,
+            None,
+            None,
+            f"the answer (HTTP {response.status_code}, {kind}, {len(response.content)} bytes) "
+            f"{problem}: {text!r}",
+        )
 
     def wait(self, seconds: float, reason: str, account_id: str | None) -> None:
         if seconds <= 0:
@@ -165,11 +194,12 @@ class GraphTransport:
         attempt = 0
         while True:
             self._account = account_id
+            self._received = None
             failure: Failure | None = None
             try:
                 return request()
             except Exception as error:  # classified below, outside the handler (no chained text)
-                failure = classify(error, self._secrets)
+                failure = classify(error, self._secrets) or self._garbled()
                 if failure is None:
                     raise
             finally:

@@ -1,0 +1,67 @@
+"""The transform benchmark's input: Google Ads and Meta raw rows of a backfilled window, read
+the way the core asset reads them (`defs/assets/core_io.read_raw`), plus the FX rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from perfmkt_pipeline.config import Settings, parse_settings
+from perfmkt_pipeline.defs.assets.core_io import read_raw
+from perfmkt_pipeline.sandbox.spec import WorldSpec
+from perfmkt_pipeline.transform.core import CoreRules, RawInputs
+from perfmkt_pipeline.transform.fx import FX_COLUMNS, FX_LOOKBACK_DAYS, fx_rate_rows
+from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.read import read_window
+from perfmkt_pipeline.warehouse.write import arrow_schema
+
+PLATFORMS = ("google_ads", "meta")
+
+
+@dataclass(frozen=True)
+class TransformInputs:
+    raw: RawInputs  # Google Ads and Meta only
+    fx_rates: pa.Table  # core.fx_rates rows
+    rules: CoreRules
+    as_of: dict[str, dt.date]
+    rows: int  # raw rows read
+    start: dt.date
+    end: dt.date
+
+
+def benchmark_settings() -> Settings:
+    """The reconciliation settings of the benchmark world (the pipeline's defaults)."""
+    spec = WorldSpec.benchmark()
+    return parse_settings(
+        {
+            "start_date": spec.history_start.isoformat(),
+            "google_ads": {"manager_customer_id": spec.google_managers[0].customer_id},
+            "meta": {"account_ids": [a.account_id for a in spec.meta_accounts]},
+        },
+        environ={},
+    )
+
+
+def read_transform_inputs(url: str) -> TransformInputs:
+    warehouse = Warehouse(url)
+    try:
+        with warehouse.begin() as conn:
+            daily = raw.google_ads_campaign_daily
+            start, end = conn.execute(
+                sa.select(sa.func.min(daily.c.date), sa.func.max(daily.c.date))
+            ).one()
+            settings = benchmark_settings()
+            windows = {platform: (start, end) for platform in PLATFORMS}
+            inputs, as_of, rows = read_raw(conn, settings, windows)
+            first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)
+            rates = fx_rate_rows(read_window(conn, raw.ecb_rates, "date", first, end))
+    finally:
+        warehouse.dispose()
+    fx = pa.Table.from_pandas(rates, preserve_index=False).cast(
+        arrow_schema(tables.fx_rates, FX_COLUMNS)
+    )
+    return TransformInputs(inputs, fx, CoreRules.from_settings(settings), as_of, rows, start, end)
