@@ -123,7 +123,8 @@ version: 1
 
 
 def test_the_scanner_catches_a_planted_token_wherever_it_hides(tmp_path: Path) -> None:
-    planted = "EAAplantedMetaToken0123456789abcdef"
+    # Built at run time so no file of the repository holds a token-shaped literal.
+    planted = "EAA" + "plantedMetaToken0123456789abcdef"
     variants = {
         "query": _CLEAN.replace("access_token=SCRUBBED", f"access_token={planted}"),
         "proof": _CLEAN.replace("appsecret_proof=SCRUBBED", "appsecret_proof=3f2a9c"),

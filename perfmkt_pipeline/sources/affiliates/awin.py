@@ -20,12 +20,12 @@ from perfmkt_pipeline.sources.affiliates.records import (
     ActionRecord,
     Where,
     Window,
-    chunks,
     day_in,
     decimal,
     json_array_items,
     moment,
     optional_text,
+    read_in_windows,
     required,
 )
 
@@ -54,17 +54,14 @@ class AwinClient:
     def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
         """[start, end] one call window at a time: (first, last, transactions dated on a day in
         [first, last]), so a caller lands each before the next is read."""
-        windows = list(chunks(start, end, AWIN_MAX_WINDOW_DAYS))
-        so_far = 0
-        for number, (first, last) in enumerate(windows, start=1):
-            found = self.transactions(account_id, first, last)
-            so_far += len(found)
-            self.http.log.info(
-                f"awin account {account_id}: window {number} of {len(windows)} "
-                f"({first}..{last}): {len(found)} transactions, {so_far} so far"
-            )
-            yield first, last, found
-            del found  # the caller has it; not held while the next window is read
+        return read_in_windows(
+            start,
+            end,
+            AWIN_MAX_WINDOW_DAYS,
+            lambda first, last: self.transactions(account_id, first, last),
+            self.http.log,
+            f"awin account {account_id}",
+        )
 
     def transactions(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """One window of at most 31 days."""

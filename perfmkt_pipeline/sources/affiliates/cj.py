@@ -26,12 +26,12 @@ from perfmkt_pipeline.sources.affiliates.records import (
     ActionRecord,
     Where,
     Window,
-    chunks,
     day_in,
     decimal,
     midnight,
     moment,
     optional_text,
+    read_in_windows,
     record_json,
     required,
 )
@@ -88,17 +88,14 @@ class CjClient:
     def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
         """[start, end] one query window at a time: (first, last, records posted on a day in
         [first, last]), so a caller lands each before the next is read."""
-        windows = list(chunks(start, end, CJ_MAX_WINDOW_DAYS))
-        so_far = 0
-        for number, (first, last) in enumerate(windows, start=1):
-            found = self.commissions(account_id, first, last)
-            so_far += len(found)
-            self.http.log.info(
-                f"cj account {account_id}: window {number} of {len(windows)} ({first}..{last}): "
-                f"{len(found)} records, {so_far} so far"
-            )
-            yield first, last, found
-            del found  # the caller has it; not held while the next window is read
+        return read_in_windows(
+            start,
+            end,
+            CJ_MAX_WINDOW_DAYS,
+            lambda first, last: self.commissions(account_id, first, last),
+            self.http.log,
+            f"cj account {account_id}",
+        )
 
     def commissions(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """One window of posting days (at most 31), every page."""

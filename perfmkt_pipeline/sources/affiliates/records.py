@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -126,6 +126,30 @@ def chunks(start: dt.date, end: dt.date, max_days: int) -> Iterator[tuple[dt.dat
         last = min(end, first + dt.timedelta(days=max_days - 1))
         yield first, last
         first = last + dt.timedelta(days=1)
+
+
+def read_in_windows(
+    start: dt.date,
+    end: dt.date,
+    max_days: int,
+    read: Callable[[dt.date, dt.date], list[ActionRecord]],
+    log: Any,
+    label: str,
+) -> Iterator[Window]:
+    """[start, end] one call window of at most `max_days` at a time: (first, last, what `read`
+    returned for it), logging progress as `label`, so a caller lands each window before the
+    next is read (memory stays at one window)."""
+    windows = list(chunks(start, end, max_days))
+    so_far = 0
+    for number, (first, last) in enumerate(windows, start=1):
+        found = read(first, last)
+        so_far += len(found)
+        log.info(
+            f"{label}: window {number} of {len(windows)} ({first}..{last}): "
+            f"{len(found)} records, {so_far} so far"
+        )
+        yield first, last, found
+        del found  # the caller has it; not held while the next window is read
 
 
 def midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
