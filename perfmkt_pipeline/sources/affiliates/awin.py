@@ -20,6 +20,7 @@ from perfmkt_pipeline.sources.affiliates.records import (
     ActionRecord,
     Where,
     Window,
+    WindowedClient,
     day_in,
     decimal,
     json_array_items,
@@ -38,7 +39,7 @@ AWIN_CALLS_PER_MINUTE = 20.0
 AWIN_DATE_TYPE = "transaction"
 
 
-class AwinClient:
+class AwinClient(WindowedClient):
     """Transactions of Awin advertiser accounts (one access token)."""
 
     def __init__(self, http: HttpClient, base_url: str, access_token: str, *, zone: ZoneInfo):
@@ -46,10 +47,6 @@ class AwinClient:
         self.base_url = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self.zone = zone
-
-    def fetch(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
-        """Every transaction dated on a day in [start, end], in its current state."""
-        return [r for _, _, found in self.windows(account_id, start, end) for r in found]
 
     def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
         """[start, end] one call window at a time: (first, last, transactions dated on a day in

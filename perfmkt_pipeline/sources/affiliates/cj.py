@@ -26,6 +26,7 @@ from perfmkt_pipeline.sources.affiliates.records import (
     ActionRecord,
     Where,
     Window,
+    WindowedClient,
     day_in,
     decimal,
     midnight,
@@ -63,7 +64,7 @@ def _utc(moment_: dt.datetime) -> str:
     return moment_.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class CjClient:
+class CjClient(WindowedClient):
     """Commission records of CJ advertiser accounts (one personal access token)."""
 
     def __init__(
@@ -80,10 +81,6 @@ class CjClient:
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self.currency = currency
         self.zone = zone
-
-    def fetch(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
-        """Every commission record posted on a day in [start, end]."""
-        return [r for _, _, found in self.windows(account_id, start, end) for r in found]
 
     def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
         """[start, end] one query window at a time: (first, last, records posted on a day in

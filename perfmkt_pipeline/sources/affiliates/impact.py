@@ -18,6 +18,7 @@ from perfmkt_pipeline.sources.affiliates.records import (
     ActionRecord,
     Where,
     Window,
+    WindowedClient,
     chunks,
     day_in,
     decimal,
@@ -44,7 +45,7 @@ _DECIDED_STATES = frozenset({"APPROVED", "REVERSED"})
 _SAFETY_PAGES = 100_000  # a paging loop that never ends is a bug, not data
 
 
-class ImpactClient:
+class ImpactClient(WindowedClient):
     """Actions of impact.com accounts; one client per set of credentials."""
 
     def __init__(
@@ -64,10 +65,6 @@ class ImpactClient:
         self.program_ids = program_ids
         self.zone = zone
         self.page_size = page_size
-
-    def fetch(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
-        """Every action of the account's programs last updated on a day in [start, end]."""
-        return [r for _, _, found in self.windows(account_id, start, end) for r in found]
 
     def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
         """[start, end] one request window at a time: (first, last, actions of every program

@@ -128,6 +128,18 @@ def chunks(start: dt.date, end: dt.date, max_days: int) -> Iterator[tuple[dt.dat
         first = last + dt.timedelta(days=1)
 
 
+class WindowedClient:
+    """A network client that reads a range one call window at a time (`windows`)."""
+
+    def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
+        raise NotImplementedError
+
+    def fetch(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
+        """Every record of [start, end], all windows together (for callers that need no
+        streaming)."""
+        return [r for _, _, found in self.windows(account_id, start, end) for r in found]
+
+
 def read_in_windows(
     start: dt.date,
     end: dt.date,
