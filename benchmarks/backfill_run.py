@@ -5,9 +5,10 @@
 Materialises every `raw/*` asset of the project's definitions (configuration from
 $PERFMKT_CONFIG, warehouse from $PERFMKT_WAREHOUSE_URL) for the partition range START...END in
 one run (`BackfillPolicy.single_run`), with Dagster's `in_process` executor (one step after
-another) or its `multiprocess` executor (independent assets, here the platforms, in parallel
-processes forked from a server that has imported the pipeline once). Writes {"wall_seconds"}
-to RESULT_JSON: the run's wall time. Start it under `benchmarks.measure` for its peak memory.
+another) or, for `multiprocess`, the executor every run of the project uses (`defs/executor.py`:
+independent assets, here the platforms, in parallel processes forked from a server that has
+imported the pipeline once). Writes {"wall_seconds"} to RESULT_JSON: the run's wall time. Start
+it under `benchmarks.measure` for its peak memory.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from dagster import (
     AssetSelection,
     DagsterInstance,
     Definitions,
+    ExecutorDefinition,
     JobDefinition,
     define_asset_job,
     execute_job,
+    in_process_executor,
     reconstructable,
 )
 from dagster._core.storage.tags import (
@@ -36,36 +39,27 @@ from dagster._core.storage.tags import (
 from perfmkt_pipeline.defs.build import build_definitions
 
 JOB = "raw_backfill"
-# Enough step processes for every raw asset at once (Dagster's default is the CPU count).
-MAX_STEP_PROCESSES = 16
-PRELOAD_MODULES = [
-    "dagster",
-    "benchmarks.backfill_run",
-    "perfmkt_pipeline.warehouse.write",
-    "google.ads.googleads.client",
-    "facebook_business.api",
-    "duckdb",
-]
 
 
-def raw_backfill_job() -> JobDefinition:
-    """Every raw asset of the project's definitions (module level: step processes rebuild it)."""
+def _raw_backfill_job(executor_def: ExecutorDefinition | None) -> JobDefinition:
+    """Every raw asset of the project's definitions; `executor_def` None: the project's own."""
     defs = build_definitions()
-    job = define_asset_job(JOB, selection=AssetSelection.key_prefixes("raw"))
+    job = define_asset_job(
+        JOB, selection=AssetSelection.key_prefixes("raw"), executor_def=executor_def
+    )
     return Definitions.merge(defs, Definitions(jobs=[job])).resolve_job_def(JOB)
 
 
-def executor_config(executor: str) -> dict:
-    if executor == "in_process":
-        return {"in_process": {}}
-    if executor == "multiprocess":
-        # Step processes are forked from a server that imported these once, instead of each
-        # starting a fresh interpreter and importing Dagster and every client library again.
-        start_method = {"forkserver": {"preload_modules": PRELOAD_MODULES}}
-        return {
-            "multiprocess": {"max_concurrent": MAX_STEP_PROCESSES, "start_method": start_method}
-        }
-    raise ValueError(f"unknown executor {executor!r}")
+# Module level, without arguments: step processes rebuild the job from these.
+def multiprocess_job() -> JobDefinition:
+    return _raw_backfill_job(None)
+
+
+def in_process_job() -> JobDefinition:
+    return _raw_backfill_job(in_process_executor)
+
+
+JOBS = {"in_process": in_process_job, "multiprocess": multiprocess_job}
 
 
 def run(argv: list[str]) -> int:
@@ -75,9 +69,8 @@ def run(argv: list[str]) -> int:
         instance = DagsterInstance.local_temp(home)
         began = time.perf_counter()
         result = execute_job(
-            reconstructable(raw_backfill_job),
+            reconstructable(JOBS[executor]),
             instance=instance,
-            run_config={"execution": {"config": executor_config(executor)}},
             tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
         )
         wall = time.perf_counter() - began

@@ -344,6 +344,9 @@ class Settings(_Model):
     # Cron for the daily sync, in `schedule_timezone`.
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "UTC"
+    # Steps of one run executed at once, each in a process of its own (defs/executor.py). Source
+    # steps mostly wait on the platforms, so more than the machine's cores pays off.
+    max_concurrent_steps: Annotated[int, Field(ge=1, le=64)] = 8
 
     @field_validator("reporting_currency")
     @classmethod

@@ -14,6 +14,7 @@ from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, goo
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
 from perfmkt_pipeline.defs.checks import build_checks
+from perfmkt_pipeline.defs.executor import run_executor
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.defs.schedules import build_schedules, build_sensors
 from perfmkt_pipeline.warehouse.engine import normalise_url
@@ -50,6 +51,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         schedules=build_schedules(settings, assets),
         sensors=build_sensors(settings, assets),
         resources=resources,
+        executor=run_executor(settings),
     )
 
 

@@ -1,0 +1,95 @@
+"""Runs fork their step processes from a server that preloaded the pipeline's libraries."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from dagster import (
+    DagsterInstance,
+    Definitions,
+    JobDefinition,
+    asset,
+    define_asset_job,
+    execute_job,
+    reconstructable,
+)
+
+from perfmkt_pipeline.config import parse_settings
+from perfmkt_pipeline.defs.build import build_definitions
+from perfmkt_pipeline.defs.executor import PRELOAD_MODULES, executor_config, run_executor
+
+REPORT_DIR_VAR = "PERFMKT_TEST_EXECUTOR_REPORTS"
+SETTINGS = {"start_date": "2026-01-01", "max_concurrent_steps": 3}
+
+
+def _report(name: str) -> None:
+    """What a step process looked like when its step began."""
+    facts = {
+        "pid": os.getpid(),
+        "parent": os.getppid(),
+        "preloaded": [m for m in PRELOAD_MODULES if m in sys.modules],
+    }
+    (Path(os.environ[REPORT_DIR_VAR]) / f"{name}.json").write_text(json.dumps(facts))
+
+
+@asset
+def first() -> None:
+    _report("first")
+
+
+@asset
+def second() -> None:
+    _report("second")
+
+
+def two_step_job() -> JobDefinition:
+    """Two independent assets, run by the project's executor (module level: reconstructable)."""
+    executor = run_executor(parse_settings(SETTINGS, environ={}))
+    defs = Definitions(
+        assets=[first, second],
+        jobs=[define_asset_job("two_steps", [first, second])],
+        executor=executor,
+    )
+    return defs.resolve_job_def("two_steps")
+
+
+def test_the_definitions_run_with_the_forking_executor_and_the_configured_step_limit() -> None:
+    settings = parse_settings(SETTINGS, environ={})
+    defs = build_definitions(settings)
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "perfmkt_multiprocess"
+    assert executor_config(settings) == {
+        "max_concurrent": 3,
+        "start_method": {
+            "forkserver": {
+                "preload_modules": [
+                    "dagster",
+                    "perfmkt_pipeline.defs.build",
+                    "google.ads.googleads.client",
+                    "facebook_business.api",
+                    "duckdb",
+                ]
+            }
+        },
+    }
+    assert parse_settings({"start_date": "2026-01-01"}, environ={}).max_concurrent_steps == 8
+
+
+def test_steps_run_in_processes_forked_from_one_preloaded_server(tmp_path, monkeypatch) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    monkeypatch.setenv(REPORT_DIR_VAR, str(reports))
+    (tmp_path / "home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
+        result = execute_job(reconstructable(two_step_job), instance=instance)
+        assert result.success
+    facts = {p.stem: json.loads(p.read_text()) for p in reports.glob("*.json")}
+    assert sorted(facts) == ["first", "second"]
+    pids = {f["pid"] for f in facts.values()}
+    parents = {f["parent"] for f in facts.values()}
+    assert len(pids) == 2 and os.getpid() not in pids  # each step in a process of its own
+    assert len(parents) == 1 and os.getpid() not in parents  # both forked by the one server
+    for fact in facts.values():
+        assert fact["preloaded"] == list(PRELOAD_MODULES)
