@@ -1,5 +1,6 @@
 """The transform benchmark's input: Google Ads and Meta raw rows of a backfilled window, read
-the way the core asset reads them (`defs/assets/core_io.read_raw`), plus the FX rates."""
+the way the core asset reads them (`defs/assets/core_io.read_raw`: Meta summed to campaigns in
+the warehouse), plus the FX rates. `rows` counts every raw row of the window."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class TransformInputs:
     fx_rates: pa.Table  # core.fx_rates rows
     rules: CoreRules
     as_of: dict[str, dt.date]
-    rows: int  # raw rows read
+    rows: int  # raw rows the inputs cover
     start: dt.date
     end: dt.date
 

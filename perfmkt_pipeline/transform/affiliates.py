@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 PENDING, APPROVED, REVERSED = "pending", "approved", "reversed"
@@ -101,10 +102,6 @@ def _amount(value: Any) -> Decimal | None:
     return None if _missing(value) else Decimal(value)
 
 
-def _add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
-    return None if a is None and b is None else (a or _ZERO) + (b or _ZERO)
-
-
 def _version_order(frame: pd.DataFrame) -> pd.DataFrame:
     """Oldest version first: by updated_at, then the load that wrote it, then its window."""
 
@@ -132,23 +129,105 @@ def latest_actions(
 
     `raw` has the columns of raw.affiliate_actions (`loaded_at` optional); `status_maps` adds
     the vocabularies of file feeds (platform -> {word: pending|approved|reversed}).
+
+    Vectorised: records are sorted oldest version first and reduced per action with group-bys
+    (only the amounts, exact `Decimal`s, are added as Python objects).
     """
     vocabularies = {**STATUS_VOCABULARIES, **(status_maps or {})}
     if raw.empty:
         return pd.DataFrame(columns=LATEST_COLUMNS)
     latest = _version_order(raw).drop_duplicates(["platform", "record_id"], keep="last")
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for row in latest.to_dict("records"):
-        groups.setdefault((row["platform"], str(row["action_id"])), []).append(row)
-    rows = [
-        _settle(records, vocabularies)
-        for records in groups.values()
-        if any(not record.get("is_correction") for record in records)
-    ]
-    out = pd.DataFrame(rows, columns=LATEST_COLUMNS)
+    latest = latest.reset_index(drop=True)
+    action_id = latest["action_id"].map(str)
+    # Actions numbered in order of first appearance: the order they are settled (and checked) in.
+    group = latest.groupby([latest["platform"], action_id], sort=False, dropna=False).ngroup()
+    flags = (
+        latest["is_correction"] if "is_correction" in latest else pd.Series([None] * len(latest))
+    )
+    correction = flags.map(bool).to_numpy(bool)
+    rows = pd.Series(np.arange(len(latest)))
+    base = rows[~correction].groupby(group[~correction].to_numpy()).last()  # latest original
+    kept = group.isin(base.index).to_numpy()  # actions whose original is in the input
+    rank = _ranks(latest, group, kept, vocabularies)
+    status = rank[kept].groupby(group[kept].to_numpy()).max().map(_STATUS_OF_RANK)
+    # The amounts: the base original's plus every correction's (NULL only when all are NULL).
+    adds = correction.copy()
+    adds[base.to_numpy()] = True
+    adds &= kept
+    amounts = {}
+    for column in ("sale_amount", "commission"):
+        values = latest[column][adds].map(_amount)
+        amounts[column] = values.groupby(group[adds].to_numpy()).sum(min_count=1)
+    # An action whose corrections bring both amounts to zero is reversed, keeping the amounts
+    # its last correction reversed.
+    with_corrections = correction & kept
+    last = rows[with_corrections].groupby(group[with_corrections].to_numpy()).last()
+    zero = {  # NULL counts as zero
+        name: summed.reindex(last.index).map(lambda v: _missing(v) or v == 0)
+        for name, summed in amounts.items()
+    }
+    reversal = last[zero["sale_amount"] & zero["commission"]]
+    status[reversal.index] = REVERSED
+    for name in amounts:
+        reversed_amounts = latest[name].iloc[reversal.to_numpy()].map(_amount).tolist()
+        amounts[name] = amounts[name].astype(object)
+        amounts[name][reversal.index] = [_negate(v) for v in reversed_amounts]
+    updated = pd.to_datetime(latest["updated_at"], utc=True)
+    newest = updated[kept].groupby(group[kept].to_numpy()).max()
+    picked = latest.iloc[base.to_numpy()]
+    out = pd.DataFrame(
+        {
+            "platform": picked["platform"].to_numpy(),
+            "account_id": picked["account_id"].to_numpy(),
+            "action_id": action_id.iloc[base.to_numpy()].to_numpy(),
+            "event_date": picked["event_date"].to_numpy(),
+            "status": status.reindex(base.index).to_numpy(),
+            "campaign_id": picked["partner_id"].to_numpy(),
+            "partner_name": picked["partner_name"].to_numpy(),
+            "action_type": picked["action_type"].to_numpy(),
+            "currency": picked["currency"].to_numpy(),
+            "sale_amount_local": _objects(amounts["sale_amount"].reindex(base.index)),
+            "commission_local": _objects(amounts["commission"].reindex(base.index)),
+            "source_updated_at": [
+                None if _missing(v) else v for v in newest.reindex(base.index).tolist()
+            ],
+        },
+        columns=LATEST_COLUMNS,
+    )
     return out.sort_values(["platform", "account_id", "action_id"], kind="stable").reset_index(
         drop=True
     )
+
+
+_STATUS_OF_RANK = {rank: status for status, rank in _RANK.items()}
+
+
+def _objects(values: pd.Series) -> list[Decimal | None]:
+    return [None if _missing(v) else v for v in values.tolist()]
+
+
+def _ranks(
+    latest: pd.DataFrame,
+    group: pd.Series,
+    kept: np.ndarray,
+    vocabularies: Mapping[str, Mapping[str, str]],
+) -> pd.Series:
+    """Each record's status rank; an unknown platform or word (in an action that is settled)
+    is an error naming the first such record, action by action."""
+    words = pd.Series(
+        [
+            vocabularies.get(platform, {}).get(word)
+            for platform, word in zip(latest["platform"], latest["status"], strict=True)
+        ],
+        index=latest.index,
+        dtype=object,
+    )
+    unknown = words.isna().to_numpy() & kept
+    if unknown.any():
+        order = np.lexsort((np.arange(len(latest)), group.to_numpy()))
+        first = next(i for i in order if unknown[i])
+        _status(latest.iloc[first].to_dict(), vocabularies)  # raises, naming it
+    return words.map(_RANK.get)
 
 
 def _status(row: dict, vocabularies: Mapping[str, Mapping[str, str]]) -> str:
@@ -162,38 +241,6 @@ def _status(row: dict, vocabularies: Mapping[str, Mapping[str, str]]) -> str:
             f"(known: {', '.join(sorted(vocabulary))})"
         )
     return vocabulary[word]
-
-
-def _settle(records: list[dict], vocabularies: Mapping[str, Mapping[str, str]]) -> dict:
-    """The state of one action from the latest version of each of its records."""
-    originals = [r for r in records if not r.get("is_correction")]
-    corrections = [r for r in records if r.get("is_correction")]
-    base = originals[-1]
-    status = max((_status(r, vocabularies) for r in records), key=_RANK.__getitem__)
-    sale, commission = _amount(base["sale_amount"]), _amount(base["commission"])
-    for correction in corrections:
-        sale = _add(sale, _amount(correction["sale_amount"]))
-        commission = _add(commission, _amount(correction["commission"]))
-    if corrections and (commission or _ZERO) == 0 and (sale or _ZERO) == 0:
-        last = corrections[-1]
-        status = REVERSED
-        sale = _negate(_amount(last["sale_amount"]))
-        commission = _negate(_amount(last["commission"]))
-    updated = [r["updated_at"] for r in records if not _missing(r["updated_at"])]
-    return {
-        "platform": base["platform"],
-        "account_id": base["account_id"],
-        "action_id": str(base["action_id"]),
-        "event_date": base["event_date"],
-        "status": status,
-        "campaign_id": base["partner_id"],
-        "partner_name": base["partner_name"],
-        "action_type": base["action_type"],
-        "currency": base["currency"],
-        "sale_amount_local": sale,
-        "commission_local": commission,
-        "source_updated_at": max(updated) if updated else None,
-    }
 
 
 def _negate(value: Decimal | None) -> Decimal | None:

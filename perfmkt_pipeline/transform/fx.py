@@ -162,16 +162,43 @@ def convert(
         fields += [(name, MONEY) for name in amounts.values()]
         return _append(frame, {n: pa.array([], t) for n, t in fields})
     lookup = fx_rates_for(frame, rates, reporting_currency, date_column)
-    joined = frame.append_column("_row", pa.array(np.arange(frame.num_rows))).join(
-        lookup, [date_column, "currency"], join_type="left outer", use_threads=False
-    )
-    joined = joined.sort_by("_row").drop_columns(["_row"])
-    rate = joined["fx_rate"]
+    rate = _rate_of_each_row(frame, lookup, date_column)
     columns = {"reporting_currency": pa.array([reporting_currency] * frame.num_rows, pa.string())}
     columns["fx_rate"] = rate
     for local, name in amounts.items():
-        columns[name] = multiply_round(joined[local], rate, MONEY)
-    return _append(joined.drop_columns(["fx_rate"]), columns)
+        columns[name] = multiply_round(frame[local], rate, MONEY)
+    return _append(frame, columns)
+
+
+def _rate_of_each_row(frame: pa.Table, lookup: pa.Table, date_column: str) -> pa.Array:
+    """`lookup`'s fx_rate for each row of `frame`, in the frame's order. `lookup` holds every
+    (day, currency) pair of the frame once, sorted by day then currency, so a row's pair is
+    found by binary search on day x currencies + the currency's position."""
+    currencies = pc.unique(lookup["currency"]).sort()
+    row_currency = pc.index_in(frame["currency"], value_set=currencies)
+    if row_currency.null_count or frame[date_column].null_count:  # not expected: join instead
+        return _rate_by_join(frame, lookup, date_column)
+    width = len(currencies)
+    row_keys = _day_numbers(frame[date_column]).astype(np.int64) * width + row_currency.to_numpy(
+        zero_copy_only=False
+    )
+    pair_currency = pc.index_in(lookup["currency"], value_set=currencies).to_numpy(
+        zero_copy_only=False
+    )
+    pair_keys = _day_numbers(lookup[date_column]).astype(np.int64) * width + pair_currency
+    found = np.searchsorted(pair_keys, row_keys)
+    # Guard the premise (sorted pairs, each row's pair present): otherwise join.
+    sorted_ = bool(np.all(pair_keys[1:] >= pair_keys[:-1]))
+    if not sorted_ or np.any(found >= len(pair_keys)) or np.any(pair_keys[found] != row_keys):
+        return _rate_by_join(frame, lookup, date_column)
+    return lookup["fx_rate"].combine_chunks().take(pa.array(found))
+
+
+def _rate_by_join(frame: pa.Table, lookup: pa.Table, date_column: str) -> pa.ChunkedArray:
+    joined = frame.append_column("_row", pa.array(np.arange(frame.num_rows))).join(
+        lookup, [date_column, "currency"], join_type="left outer", use_threads=False
+    )
+    return joined.sort_by("_row")["fx_rate"]
 
 
 def _append(frame: pa.Table, columns: Mapping[str, pa.Array | pa.ChunkedArray]) -> pa.Table:

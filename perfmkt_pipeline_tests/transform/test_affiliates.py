@@ -4,6 +4,7 @@ CJ corrections applied to their original action."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pandas as pd
@@ -12,8 +13,14 @@ import pytest
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
 from perfmkt_pipeline.sources.affiliates import ActionRecord
-from perfmkt_pipeline.transform.affiliates import LATEST_COLUMNS, latest_actions, raw_frame
+from perfmkt_pipeline.transform.affiliates import (
+    LATEST_COLUMNS,
+    STATUS_VOCABULARIES,
+    latest_actions,
+    raw_frame,
+)
 from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline_tests.transform.affiliates_reference import reference_latest_actions
 
 UTC = dt.UTC
 EVENT = dt.date(2026, 10, 1)
@@ -263,3 +270,55 @@ def test_raw_rows_carry_the_table_columns_with_update_times_in_utc():
 def test_each_network_status_word_maps_to_pending_approved_or_reversed(platform, word, status):
     state = one(latest_actions(frame(record(platform, word, updated=0, loaded=1)), FEED_STATUSES))
     assert state["status"] == status
+
+
+def _random_records(rng: random.Random, n: int, odd_words: bool) -> pd.DataFrame:
+    """Versions of a few actions on every platform: re-reads, CJ corrections (several per
+    action, some without their original), NULL amounts, zero sums, missing update times."""
+    words = {platform: sorted(v) for platform, v in STATUS_VOCABULARIES.items()}
+    words["rakuten"] = sorted(FEED_STATUSES["rakuten"])
+    amounts = [None, Decimal("0"), Decimal("10.00"), Decimal("-10.00"), Decimal("2.50")]
+    rows = []
+    for _ in range(n):
+        platform = rng.choice(sorted(words))
+        action = str(rng.randint(1, 6))
+        corrected = platform == "cj" and rng.random() < 0.4
+        updated = rng.randint(0, 40)
+        row = record(
+            platform,
+            "on hold" if odd_words and rng.random() < 0.1 else rng.choice(words[platform]),
+            updated=updated,
+            loaded=updated + rng.randint(0, 3),
+            account_id=rng.choice(["a", "b"]),
+            action_id=action,
+            record_id=f"{action}-{rng.randint(0, 2)}" if corrected else action,
+            is_correction=corrected,
+            currency=rng.choice(["USD", None]),
+            sale_amount=rng.choice(amounts),
+            commission=rng.choice(amounts),
+        )
+        if rng.random() < 0.2:
+            row["updated_at"] = None
+        rows.append(row)
+    records = pd.DataFrame(rows)
+    records["updated_at"] = pd.to_datetime(records["updated_at"], utc=True)
+    return records
+
+
+def _settled_or_error(reduce, records: pd.DataFrame):
+    try:
+        settled = reduce(records, FEED_STATUSES)
+    except ValueError as error:
+        return str(error)
+    # Missing values compare equal whichever missing marker (None, NaN, NaT) holds them.
+    return [
+        {k: None if pd.isna(v) else v for k, v in r.items()} for r in settled.to_dict("records")
+    ]
+
+
+def test_the_vectorised_reduction_equals_the_row_by_row_one():
+    rng = random.Random(20261001)
+    for case in range(150):
+        records = _random_records(rng, rng.randint(1, 30), odd_words=case % 8 == 0)
+        expected = _settled_or_error(reference_latest_actions, records)
+        assert _settled_or_error(latest_actions, records) == expected, case

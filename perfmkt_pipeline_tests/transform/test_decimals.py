@@ -7,7 +7,13 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 import pyarrow as pa
 
-from perfmkt_pipeline.transform.decimals import divide_round, micros_to_units, multiply_round
+from perfmkt_pipeline.transform.decimals import (
+    _divide_decimal,
+    _divide_int64,
+    divide_round,
+    micros_to_units,
+    multiply_round,
+)
 
 D = Decimal
 MONEY = pa.decimal128(20, 6)
@@ -53,6 +59,41 @@ def test_divide_matches_decimal_half_even_on_thousands_of_values():
             for n, d in zip(numerators, denominators, strict=True)
         ]
     assert result == expected
+
+
+def test_the_int64_division_equals_the_decimal_one_and_falls_back_when_values_are_too_wide():
+    rng = random.Random(20261107)
+    ratio = pa.decimal128(28, 10)
+    cases = [
+        # (numerators, denominators): money / counts, counts / counts, money / money, ties
+        (_dec([D(rng.randint(-(10**12), 10**12)).scaleb(-6) for _ in range(3000)] + [None]),
+         pa.array([rng.choice([0, 1, 2, 3, 4, 8, 16, 7, 10**6, rng.randint(1, 10**9)])
+                   for _ in range(3000)] + [5], pa.int64())),
+        (pa.array([rng.randint(0, 10**6) for _ in range(3000)], pa.int64()),
+         pa.array([rng.choice([0, None, 2, 8, rng.randint(1, 10**7)]) for _ in range(3000)],
+                  pa.int64())),
+        (_dec([D(rng.randint(-(10**10), 10**10)).scaleb(-6) for _ in range(3000)]),
+         _dec([D(rng.choice([0, 2, 4, 5, 8, 25, rng.randint(-(10**4), 10**4)])).scaleb(-2)
+               for _ in range(3000)])),
+    ]  # fmt: skip
+    for numerators, denominators in cases:
+        fast = _divide_int64(numerators, denominators, ratio)
+        assert fast is not None
+        assert fast.to_pylist() == _divide_decimal(numerators, denominators, ratio).to_pylist()
+    # FX: units per EUR over units per EUR at 12 places (long division in several steps).
+    units, rate = pa.decimal128(18, 6), pa.decimal128(24, 12)
+    reporting = pa.array([D(rng.randint(1, 2 * 10**11)).scaleb(-6) for _ in range(2000)], units)
+    account = pa.array([D(rng.randint(1, 2 * 10**11)).scaleb(-6) for _ in range(2000)], units)
+    fast = _divide_int64(reporting, account, rate)
+    assert fast is not None
+    assert fast.to_pylist() == _divide_decimal(reporting, account, rate).to_pylist()
+    # Money at 20 digits: n x 10^10 cannot be done in int64, so the decimal path answers.
+    huge = _dec(["12345678901234.123456", "-0.000001"])
+    assert _divide_int64(huge, _dec(["3", "7"]), ratio) is None
+    assert divide_round(huge, _dec(["3", "7"]), ratio).to_pylist() == [
+        D("4115226300411.3744853333"),
+        D("-0.0000001429"),
+    ]
 
 
 def test_multiply_rounds_the_exact_product_half_even():

@@ -12,6 +12,7 @@ import pytest
 from perfmkt_pipeline.transform.fx import (
     FX_RATE,
     FxRateMissing,
+    _rate_of_each_row,
     convert,
     fx_rates_for,
     lookup_fx_rates,
@@ -127,3 +128,28 @@ def test_convert_keeps_row_order_and_rounds_money_half_even():
         {"event_date": SAT, "currency": "USD", "amount_local": D("12.345678"),
          "reporting_currency": "USD", "fx_rate": D("1"), "amount": D("12.345678")},
     ]  # fmt: skip
+
+
+def test_every_row_gets_the_rate_of_its_own_day_and_currency():
+    pairs = [(THU, "USD"), (THU, "JPY"), (THU, "GBP"), (FRI, "USD"), (FRI, "JPY"), (FRI, "EUR"),
+             (SAT, "JPY"), (SAT, "USD"), (SUN, "GBP"), (MON, "USD"), (MON, "EUR")]  # fmt: skip
+    rows = [pairs[(i * 7) % len(pairs)] for i in range(200)]  # every pair, in a mixed order
+    frame = _days(rows).append_column("amount_local", pa.array([D(1)] * 200, pa.decimal128(20, 6)))
+    converted = convert(frame, {"amount_local": "amount"}, RATES, "USD")
+    expected = _rates_by_pair(fx_rates_for(frame, RATES, "USD"))
+    assert [(r["date"], r["currency"]) for r in converted.to_pylist()] == rows
+    assert [r["fx_rate"] for r in converted.to_pylist()] == [expected[pair] for pair in rows]
+    assert len(set(expected.values())) > 5  # the pairs do have different rates
+
+
+def test_a_lookup_out_of_order_or_missing_a_pair_is_joined_instead_of_searched():
+    rows = [(THU, "USD"), (FRI, "JPY"), (THU, "JPY"), (FRI, "USD")]
+    frame = _days(rows)
+    lookup = fx_rates_for(frame, RATES, "USD")
+    expected = _rates_by_pair(lookup)
+    backwards = lookup.take(pa.array(list(range(lookup.num_rows))[::-1]))
+    rates = _rate_of_each_row(frame, backwards, "date").to_pylist()
+    assert rates == [expected[pair] for pair in rows]
+    without_last = lookup.slice(0, lookup.num_rows - 1)  # (FRI, USD) sorts last: now absent
+    rates = _rate_of_each_row(frame, without_last, "date").to_pylist()
+    assert rates == [expected[pair] for pair in rows[:3]] + [None]

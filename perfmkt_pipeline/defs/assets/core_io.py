@@ -19,16 +19,10 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.defs.assets import core_raw
 from perfmkt_pipeline.sources.affiliates import sync_window
 from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions
-from perfmkt_pipeline.transform.core import (
-    AffiliateRaw,
-    CoreRules,
-    CoreTables,
-    GoogleAdsRaw,
-    MetaRaw,
-    RawInputs,
-)
+from perfmkt_pipeline.transform.core import AffiliateRaw, CoreRules, CoreTables, RawInputs
 from perfmkt_pipeline.transform.core.networks import latest_state_table
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
 from perfmkt_pipeline.warehouse import raw, tables
@@ -80,17 +74,6 @@ def overall(windows: Mapping[str, Window], start: dt.date, end: dt.date) -> Wind
     return min(firsts), max(lasts)
 
 
-def _latest_rows(table: sa.Table, keys: list[str], order: str, columns: list[str]) -> sa.Select:
-    """Rows of `table` on the latest `order` value of each `keys` group (ties: all of them)."""
-    latest = (
-        sa.select(*[table.c[k] for k in keys], sa.func.max(table.c[order]).label("_latest"))
-        .group_by(*[table.c[k] for k in keys])
-        .subquery()
-    )
-    on = sa.and_(*[table.c[k] == latest.c[k] for k in keys], table.c[order] == latest.c._latest)
-    return sa.select(*[table.c[c] for c in columns]).select_from(table.join(latest, on))
-
-
 def _in_window(table: sa.Table, column: str, window: Window) -> sa.ColumnElement[bool]:
     return table.c[column].between(window[0], window[1])
 
@@ -102,52 +85,23 @@ def _pulled_on(*frames: pa.Table) -> dt.date | None:
     return max(newest).astimezone(dt.UTC).date() if newest else None
 
 
-def _names(conn: sa.Connection, table: sa.Table, columns: list[str]) -> pa.Table:
-    """The rows naming each campaign on its latest day (all history, not just the window)."""
-    query = _latest_rows(table, ["account_id", "campaign_id"], "date", columns)
-    return read_query(conn, query, arrow_schema(table, columns))
-
-
-def _read_google_ads(conn: sa.Connection, window: Window) -> GoogleAdsRaw:
-    daily, actions = raw.google_ads_campaign_daily, raw.google_ads_conversion_daily
-    return GoogleAdsRaw(
-        accounts=read_arrow(conn, raw.google_ads_accounts),
-        campaign_daily=read_arrow(conn, daily, _in_window(daily, "date", window)),
-        conversion_daily=read_arrow(conn, actions, _in_window(actions, "date", window)),
-        campaign_names=_names(
-            conn, daily, ["account_id", "campaign_id", "date", "campaign_name", "campaign_status"]
-        ),
-    )
-
-
-def _read_meta(conn: sa.Connection, window: Window) -> MetaRaw:
-    insights, actions = raw.meta_ad_insights, raw.meta_ad_actions
-    return MetaRaw(
-        accounts=read_arrow(conn, raw.meta_accounts),
-        ad_insights=read_arrow(conn, insights, _in_window(insights, "date", window)),
-        ad_actions=read_arrow(conn, actions, _in_window(actions, "date", window)),
-        campaign_names=_names(
-            conn, insights, ["account_id", "campaign_id", "date", "campaign_name"]
-        ),
-    )
-
-
 def read_raw(
     conn: sa.Connection, settings: Settings, windows: Mapping[str, Window]
 ) -> tuple[RawInputs, dict[str, dt.date], int]:
-    """The raw inputs of `build_core`, the day each platform's data was pulled (its newest
-    load among the rows read), and how many raw rows were read."""
+    """The raw inputs of `build_core` (Meta summed to campaigns in the warehouse, see
+    core_raw), the day each platform's data was pulled (its newest load among the raw rows of
+    its window), and how many raw rows those inputs cover."""
     pulled: dict[str, dt.date | None] = {}
     google = meta = affiliates = None
     rows = 0
     if GOOGLE_ADS in windows:
-        google = _read_google_ads(conn, windows[GOOGLE_ADS])
-        pulled[GOOGLE_ADS] = _pulled_on(google.campaign_daily, google.conversion_daily)
-        rows += google.campaign_daily.num_rows + google.conversion_daily.num_rows
+        google, (count, newest) = core_raw.read_google_ads(conn, windows[GOOGLE_ADS])
+        pulled[GOOGLE_ADS] = core_raw.pulled_on(newest)
+        rows += count
     if META in windows:
-        meta = _read_meta(conn, windows[META])
-        pulled[META] = _pulled_on(meta.ad_insights, meta.ad_actions)
-        rows += meta.ad_insights.num_rows + meta.ad_actions.num_rows
+        meta, (count, newest) = core_raw.read_meta(conn, windows[META])
+        pulled[META] = core_raw.pulled_on(newest)
+        rows += count
     platforms = [p for p in windows if p not in (GOOGLE_ADS, META)]
     if platforms:
         records = [_affiliate_records(conn, p, windows[p]) for p in platforms]
@@ -183,7 +137,9 @@ def _affiliate_inputs(
     )
     table = raw.affiliate_actions
     names = ["platform", "account_id", "partner_id", "updated_at", "window_date", "partner_name"]
-    query = _latest_rows(table, ["platform", "account_id", "partner_id"], "window_date", names)
+    query = core_raw.latest_rows(
+        table, ["platform", "account_id", "partner_id"], "window_date", names
+    )
     query = query.where(table.c.platform.in_(platforms))
     return AffiliateRaw(
         latest=latest, partner_names=read_query(conn, query, arrow_schema(table, names))

@@ -78,7 +78,7 @@ class CoreRules:
 @dataclass(frozen=True)
 class GoogleAdsRaw:
     accounts: pa.Table  # raw.google_ads_accounts
-    campaign_daily: pa.Table  # raw.google_ads_campaign_daily, the window
+    campaign_daily: pa.Table  # raw.google_ads_campaign_daily, the window (metric columns)
     conversion_daily: pa.Table  # raw.google_ads_conversion_daily, the window
     campaign_names: pa.Table  # raw.google_ads_campaign_daily rows naming each campaign (latest)
 
@@ -86,8 +86,10 @@ class GoogleAdsRaw:
 @dataclass(frozen=True)
 class MetaRaw:
     accounts: pa.Table  # raw.meta_accounts
-    ad_insights: pa.Table  # raw.meta_ad_insights, the window
-    ad_actions: pa.Table  # raw.meta_ad_actions, the window
+    # raw.meta_ad_insights and raw.meta_ad_actions of the window: ad-level rows, or (as the core
+    # asset reads them) their campaign roll-ups meta.INSIGHTS_ROLLUP and meta.ACTIONS_ROLLUP.
+    insights: pa.Table
+    actions: pa.Table
     campaign_names: pa.Table  # raw.meta_ad_insights rows naming each campaign (latest)
 
 
@@ -142,11 +144,9 @@ def build_core(
         accounts.append(meta.accounts(m.accounts))
         campaigns.append(meta.campaigns(m.campaign_names))
         performance.append(
-            meta.performance(
-                m.ad_insights, m.ad_actions, m.accounts, rules.meta_conversion_action_types
-            )
+            meta.performance(m.insights, m.actions, m.accounts, rules.meta_conversion_action_types)
         )
-        conversions.append(meta.conversions(m.ad_insights, m.ad_actions, m.accounts))
+        conversions.append(meta.conversions(m.insights, m.actions, m.accounts))
     if raw.affiliates is not None:
         a = raw.affiliates
         accounts.append(networks.accounts(rules.affiliate_accounts, a.latest))

@@ -33,6 +33,23 @@ PLATFORM = META
 # The attribution key of raw.meta_ad_actions holding the count under the requested attribution.
 CONFIGURED_ATTRIBUTION = "value"
 _KEYS = ["account_id", "date", "campaign_id"]
+# Roll-up grains: currency rides along (the account's fallback currency); action rows of the
+# configured attribution only.
+INSIGHTS_ROLLUP_KEYS = [*_KEYS, "currency"]
+ACTIONS_ROLLUP_KEYS = [*_KEYS, "action_type", "attribution"]
+_SUMS = pa.decimal128(38, 6)
+# A roll-up row names an ad only where its campaign_id is NULL (the smallest such ad id): the
+# data error raised for it must name an ad.
+INSIGHTS_ROLLUP = pa.schema(
+    [("account_id", pa.string()), ("date", pa.date32()), ("campaign_id", pa.string()),
+     ("currency", pa.string()), ("spend", _SUMS), ("impressions", pa.int64()),
+     ("clicks", pa.int64()), ("ad_id", pa.string())]
+)  # fmt: skip
+ACTIONS_ROLLUP = pa.schema(
+    [("account_id", pa.string()), ("date", pa.date32()), ("campaign_id", pa.string()),
+     ("action_type", pa.string()), ("attribution", pa.string()), ("actions", _SUMS),
+     ("action_value", _SUMS), ("ad_id", pa.string())]
+)  # fmt: skip
 
 
 def accounts(raw_accounts: pa.Table) -> pa.Table:
@@ -56,10 +73,38 @@ def campaigns(raw_insights: pa.Table) -> pa.Table:
     return conform(latest, CAMPAIGNS)
 
 
+def _rollup(rows: pa.Table, keys: list[str], sums: list[str], schema: pa.Schema) -> pa.Table:
+    summed = rows.group_by(keys, use_threads=False).aggregate(
+        [*[(name, "sum") for name in sums], ("ad_id", "min")]
+    )
+    ad = pc.if_else(
+        pc.is_null(summed["campaign_id"]), summed["ad_id_min"], pa.scalar(None, pa.string())
+    )
+    columns = {k: summed[k] for k in keys} | {n: summed[f"{n}_sum"] for n in sums}
+    return conform(pa.table({**columns, "ad_id": ad}), schema)
+
+
+def rollup_insights(ad_insights: pa.Table) -> pa.Table:
+    """INSIGHTS_ROLLUP rows: raw.meta_ad_insights rows summed per campaign, day and currency
+    (core_io reads the same from the warehouse in SQL)."""
+    return _rollup(
+        ad_insights, INSIGHTS_ROLLUP_KEYS, ["spend", "impressions", "clicks"], INSIGHTS_ROLLUP
+    )
+
+
+def rollup_actions(ad_actions: pa.Table) -> pa.Table:
+    """ACTIONS_ROLLUP rows: the configured-attribution rows of raw.meta_ad_actions summed per
+    campaign, day and action type (core_io reads the same from the warehouse in SQL)."""
+    return _rollup(
+        _value_rows(ad_actions), ACTIONS_ROLLUP_KEYS, ["actions", "action_value"], ACTIONS_ROLLUP
+    )
+
+
 def _require_campaign(table: pa.Table, what: str) -> None:
     missing = pc.is_null(table["campaign_id"])
     if pc.any(missing).as_py():
-        bad = table.filter(missing)
+        first = [(k, "ascending") for k in ["account_id", "date", "ad_id"]]
+        bad = table.filter(missing).sort_by(first)
         raise CoreDataError(
             f"meta account {bad['account_id'][0]}, day {bad['date'][0]}: {what} row of ad "
             f"{bad['ad_id'][0]} has no campaign_id"
@@ -67,11 +112,13 @@ def _require_campaign(table: pa.Table, what: str) -> None:
 
 
 def _account_currency(raw_accounts: pa.Table, insights: pa.Table) -> pa.Table:
-    """account_id -> currency: raw.meta_accounts' when it has one, else the insights rows'."""
+    """account_id -> currency: raw.meta_accounts' when it has one, else the insights rows' (the
+    greatest code, should the rows of one account disagree)."""
     sources = []
     for rank, table in enumerate([insights, raw_accounts]):
         pairs = table.select(["account_id", "currency"]).filter(pc.is_valid(table["currency"]))
         pairs = pairs.group_by(["account_id", "currency"], use_threads=False).aggregate([])
+        pairs = pairs.sort_by([("account_id", "ascending"), ("currency", "ascending")])
         sources.append(pairs.append_column("_rank", constant(rank, pairs.num_rows, pa.int8())))
     candidates = pa.concat_tables(sources)
     return latest_per_key(candidates, ["account_id"], ["_rank"]).select(["account_id", "currency"])

@@ -1,0 +1,204 @@
+"""The core asset's reads of Google Ads and Meta raw rows: only what the transform uses crosses
+out of the warehouse.
+
+Meta lands one row per ad (and per ad, action type and attribution window), while core is at
+campaign grain; the warehouse sums ads to campaigns in SQL (the same roll-ups as
+`transform.core.meta.rollup_insights` / `rollup_actions`), so tens of thousands of campaign rows
+leave it instead of hundreds of thousands of ad rows. Google Ads rows are read without the raw
+JSON `record` (the transform never reads it). How many raw rows the window holds and the newest
+load among them (the day the data was pulled, which decides `settled`) come from aggregates over
+every row, whatever attribution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from perfmkt_pipeline.transform.core import GoogleAdsRaw, MetaRaw, meta
+from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.warehouse.read import read_arrow, read_query
+from perfmkt_pipeline.warehouse.write import arrow_schema
+
+Window = tuple[dt.date, dt.date]
+
+GOOGLE_DAILY = [
+    "account_id", "date", "campaign_id", "cost_micros", "impressions", "clicks", "conversions",
+    "conversions_value",
+]  # fmt: skip
+GOOGLE_CONVERSIONS = [
+    "account_id", "date", "campaign_id", "conversion_action_name", "conversions",
+    "conversions_value", "all_conversions", "all_conversions_value",
+]  # fmt: skip
+ACCOUNT_COLUMNS = ["account_id", "account_name", "currency", "timezone"]
+_LOADED_AT = pa.timestamp("us", tz="UTC")
+
+
+def _in_window(table: sa.Table, window: Window) -> sa.ColumnElement[bool]:
+    return table.c.date.between(window[0], window[1])
+
+
+@contextmanager
+def _hashed_aggregates(conn: sa.Connection) -> Iterator[None]:
+    """PostgreSQL: group by hashing, not sorting, for the roll-ups. Raw tables are bulk-loaded
+    and read by the same run, usually before autovacuum has analysed them; without statistics
+    the planner expects a handful of rows and sorts ~10^5 rows on text keys instead, several
+    times slower. Restored to the transaction's setting afterwards."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    before = conn.exec_driver_sql("SHOW enable_sort").scalar_one()
+    conn.exec_driver_sql("SET LOCAL enable_sort = off")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"SET LOCAL enable_sort = {'on' if before == 'on' else 'off'}")
+
+
+def latest_rows(table: sa.Table, keys: list[str], order: str, columns: list[str]) -> sa.Select:
+    """Rows of `table` on the latest `order` value of each `keys` group (ties: all of them)."""
+    latest = (
+        sa.select(*[table.c[k] for k in keys], sa.func.max(table.c[order]).label("_latest"))
+        .group_by(*[table.c[k] for k in keys])
+        .subquery()
+    )
+    on = sa.and_(*[table.c[k] == latest.c[k] for k in keys], table.c[order] == latest.c._latest)
+    return sa.select(*[table.c[c] for c in columns]).select_from(table.join(latest, on))
+
+
+def _names(conn: sa.Connection, table: sa.Table, columns: list[str]) -> pa.Table:
+    """The distinct rows naming each campaign on its latest day (all history, not just the
+    window), in a fixed order (so a tie between names on one day resolves the same way on
+    every engine)."""
+    query = latest_rows(table, ["account_id", "campaign_id"], "date", columns).distinct()
+    query = query.order_by(*[table.c[c].asc().nulls_first() for c in columns])
+    return read_query(conn, query, arrow_schema(table, columns))
+
+
+def coverage(
+    conn: sa.Connection, tables: Sequence[sa.Table], window: Window
+) -> tuple[int, dt.datetime | None]:
+    """How many rows `tables` hold in the window, and the newest `loaded_at` among them."""
+    per_table = [
+        sa.select(sa.func.count().label("n"), sa.func.max(t.c.loaded_at).label("newest")).where(
+            _in_window(t, window)
+        )
+        for t in tables
+    ]
+    found = conn.execute(sa.union_all(*per_table)).all()
+    stamps = [newest for _, newest in found if newest is not None]
+    return sum(n for n, _ in found), max(stamps) if stamps else None
+
+
+Covered = tuple[int, dt.datetime | None]  # raw rows of the window, their newest loaded_at
+
+
+def read_google_ads(conn: sa.Connection, window: Window) -> tuple[GoogleAdsRaw, Covered]:
+    """The window's Google Ads inputs and the raw rows they cover."""
+    daily, actions = raw.google_ads_campaign_daily, raw.google_ads_conversion_daily
+    inputs = GoogleAdsRaw(
+        accounts=read_arrow(conn, raw.google_ads_accounts, None, ACCOUNT_COLUMNS),
+        campaign_daily=read_arrow(conn, daily, _in_window(daily, window), GOOGLE_DAILY),
+        conversion_daily=read_arrow(conn, actions, _in_window(actions, window), GOOGLE_CONVERSIONS),
+        campaign_names=_names(
+            conn, daily, ["account_id", "campaign_id", "date", "campaign_name", "campaign_status"]
+        ),
+    )
+    return inputs, coverage(conn, [daily, actions], window)
+
+
+_COVERAGE = [("_rows", pa.int64()), ("_loaded_at", _LOADED_AT)]
+
+
+def _rollup_query(
+    table: sa.Table,
+    keys: list[str],
+    sums: list[str],
+    where: sa.ColumnElement[bool],
+    with_ads: bool,
+    covered: bool,
+) -> sa.Select:
+    """SQL of transform.core.meta's roll-ups: sums per `keys` (and, when `covered`, how many
+    rows each sums and their newest load); `ad_id` is the smallest ad of a group without
+    campaign_id when `with_ads` (only asked for when there is such a group)."""
+    grain = [table.c[k] for k in keys]
+    ad = sa.case((table.c.campaign_id.is_(None), sa.func.min(table.c.ad_id))) if with_ads else None
+    coverage_ = [sa.func.count().label("_rows"), sa.func.max(table.c.loaded_at).label("_loaded_at")]
+    return (
+        sa.select(
+            *grain,
+            *[sa.func.sum(table.c[name]).label(name) for name in sums],
+            sa.cast(ad if ad is not None else sa.null(), sa.String).label("ad_id"),
+            *(coverage_ if covered else []),
+        )
+        .where(where)
+        .group_by(*grain)
+    )
+
+
+def _rollup(
+    conn: sa.Connection,
+    table: sa.Table,
+    schema: pa.Schema,
+    sums: list[str],
+    where: sa.ColumnElement[bool],
+    covered: bool,
+) -> tuple[pa.Table, Covered | None]:
+    """The roll-up (`schema`) of the rows matching `where`, and (when `covered`) the rows it
+    covers."""
+    keys = [name for name in schema.names if name not in (*sums, "ad_id")]
+    wide = pa.schema([*schema, *_COVERAGE]) if covered else schema
+    rows = read_query(conn, _rollup_query(table, keys, sums, where, False, covered), wide)
+    if pc.any(pc.is_null(rows["campaign_id"])).as_py():  # bad data: read again, naming the ads
+        rows = read_query(conn, _rollup_query(table, keys, sums, where, True, covered), wide)
+    if not covered:
+        return rows, None
+    count = pc.sum(rows["_rows"]).as_py() or 0
+    return rows.select(schema.names), (count, pc.max(rows["_loaded_at"]).as_py())
+
+
+def read_meta_actions(conn: sa.Connection, window: Window) -> tuple[pa.Table, Covered]:
+    """The configured-attribution raw.meta_ad_actions rows of the window summed per campaign
+    and action type, and every raw.meta_ad_actions row of the window (whatever attribution)."""
+    actions = raw.meta_ad_actions
+    value = actions.c.attribution == meta.CONFIGURED_ATTRIBUTION
+    with _hashed_aggregates(conn):
+        rolled, _ = _rollup(
+            conn, actions, meta.ACTIONS_ROLLUP, ["actions", "action_value"],
+            sa.and_(_in_window(actions, window), value), covered=False,
+        )  # fmt: skip
+    # Coverage counts every attribution's rows, which the roll-up leaves out.
+    return rolled, coverage(conn, [actions], window)
+
+
+def read_meta(conn: sa.Connection, window: Window) -> tuple[MetaRaw, Covered]:
+    """The window's Meta inputs, summed to campaigns in the warehouse, and the raw rows they
+    cover."""
+    insights = raw.meta_ad_insights
+    with _hashed_aggregates(conn):
+        rolled_insights, (insight_rows, insights_loaded) = _rollup(
+            conn, insights, meta.INSIGHTS_ROLLUP, ["spend", "impressions", "clicks"],
+            _in_window(insights, window), covered=True,
+        )  # fmt: skip
+    accounts = read_arrow(conn, raw.meta_accounts, None, ACCOUNT_COLUMNS)
+    names = _names(conn, insights, ["account_id", "campaign_id", "date", "campaign_name"])
+    rolled_actions, (action_rows, actions_loaded) = read_meta_actions(conn, window)
+    inputs = MetaRaw(accounts, rolled_insights, rolled_actions, names)
+    stamps = [moment for moment in (insights_loaded, actions_loaded) if moment is not None]
+    return inputs, (insight_rows + action_rows, max(stamps) if stamps else None)
+
+
+def pulled_on(newest: dt.datetime | None) -> dt.date | None:
+    """The UTC day of the newest load (None without rows)."""
+    return newest.astimezone(dt.UTC).date() if newest is not None else None
+
+
+__all__ = [
+    "coverage", "latest_rows", "pulled_on", "read_google_ads", "read_meta",
+    "read_meta_actions",
+]  # fmt: skip
