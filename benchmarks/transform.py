@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from benchmarks import runs
 from benchmarks.common import Figure, report
+from benchmarks.scenario import RAW_TABLES
 from benchmarks.transform_inputs import TransformInputs, read_transform_inputs
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.transform.core import build_core
@@ -252,16 +253,8 @@ def measure(url: str) -> Measured:
     )
 
 
-# The raw tables the transform reads, copied to DuckDB for its measurement.
-INPUT_TABLES = [
-    raw.google_ads_accounts,
-    raw.google_ads_campaign_daily,
-    raw.google_ads_conversion_daily,
-    raw.meta_accounts,
-    raw.meta_ad_insights,
-    raw.meta_ad_actions,
-    raw.ecb_rates,
-]
+# The raw tables the transform reads (no affiliates), copied to DuckDB for its measurement.
+INPUT_TABLES = [t for t in RAW_TABLES if t is not raw.affiliate_actions]
 
 
 def copy_inputs(source_url: str, target_url: str) -> None:
