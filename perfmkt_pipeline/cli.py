@@ -82,8 +82,19 @@ def _dagster_env(extra: Mapping[str, str]) -> dict[str, str]:
     home = Path(env.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
     _install_instance(home, env.get(INSTANCE_ENV_VAR) or "local")
+    _create_instance_storage(home)
     env["DAGSTER_HOME"] = str(home)
     return env
+
+
+def _create_instance_storage(home: Path) -> None:
+    """Create the Dagster instance's storage once, before `dagster dev` starts its webserver,
+    daemon and code server: on a new DAGSTER_HOME each of them would create it at the same
+    moment, and SQLite storage can then be stamped twice ("alembic_version has more than one
+    head"), which fails the code location's load."""
+    from dagster import DagsterInstance
+
+    DagsterInstance.from_config(str(home)).dispose()
 
 
 def _start_sandbox(as_of: dt.date, *, fixed_ports: bool):

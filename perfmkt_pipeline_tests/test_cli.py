@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import yaml
 
-from perfmkt_pipeline.cli import SANDBOX_PORTS
+from perfmkt_pipeline.cli import SANDBOX_PORTS, ui_env
 from perfmkt_pipeline.config import ENDPOINT_ENV_VARS, bundled_sandbox_config, parse_settings
 from perfmkt_pipeline.sandbox.runner import Sandbox
 
@@ -70,3 +71,19 @@ def test_perfmkt_sandbox_prints_the_variables_that_point_at_it_and_binds_only_lo
     for variable in ENDPOINT_ENV_VARS.values():
         assert exports[variable].removeprefix("http://").startswith("127.0.0.1:"), variable
     assert process.returncode == 0
+
+
+def test_the_dagster_environment_comes_with_the_instance_storage_already_created(
+    tmp_path, monkeypatch
+) -> None:
+    # dagster dev's webserver, daemon and code server then find it made, instead of all three
+    # creating (and stamping) a new SQLite storage at the same moment.
+    home = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("PERFMKT_DAGSTER_INSTANCE", raising=False)
+    env = ui_env(None)
+    assert env["DAGSTER_HOME"] == str(home)
+    for database in ["history/runs.db", "history/runs/index.db", "schedules/schedules.db"]:
+        with sqlite3.connect(home / database) as db:
+            stamped = db.execute("SELECT count(*) FROM alembic_version").fetchone()
+        assert stamped == (1,), database
