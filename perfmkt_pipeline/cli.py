@@ -81,17 +81,20 @@ def _dagster_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = {**os.environ, **extra}
     home = Path(env.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    _install_instance(home, env.get(INSTANCE_ENV_VAR) or "local")
-    _create_instance_storage(home)
+    choice = env.get(INSTANCE_ENV_VAR) or "local"
+    _install_instance(home, choice)
+    if (home / "dagster.yaml").read_text() == _template(INSTANCE_TEMPLATES["local"]).read_text():
+        _create_instance_storage(home)
     env["DAGSTER_HOME"] = str(home)
     return env
 
 
 def _create_instance_storage(home: Path) -> None:
-    """Create the Dagster instance's storage once, before `dagster dev` starts its webserver,
-    daemon and code server: on a new DAGSTER_HOME each of them would create it at the same
-    moment, and SQLite storage can then be stamped twice ("alembic_version has more than one
-    head"), which fails the code location's load."""
+    """Create the local (SQLite) instance's storage once, before `dagster dev` starts its
+    webserver, daemon and code server: on a new DAGSTER_HOME each of them would create it at the
+    same moment, and it can then be stamped twice ("alembic_version has more than one head"),
+    which fails the code location's load. (A PostgreSQL instance is left to dagster dev: it
+    needs the DAGSTER_PG_* variables, which may be given to dagster dev only.)"""
     from dagster import DagsterInstance
 
     DagsterInstance.from_config(str(home)).dispose()
