@@ -16,6 +16,8 @@ from perfmkt_pipeline.transform.affiliates import (
     STATUS_VOCABULARIES,
     _amount,
     _missing,
+    _negate,
+    _status,
     _version_order,
 )
 
@@ -44,19 +46,6 @@ def reference_latest_actions(
     return out.sort_values(["platform", "account_id", "action_id"], kind="stable").reset_index(
         drop=True
     )
-
-
-def _status(row: dict, vocabularies: Mapping[str, Mapping[str, str]]) -> str:
-    vocabulary = vocabularies.get(row["platform"])
-    if vocabulary is None:
-        raise ValueError(f"{row['platform']}: no status vocabulary for this platform")
-    word = row["status"]
-    if word not in vocabulary:
-        raise ValueError(
-            f"{row['platform']} action {row['action_id']}: unknown status {word!r} "
-            f"(known: {', '.join(sorted(vocabulary))})"
-        )
-    return vocabulary[word]
 
 
 def _settle(records: list[dict], vocabularies: Mapping[str, Mapping[str, str]]) -> dict:
@@ -93,7 +82,3 @@ def _settle(records: list[dict], vocabularies: Mapping[str, Mapping[str, str]]) 
 
 def _add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return None if a is None and b is None else (a or _ZERO) + (b or _ZERO)
-
-
-def _negate(value: Decimal | None) -> Decimal | None:
-    return None if value is None else -value
