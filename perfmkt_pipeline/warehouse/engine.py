@@ -5,6 +5,9 @@ backfill beside a scheduled run) in separate processes. So on DuckDB every unit 
 inter-process file lock beside the database, opens a connection, and closes it again when done
 (no pool keeps the file open); opening is also retried when something outside the pipeline (an
 analyst's DuckDB shell, say) holds the file. Other engines use an ordinary connection pool.
+
+After a bulk load, `refresh_statistics` brings PostgreSQL's planner statistics up to date (the
+next step reads the tables before autovacuum would have analysed them); DuckDB keeps its own.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -110,6 +113,20 @@ class Warehouse:
                 log.info("DuckDB file is locked by another process; retrying in %.2fs", delay)
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 2.0)
+
+    def refresh_statistics(self, tables: Iterable[sa.Table]) -> list[str]:
+        """PostgreSQL: ANALYZE `tables`, so that reads right after a bulk load are planned on the
+        rows now there, not on the empty or much smaller table autovacuum last saw (its
+        activity counters lag the load by seconds, so they cannot tell). ANALYZE reads a fixed
+        sample, whatever the table's size. Run it once the load has committed; returns the
+        tables analysed. DuckDB keeps its statistics itself: nothing to do."""
+        if self.backend != "postgresql":
+            return []
+        names = sorted({f"{t.schema}.{t.name}": t for t in tables}.items())
+        with self.begin() as conn:
+            for _, table in names:
+                conn.exec_driver_sql(f'ANALYZE "{table.schema}"."{table.name}"')
+        return [name for name, _ in names]
 
     def ensure_schema(self) -> None:
         """Create or upgrade the schema to the latest version (once per process)."""

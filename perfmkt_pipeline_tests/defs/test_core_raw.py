@@ -148,3 +148,25 @@ def test_a_meta_row_without_campaign_still_names_its_ad(
         warehouse.dispose()
     with pytest.raises(CoreDataError, match=message):
         build_core(inputs, fx.fx_rates(), CoreRules.from_settings(fx.SETTINGS), pulled)
+
+
+@pytest.mark.postgres
+def test_postgresql_rolls_up_in_memory_for_the_reading_transaction_only(postgres_url: str):
+    warehouse = _loaded(postgres_url, _insights(), _actions())
+
+    def work_mem(conn) -> str:
+        return conn.exec_driver_sql("SHOW work_mem").scalar_one()
+
+    try:
+        with warehouse.begin() as conn:
+            before = work_mem(conn)
+            conn.exec_driver_sql("SET LOCAL work_mem = '4MB'")  # PostgreSQL's default
+            core_io.read_raw(conn, fx.SETTINGS, WINDOWS)
+            assert work_mem(conn) == "64MB"
+        with warehouse.begin() as conn:
+            assert work_mem(conn) == before  # the next transaction has the session's again
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")  # more already: kept
+            core_io.read_raw(conn, fx.SETTINGS, WINDOWS)
+            assert work_mem(conn) == "256MB"
+    finally:
+        warehouse.dispose()

@@ -242,6 +242,7 @@ def _land(context: AssetExecutionContext, feed: _Feed, max_concurrent: int) -> M
         return landed
 
     landed = for_each_account(feed.accounts, land, max_concurrent, name=feed.platform)
+    warehouse.refresh_statistics([raw.affiliate_actions])
     shown = next((a.shown for a in landed if a.shown is not None), None)
     if shown is None:
         shown = raw_frame([])

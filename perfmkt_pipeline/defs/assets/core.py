@@ -144,6 +144,7 @@ def build_core_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
             previous = core_io.read_core_performance(conn, windows)
             restated = restatements(previous, core.ad_performance_daily, loaded_at)
             core_io.write_core(wh, conn, core, restated, windows, loaded_at)
+        wh.refresh_statistics(core_io.CORE_TABLES)
         context.log.info(
             f"core {start}..{end}: {raw_rows} raw rows -> "
             f"{core.ad_performance_daily.num_rows} performance rows; "

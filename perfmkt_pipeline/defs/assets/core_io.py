@@ -197,6 +197,13 @@ def clip(core: CoreTables, windows: Mapping[str, Window]) -> CoreTables:
     )
 
 
+# What write_core replaces.
+CORE_TABLES = [
+    tables.ad_accounts, tables.campaigns, tables.ad_performance_daily, tables.conversions_daily,
+    tables.affiliate_actions, tables.restatements,
+]  # fmt: skip
+
+
 def write_core(
     warehouse: Warehouse,
     conn: sa.Connection,

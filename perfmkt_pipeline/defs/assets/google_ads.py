@@ -200,6 +200,13 @@ def build_google_ads_assets(settings: Settings, engine_kind: str) -> list[Assets
             landed = for_each_account(
                 accounts, land, settings.google_ads.max_concurrent_accounts, name="google-ads"
             )
+        wh.refresh_statistics(
+            [
+                raw.google_ads_accounts,
+                raw.google_ads_campaign_daily,
+                raw.google_ads_conversion_daily,
+            ]
+        )
         yield from _results(landed, start, end)
 
     return [google_ads_raw]

@@ -103,6 +103,7 @@ def build_mart_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
                     loaded_at=loaded_at,
                     connection=conn,
                 )
+        wh.refresh_statistics([tables.campaign_daily, tables.channel_daily])
         context.log.info(
             f"marts {first}..{last}: {performance.num_rows} core rows -> {campaign_rows.num_rows} "
             f"campaign rows, {channel_rows.num_rows} channel rows"

@@ -268,6 +268,7 @@ def _load(context, wh, meta: MetaResource, settings: Settings, start: dt.date, e
         return _load_account(context, wh, client, settings, info, (start, end), progress)
 
     landed = for_each_account(infos, land, settings.meta.max_concurrent_accounts, name="meta")
+    wh.refresh_statistics([raw.meta_accounts, raw.meta_ad_insights, raw.meta_ad_actions])
     insight_count = sum(a.insights for a in landed)
     action_count = sum(a.actions for a in landed)
     window_metadata = {
