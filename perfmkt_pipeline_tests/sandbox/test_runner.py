@@ -11,7 +11,11 @@ from decimal import Decimal
 import pytest
 import requests
 
-from perfmkt_pipeline.sandbox.http_server import NonLoopbackBindError, SandboxHTTPServer
+from perfmkt_pipeline.sandbox.http_server import (
+    NonLoopbackBindError,
+    Response,
+    SandboxHTTPServer,
+)
 from perfmkt_pipeline.sandbox.oauth import OAuthApp
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
@@ -39,6 +43,14 @@ def test_refuses_to_bind_anything_but_loopback(sandbox, host):
     app = OAuthApp(sandbox.world, sandbox.faults, sandbox.counters, sandbox.credentials)
     with pytest.raises(NonLoopbackBindError):
         SandboxHTTPServer(app, host)
+
+
+def test_json_responses_are_compact_utf8_and_keep_what_orjson_cannot_write():
+    response = Response.json({"siteName": "Café Crème", "amounts": [12.5, 3], "ok": None})
+    assert response.body == '{"siteName":"Café Crème","amounts":[12.5,3],"ok":null}'.encode()
+    assert response.headers == {"Content-Type": "application/json; charset=UTF-8"}
+    # Integers beyond 64 bits and non-str keys: the stdlib's text, as before.
+    assert Response.json({"id": 2**64, 7: "a"}).body == b'{"id":18446744073709551616,"7":"a"}'
 
 
 def test_env_names_every_endpoint_and_dummy_credential_on_loopback(sandbox):

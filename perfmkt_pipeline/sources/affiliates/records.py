@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError
+from perfmkt_pipeline.sources.json_codec import compact_json
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Where:
 
 def record_json(data: Any) -> str:
     """Compact JSON of a decoded record (values unchanged: strings stay strings)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(data)
 
 
 def required(data: dict, field: str, where: Where) -> Any:

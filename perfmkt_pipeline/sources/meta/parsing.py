@@ -10,13 +10,13 @@ out per action type and attribution key ("value" or a window).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from perfmkt_pipeline.sources.json_codec import compact_json
 from perfmkt_pipeline.sources.meta.errors import MetaDataError
 
 # The insights fields the pipeline requests (PLATFORMS.md), at level=ad with time_increment=1.
@@ -62,7 +62,7 @@ class AccountInfo:
 
 def to_json(value: Any) -> str:
     """JSON text of a value as received (key order kept, no re-formatting of numbers)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(value)
 
 
 def parse_account(account_id: str, record: Mapping[str, Any]) -> AccountInfo:
