@@ -70,6 +70,25 @@ def test_postgresql_plans_on_the_rows_of_the_load_just_committed(postgres_url: s
         warehouse.dispose()
 
 
+@pytest.mark.postgres
+def test_a_failed_refresh_is_logged_and_leaves_the_load_standing(postgres_url: str, caplog) -> None:
+    warehouse = Warehouse(postgres_url)
+    warehouse.ensure_schema()
+    missing = sa.Table("not_there", sa.MetaData(), sa.Column("id", sa.Integer), schema="raw")
+    try:
+        load(warehouse, "1", campaigns=40, days=50)
+        assert warehouse.refresh_statistics([missing]) == []
+        assert [r.getMessage() for r in caplog.records] == [
+            'planner statistics not refreshed (the load stands): relation "raw.not_there" does '
+            "not exist"
+        ]
+        with warehouse.begin() as conn:
+            count = sa.select(sa.func.count()).select_from(raw.google_ads_campaign_daily)
+            assert conn.execute(count).scalar_one() == 2000
+    finally:
+        warehouse.dispose()
+
+
 def test_duckdb_keeps_its_own_statistics(duckdb_url: str) -> None:
     warehouse = Warehouse(duckdb_url)
     warehouse.ensure_schema()
