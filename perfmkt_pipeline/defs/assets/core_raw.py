@@ -158,12 +158,11 @@ def _rollup(
     return rows.select(schema.names), (count, pc.max(rows["_loaded_at"]).as_py())
 
 
-def read_meta_actions(conn: sa.Connection, window: Window) -> tuple[pa.Table, Covered]:
+def _read_meta_actions(conn: sa.Connection, window: Window) -> tuple[pa.Table, Covered]:
     """The configured-attribution raw.meta_ad_actions rows of the window summed per campaign
     and action type, and every raw.meta_ad_actions row of the window (whatever attribution)."""
     actions = raw.meta_ad_actions
     value = actions.c.attribution == meta.CONFIGURED_ATTRIBUTION
-    _rollup_memory(conn)
     rolled, _ = _rollup(
         conn, actions, meta.ACTIONS_ROLLUP, ["actions", "action_value"],
         sa.and_(_in_window(actions, window), value), covered=False,
@@ -183,7 +182,7 @@ def read_meta(conn: sa.Connection, window: Window) -> tuple[MetaRaw, Covered]:
     )  # fmt: skip
     accounts = read_arrow(conn, raw.meta_accounts, None, ACCOUNT_COLUMNS)
     names = _names(conn, insights, ["account_id", "campaign_id", "date", "campaign_name"])
-    rolled_actions, (action_rows, actions_loaded) = read_meta_actions(conn, window)
+    rolled_actions, (action_rows, actions_loaded) = _read_meta_actions(conn, window)
     inputs = MetaRaw(accounts, rolled_insights, rolled_actions, names)
     stamps = [moment for moment in (insights_loaded, actions_loaded) if moment is not None]
     return inputs, (insight_rows + action_rows, max(stamps) if stamps else None)
@@ -196,5 +195,4 @@ def pulled_on(newest: dt.datetime | None) -> dt.date | None:
 
 __all__ = [
     "coverage", "latest_rows", "pulled_on", "read_google_ads", "read_meta",
-    "read_meta_actions",
 ]  # fmt: skip
