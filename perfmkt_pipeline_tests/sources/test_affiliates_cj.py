@@ -31,8 +31,15 @@ def client(url: str, token: str, clock: FakeClock, log: ListLogger | None = None
     return CjClient(http("cj", clock, log), url, token, currency="EUR", zone=ZoneInfo("UTC"))
 
 
-def test_commissions_page_by_max_commission_id_through_a_429_and_a_transient_graphql_error():
+def test_commissions_page_by_max_commission_id_through_a_429_and_a_transient_graphql_error(
+    monkeypatch,
+):
     clock, log = FakeClock(), ListLogger()
+    decoded = []
+    body_of = requests.Response.json
+    monkeypatch.setattr(
+        requests.Response, "json", lambda r, **kw: decoded.append(r) or body_of(r, **kw)
+    )
     with cassette(
         "cj",
         "commissions_paged",
@@ -53,6 +60,7 @@ def test_commissions_page_by_max_commission_id_through_a_429_and_a_transient_gra
     assert len(served) == 26
     # 429, then the GraphQL error (HTTP 200), then 26 records in pages of 10.
     assert seen == [429, 200, 200, 200, 200]
+    assert len(decoded) == 4  # each answer with a body to read, once
     # Retry-After 5 s + 5% jitter; then the second retry's backoff: 1 s x 2^1 x 0.75.
     assert clock.sleeps == [5.25, 1.5]
     assert (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
@@ -121,21 +122,27 @@ class CjClient(WindowedClient):
         raise where.error("payloadComplete", "never became true")
 
     def _query(self, variables: dict, account_id: str, where: Where) -> dict:
-        response = self.http.send(
+        bodies: list[Any] = []  # every answer's body, decoded once, by the check
+
+        def check(response: requests.Response) -> None:
+            bodies.append(self._check(response, account_id))
+
+        self.http.send(
             "POST",
             self.url,
             account_id=account_id,
             json={"query": QUERY, "variables": variables},
             headers=self._headers,
-            check=lambda r: self._check(r, account_id),
+            check=check,
         )
-        try:
-            return response.json()["data"]["advertiserCommissions"]
-        except (ValueError, KeyError, TypeError):
+        try:  # the answer send() returned was the last one checked
+            return bodies[-1]["data"]["advertiserCommissions"]
+        except (KeyError, TypeError):
             raise where.error("data.advertiserCommissions", "missing from the answer") from None
 
-    def _check(self, response: requests.Response, account_id: str) -> None:
-        """GraphQL reports errors in the body, often with HTTP 200: classify them here."""
+    def _check(self, response: requests.Response, account_id: str) -> Any:
+        """GraphQL reports errors in the body, often with HTTP 200: classify them here. Returns
+        the decoded body."""
         try:
             body = response.json()
         except ValueError:
@@ -146,7 +153,7 @@ class CjClient(WindowedClient):
             ) from None
         errors = body.get("errors") if isinstance(body, dict) else None
         if not errors:
-            return
+            return body
         text = "; ".join(
             str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
         )
