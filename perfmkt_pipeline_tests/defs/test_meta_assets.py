@@ -177,6 +177,30 @@ def test_re_pulling_after_the_as_of_date_moves_leaves_exactly_the_restated_value
     )
 
 
+def test_days_graph_no_longer_keeps_are_left_as_the_warehouse_holds_them(box, duckdb_url):
+    start, end = date(2026, 1, 10), date(2026, 1, 20)
+    assert run(box, duckdb_url, start, end, accounts=[UK]).success
+    first_pull = rows(duckdb_url, raw.meta_ad_insights)
+    assert {r["date"] for r in first_pull} == {start + timedelta(days=n) for n in range(11)}
+    wh = Warehouse(duckdb_url)
+    try:
+        with wh.begin() as conn:
+            loads = sa.select(raw.meta_ad_insights.c.date, raw.meta_ad_insights.c.loaded_at)
+            first_loads = dict(conn.execute(loads.distinct()).all())
+        # 37 months on, Graph serves from 2026-01-15 only.
+        box.world.as_of = date(2029, 2, 15)
+
+        assert run(box, duckdb_url, start, end, accounts=[UK]).success
+
+        assert rows(duckdb_url, raw.meta_ad_insights) == first_pull
+        with wh.begin() as conn:
+            second_loads = dict(conn.execute(loads.distinct()).all())
+    finally:
+        wh.dispose()
+    kept = {day for day in first_loads if second_loads[day] == first_loads[day]}
+    assert kept == {date(2026, 1, day) for day in range(10, 15)}
+
+
 def test_an_expired_token_fails_the_run_fast_naming_the_account_without_the_token(box, duckdb_url):
     box.faults.set("meta", expired_credentials=True)
     token = box.credentials.meta_access_token

@@ -398,3 +398,35 @@ def test_attribution_windows_and_unified_attribution_come_from_the_settings(
     assert (query["level"], query["time_increment"]) == (["ad"], ["1"])
     keys = {key for r in chunk.records for a in r.get("actions", []) for key in a}
     assert keys == {"action_type", "value", "1d_click", "28d_click"}
+
+
+def test_days_beyond_graphs_37_months_are_skipped_with_a_warning_and_the_rest_is_read(
+    sandbox,  # noqa: F811
+) -> None:
+    box = sandbox(google_ads=False)
+    log = ListLogger()
+    # The sandbox's as-of day is 2026-11-20: Graph serves insights from 2023-10-20 on.
+    # The world's history starts on 2024-01-01: the last days have ads.
+    start, end = dt.date(2023, 9, 1), dt.date(2024, 1, 10)
+    pull = _pull(_client(box, FakeClock(), log), [UK], start, end)
+
+    # Report runs of 30 days: the first wholly too old, the second read from 2023-10-20.
+    assert pull.chunks == [
+        (dt.date(2023, 10, 20), dt.date(2023, 10, 30)),
+        (dt.date(2023, 10, 31), dt.date(2023, 11, 29)),
+        (dt.date(2023, 11, 30), dt.date(2023, 12, 29)),
+        (dt.date(2023, 12, 30), dt.date(2024, 1, 10)),
+    ]
+    assert {row["date"] for row in pull.insights} == {dt.date(2024, 1, day) for day in range(1, 11)}
+    # One-day probes: 2023-09-30 (refused); 2023-10-30, then halving 10-15, 10-22, 10-18,
+    # 10-20, 10-19.
+    assert box.counters.count("meta", "meta.insights_sync", UK) == 7
+    skipped = [message for level, message in log.lines if level == "warning"]
+    assert [message.split(": Graph keeps")[1] for message in skipped] == [
+        " insights for 37 months; 2023-09-01..2023-09-30 skipped (the warehouse keeps what it "
+        "holds for those days)",
+        " insights for 37 months; 2023-10-01..2023-10-19 skipped (the warehouse keeps what it "
+        "holds for those days)",
+    ]
+    assert skipped[0].startswith(f"meta act_{UK}: report run 2023-09-01..2023-09-30: ")
+    _assert_matches_ground_truth(box, pull, [UK], dt.date(2023, 10, 20), end)

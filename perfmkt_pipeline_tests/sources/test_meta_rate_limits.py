@@ -46,7 +46,7 @@ def _graph_error(
         (294, None, "Managing advertisements requires ads_management", False, Action.FATAL),
         (10, None, "(#10) Application does not have permission for this action", False, Action.FATAL),
         (100, 33, "Unsupported get request.", False, Action.FATAL),
-        (3018, 1487534, "The start date of the time range cannot be beyond 37 months", False, Action.FATAL),
+        (3018, 1487534, "The start date of the time range cannot be beyond 37 months", False, Action.TOO_OLD),
         (2635, None, "You are calling a deprecated version of the Ads API.", False, Action.FATAL),
         (99999, None, "Something new, said to be transient", True, Action.RETRY),
     ],

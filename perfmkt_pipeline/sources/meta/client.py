@@ -9,10 +9,16 @@ polling. A failed run is re-submitted as two halves; a run that does not complet
 `async_timeout_seconds` raises an error naming the account and range. When Graph answers "reduce
 the amount of data", the range is halved (a single day then goes through a report run).
 `insights_into` hands the records over page by page as they arrive, into a sink.
+
+Graph keeps insights for 37 months and refuses a range that starts earlier (3018). The first day
+it still serves is then found with a few one-day requests, and the chunk is read from that day:
+the days before are skipped with a warning (and keep what the warehouse holds), so a backfill
+from a `start_date` further back still lands every day Graph has.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Iterator
@@ -35,6 +41,7 @@ from perfmkt_pipeline.sources.meta.parsing import (
     parse_account,
 )
 from perfmkt_pipeline.sources.meta.transport import (
+    BeyondRetention,
     Clock,
     GraphTransport,
     JobNotReady,
@@ -49,6 +56,7 @@ JOB_ENDED_WITHOUT_RESULTS = frozenset({"Job Failed", "Job Skipped"})
 # Each status poll waits this much longer than the one before (up to async_poll_max_seconds).
 POLL_GROWTH = 1.5
 _ONE_DAY = dt.timedelta(days=1)
+RETENTION_MONTHS = 37  # how long Graph keeps insights (PLATFORMS.md)
 
 
 @dataclass(frozen=True)
@@ -178,16 +186,64 @@ class MetaClient:
     ) -> Iterator[Chunk]:
         """Like `insights`, but each page of records goes into `sink` as it arrives (the client
         holds one page at a time); each planned chunk is yielded once all its records are in
-        the sink. The caller empties the sink (writes it out) before asking for the next."""
+        the sink. The caller empties the sink (writes it out) before asking for the next.
+        Days before Graph's retention are left out of the chunks yielded (logged)."""
         chunks = plan_chunks(
             start, end, self.settings.sync_max_days, self.settings.async_chunk_days
         )
         for chunk in chunks:
-            if chunk.is_async:
-                self._fetch_async(account_id, chunk.since, chunk.until, _FailedRuns(), sink)
-            else:
-                self._fetch_sync(account_id, chunk.since, chunk.until, sink)
+            try:
+                self._fetch(account_id, chunk, sink)
+            except BeyondRetention as refused:
+                first = self._first_served_day(account_id, chunk.since, chunk.until)
+                self.log.warning(
+                    f"{refused}: Graph keeps insights for {RETENTION_MONTHS} months; "
+                    f"{chunk.since}..{min(first - _ONE_DAY, chunk.until)} skipped (the "
+                    "warehouse keeps what it holds for those days)"
+                )
+                if first > chunk.until:
+                    continue
+                chunk = dataclasses.replace(chunk, since=first)
+                self._fetch(account_id, chunk, sink)
             yield chunk
+
+    def _fetch(self, account_id: str, chunk: Chunk, sink: RowSink) -> None:
+        if chunk.is_async:
+            self._fetch_async(account_id, chunk.since, chunk.until, _FailedRuns(), sink)
+        else:
+            self._fetch_sync(account_id, chunk.since, chunk.until, sink)
+
+    def _first_served_day(self, account_id: str, since: dt.date, until: dt.date) -> dt.date:
+        """The first day of [since, until] Graph still serves insights for (the day after
+        `until` if none), Graph having refused `since`: a binary search over one-day requests
+        (one row at account level), a handful, made only when a range was refused."""
+        if not self._serves(account_id, until):
+            return until + _ONE_DAY
+        refused, served = since, until
+        while (served - refused).days > 1:
+            middle = refused + dt.timedelta(days=(served - refused).days // 2)
+            if self._serves(account_id, middle):
+                served = middle
+            else:
+                refused = middle
+        return served
+
+    def _serves(self, account_id: str, day: dt.date) -> bool:
+        node = AdAccount(f"act_{account_id}", api=self.api)
+        params = {
+            "level": "account",
+            "time_range": {"since": day.isoformat(), "until": day.isoformat()},
+            "limit": 1,
+        }
+        try:
+            self.transport.call(
+                account_id,
+                f"retention probe {day}",
+                lambda: node.get_insights(fields=["account_id"], params=params),
+            )
+        except BeyondRetention:
+            return False
+        return True
 
     def _params(self, since: dt.date, until: dt.date) -> dict[str, Any]:
         params: dict[str, Any] = {

@@ -31,8 +31,10 @@ REDUCE_DATA_TEXT = "reduce the amount of data"
 AUTH_CODES = frozenset({102, 190})
 # 10 and 200-299: the token lacks a permission on the object.
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
-# 100 invalid parameter (also unknown objects); 3018 start date beyond the 37-month retention.
-BAD_REQUEST_CODES = frozenset({100, 3018})
+# 100 invalid parameter (also unknown objects).
+BAD_REQUEST_CODES = frozenset({100})
+# The range starts beyond the 37 months Graph keeps insights for.
+RETENTION_CODE = 3018
 # Fetching a report run's results before it is really done: code 2601, subcode 1815107.
 JOB_NOT_READY_CODE = 2601
 JOB_NOT_READY_SUBCODE = 1815107
@@ -43,6 +45,7 @@ class Action(enum.Enum):
     RETRY = "retry"  # rate limited or transient: wait, then send the same request again
     SPLIT = "split"  # too much data: ask for a smaller range
     NOT_READY = "not ready"  # report run results are not ready: keep polling
+    TOO_OLD = "too old"  # the range starts before Graph's retention: ask for later days
     FATAL = "fatal"  # credentials, permissions, bad request: stop and say which account
 
 
@@ -136,6 +139,8 @@ def _classify_graph(error: FacebookRequestError, secrets: tuple[str | None, ...]
         return Failure(Action.RETRY, None, None, f"HTTP {error.http_status()}")
     if code == JOB_NOT_READY_CODE and subcode == JOB_NOT_READY_SUBCODE:
         return Failure(Action.NOT_READY, code, subcode, message)
+    if code == RETENTION_CODE:
+        return Failure(Action.TOO_OLD, code, subcode, message)
     if code in AUTH_CODES or code in PERMISSION_CODES or code in BAD_REQUEST_CODES:
         return Failure(Action.FATAL, code, subcode, message)
     if code in RATE_LIMIT_CODES:

@@ -65,6 +65,10 @@ class JobNotReady(MetaError):
     """Report-run results were asked for before the run really completed (2601 / 1815107)."""
 
 
+class BeyondRetention(MetaError):
+    """The range starts before the days Graph still keeps insights for (3018)."""
+
+
 def _is_graph_error_body(response: requests.Response) -> bool:
     try:
         body = response.json()
@@ -188,8 +192,8 @@ class GraphTransport:
     def call(self, account_id: str | None, what: str, request: Callable[[], T]) -> T:
         """Run one SDK request for `account_id`, pacing and retrying as the failure calls for.
 
-        Raises MetaFatalError (no retry), MetaRetriesExhausted, SplitRange or JobNotReady; their
-        messages name the account and the request, never a credential.
+        Raises MetaFatalError (no retry), MetaRetriesExhausted, SplitRange, JobNotReady or
+        BeyondRetention; their messages name the account and the request, never a credential.
         """
         attempt = 0
         while True:
@@ -211,6 +215,8 @@ class GraphTransport:
                 raise SplitRange(f"{subject}: {failure.describe()}")
             if failure.action is Action.NOT_READY:
                 raise JobNotReady(f"{subject}: {failure.describe()}")
+            if failure.action is Action.TOO_OLD:
+                raise BeyondRetention(f"{subject}: {failure.describe()}")
             attempt += 1
             if attempt > self.max_retries:
                 raise MetaRetriesExhausted(
