@@ -95,6 +95,15 @@ OPTIONAL_SECRET_ENV_VARS = ("GOOGLE_ADS_LOGIN_CUSTOMER_ID", "META_APP_SECRET")
 # re-pulls by default, and after which a day counts as settled.
 DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 45, "cj": 45, "awin": 45}
 
+# How many of a window's raw rows a re-read may lose, in percent of what the window held, before
+# the load is refused (an empty answer for a window that held rows always is). PLATFORMS.md:
+# Google Ads omits a campaign-day without any metric and restates conversions for the conversion
+# window; Meta omits zero-activity rows and re-attributes actions for 28 days: a restatement can
+# empty a few rows. Affiliate records are never deleted (a reversal is a status, a CJ correction a
+# record of its own) and keep their read day: none may vanish (a feed's action updated after the
+# window is not counted: its files show it moved).
+DEFAULT_MAX_ROW_LOSS_PCT = {"google_ads": 10.0, "meta": 10.0, "networks": 0.0, "file_feeds": 0.0}
+
 _GOOGLE_CUSTOMER_ID = re.compile(r"^\d{10}$")
 _META_ACCOUNT_ID = re.compile(r"^\d{1,20}$")
 _FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -113,6 +122,8 @@ class _Model(BaseModel):
 
 Currency = Annotated[str, Field(min_length=3, max_length=3)]
 LookbackDays = Annotated[int, Field(ge=1, le=120)]
+# Below 100: an empty answer for a window that held rows is always a loss (allow_row_loss loads it).
+RowLossPct = Annotated[float, Field(ge=0, lt=100)]
 
 
 def _check_timezone(value: str) -> str:
@@ -166,6 +177,10 @@ class GoogleAdsSettings(_Model):
     timeout_seconds: Annotated[float, Field(gt=0, le=7200)] = 900.0
     # Accounts read at once (threads of one run); 1 reads them one after another.
     max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
+    # Rows a re-read of an account's window may lose (% of what it held) before it is refused;
+    # allow_row_loss: load a bigger loss anyway, with a warning.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["google_ads"]
+    allow_row_loss: bool = False
 
     @field_validator("customer_ids")
     @classmethod
@@ -223,6 +238,10 @@ class MetaSettings(_Model):
     # Ad accounts read at once (threads of one run, each with its own connection; Graph's
     # limits are per ad account); 1 reads them one after another.
     max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
+    # Rows a re-read of an account's window may lose (% of what it held) before it is refused;
+    # allow_row_loss: load a bigger loss anyway, with a warning.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["meta"]
+    allow_row_loss: bool = False
 
     @field_validator("account_ids")
     @classmethod
@@ -265,6 +284,10 @@ class NetworkSettings(_Model):
     # Accounts read at once (threads of one run sharing the network's pacing, which is per
     # credential); 1 reads them one after another.
     max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
+    # Records a re-read of a window may lose (% of what it held) before it is refused;
+    # allow_row_loss: load a bigger loss anyway, with a warning.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["networks"]
+    allow_row_loss: bool = False
 
     @field_validator("currency")
     @classmethod
@@ -310,6 +333,13 @@ class FileFeedSettings(_Model):
     # strptime format of the `updated_at` column (naive values are UTC); None: `date_format`.
     updated_at_format: str | None = None
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    # Records a re-read of the window may lose (% of what it held, not counting actions the files
+    # show updated after the window) before it is refused; allow_row_loss: load it anyway.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["file_feeds"]
+    allow_row_loss: bool = False
+    # The same action with the same update time twice in one file: "error" fails the run naming
+    # the file, line and action; "warn" keeps the later line and logs how many there were.
+    duplicates: Literal["error", "warn"] = "error"
 
     @field_validator("currency")
     @classmethod

@@ -3,7 +3,8 @@ built by one factory from configuration and landing in raw.affiliate_actions.
 
 Each run reads the partition range plus the trailing `lookback_days` before its end (by update
 day on impact.com, posting day on CJ, transaction day on Awin, update or event day in a feed) and
-replaces exactly that window per account, so statuses that changed since are re-read in place.
+replaces exactly that window per account, so statuses that changed since are re-read in place. An
+answer with fewer records than the window held is refused (row_loss), unless configured.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -27,17 +28,19 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import ConfigError, FileFeedSettings, NetworkSettings, Settings
+from perfmkt_pipeline.defs.assets import row_loss
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.sources.affiliates import ActionRecord, Window, sync_window
 from perfmkt_pipeline.sources.affiliates.awin import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline.sources.affiliates.cj import CjClient
-from perfmkt_pipeline.sources.affiliates.file_feed import read_feed
+from perfmkt_pipeline.sources.affiliates.file_feed import FeedRead, read_feed_window
 from perfmkt_pipeline.sources.affiliates.http import HttpClient, Logger, RetryPolicy
 from perfmkt_pipeline.sources.affiliates.impact import ImpactClient
 from perfmkt_pipeline.transform.affiliates import raw_frame
 from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.warehouse.loss import LossGuard
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 NETWORKS = ("impact", "cj", "awin")
@@ -145,6 +148,8 @@ class _Feed:
     resource_key: str | None
     description: str
     open: Callable[[AssetExecutionContext], Fetch]
+    # The row-loss guard of the window `fetch` just read (row_loss.guard with its settings).
+    guard: Callable[[Fetch, Logger], LossGuard]
     max_concurrent_accounts: int = 1
 
 
@@ -164,15 +169,32 @@ def _network_feed(settings: Settings, name: str) -> _Feed:
             f"raw.affiliate_actions."
         ),
         open=lambda context: getattr(context.resources, name).fetcher(settings, context.log),
+        guard=lambda _fetch, log: row_loss.guard(name, network, log),
         max_concurrent_accounts=network.max_concurrent_accounts,
     )
 
 
+class _FeedFetch:
+    """A file feed read for a window, remembering what it read for the row-loss guard: the files
+    (named when a load is refused) and the actions its files show updated after the window."""
+
+    def __init__(self, feed: FileFeedSettings, http: HttpClient, log: Logger):
+        self.feed, self.http, self.log = feed, http, log
+        self.read: FeedRead | None = None
+
+    def __call__(self, _account: str, start: dt.date, end: dt.date) -> list[Window]:
+        # A feed is read whole (its files are the unit): one window.
+        self.read = read_feed_window(self.feed, start, end, http=self.http, warn=self.log.warning)
+        return [(start, end, self.read.records)]
+
+    def guard(self, log: Logger) -> LossGuard:
+        files, moved = (self.read.files, self.read.moved) if self.read else ([], 0)
+        return row_loss.guard(self.feed.name, self.feed, log, read_from=files, moved=moved)
+
+
 def _file_feed(feed: FileFeedSettings) -> _Feed:
     def open_feed(context: AssetExecutionContext) -> Fetch:
-        http = HttpClient(feed.name, log=context.log)
-        # A feed is read whole (its files are the unit): one window.
-        return lambda _account, start, end: [(start, end, read_feed(feed, start, end, http=http))]
+        return _FeedFetch(feed, HttpClient(feed.name, log=context.log), context.log)
 
     return _Feed(
         platform=feed.name,
@@ -186,6 +208,7 @@ def _file_feed(feed: FileFeedSettings) -> _Feed:
             f"{feed.lookback_days} days before its end; a malformed row fails the run."
         ),
         open=open_feed,
+        guard=lambda fetch, log: fetch.guard(log),
     )
 
 
@@ -228,6 +251,7 @@ def _land(context: AssetExecutionContext, feed: _Feed, max_concurrent: int) -> M
                     window_first,
                     window_last,
                 ),
+                guard=feed.guard(fetch, context.log),
             )
             landed.add(records, frame)
             total = progress.add_rows(result.rows_inserted)

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_raw
+from perfmkt_pipeline.defs.assets import core_dims, core_raw
 from perfmkt_pipeline.sources.affiliates import sync_window
 from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions
 from perfmkt_pipeline.transform.core import AffiliateRaw, CoreRules, CoreTables, RawInputs
@@ -136,7 +136,10 @@ def _affiliate_inputs(
         latest_actions(frame, rules.status_maps), rules.affiliate_currencies
     )
     table = raw.affiliate_actions
-    names = ["platform", "account_id", "partner_id", "updated_at", "window_date", "partner_name"]
+    names = [
+        "platform", "account_id", "partner_id", "updated_at", "window_date", "partner_name",
+        "loaded_at",
+    ]  # fmt: skip
     query = core_raw.latest_rows(
         table, ["platform", "account_id", "partner_id"], "window_date", names
     )
@@ -212,8 +215,9 @@ def write_core(
     windows: Mapping[str, Window],
     loaded_at: dt.datetime,
 ) -> None:
-    """Replace every core slice the run covers, on the caller's connection (one transaction);
-    `core` must already be clipped to `windows`."""
+    """Replace every core slice the run covers and upsert its accounts and campaigns (which
+    carry their evidence, core_dims.with_evidence), on the caller's connection (one
+    transaction); `core` must already be clipped to `windows`."""
 
     def put(table: sa.Table, frame: pa.Table, slice_: Slice) -> None:
         replace_slice(warehouse, table, frame, slice_, loaded_at=loaded_at, connection=conn)
@@ -221,9 +225,7 @@ def write_core(
     def of(frame: pa.Table, platform: str) -> pa.Table:
         return _rows_of(frame, platform, None, windows)
 
-    for platform in windows:
-        put(tables.ad_accounts, of(core.ad_accounts, platform), Slice({"platform": platform}))
-        put(tables.campaigns, of(core.campaigns, platform), Slice({"platform": platform}))
+    core_dims.write_dimensions(warehouse, conn, core, loaded_at)
     for slice_ in performance_slices(windows):
         platform = slice_.filters["platform"]
         put(tables.ad_performance_daily, of(core.ad_performance_daily, platform), slice_)
