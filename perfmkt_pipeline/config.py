@@ -371,7 +371,7 @@ class AnomalySettings(_Model):
     # Trailing days a day is compared with, and the fewest of them with data before a day's
     # spend is judged at all.
     history_days: Annotated[int, Field(ge=7, le=120)] = 28
-    min_history_days: Annotated[int, Field(ge=3, le=120)] = 14
+    min_history_days: Annotated[int, Field(ge=3, le=120)] = 21
     # Spend is an outlier beyond median +- threshold x spread, where spread is 1.4826 x MAD
     # (the standard deviation for normal data) but at least `spend_min_spread` x median.
     spend_threshold: Annotated[float, Field(gt=0, le=100)] = 8.0
@@ -380,7 +380,7 @@ class AnomalySettings(_Model):
     # of daily conversions is at least this: for a small one they are ordinary.
     min_daily_conversions: Annotated[float, Field(ge=0)] = 5.0
     # Days in a row with spend and zero conversions before tracking counts as broken.
-    broken_tracking_days: Annotated[int, Field(ge=1, le=30)] = 2
+    broken_tracking_days: Annotated[int, Field(ge=1, le=30)] = 3
     # An account or campaign "was spending" when it spent on each of the days before.
     active_days: Annotated[int, Field(ge=1, le=60)] = 7
     # Days in a row without spend before an active account / campaign counts as stopped.

@@ -46,11 +46,11 @@ CAMPAIGN = ["platform", "account_id", "campaign_id"]
 @dataclass(frozen=True)
 class AnomalyRules:
     history_days: int = 28
-    min_history_days: int = 14
+    min_history_days: int = 21
     spend_threshold: float = 8.0
     spend_min_spread: float = 0.15
     min_daily_conversions: float = 5.0
-    broken_tracking_days: int = 2
+    broken_tracking_days: int = 3
     active_days: int = 7
     account_silent_days: int = 1
     campaign_silent_days: int = 3
@@ -247,9 +247,9 @@ def _silences(
         last_index = spend.index.searchsorted(platform_last[_entity(spend.columns, j)[0]], "right")
         column = spent[:last_index, j]
         for i, length in _runs(~column):
-            if i >= rules.active_days and column[i - rules.active_days : i].all():
-                if length >= silent_days:
-                    yield i, j, length
+            was_active = i >= rules.active_days and column[i - rules.active_days : i].all()
+            if was_active and length >= silent_days:
+                yield i, j, length
 
 
 def stopped_reporting(
