@@ -5,16 +5,18 @@ spend in the reporting currency) covering the days to judge *and* the history be
 returns `Finding`s for the days in the window `[first, last]`:
 
 - **spend_outlier**: an account-day's spend outside median +- threshold x spread of the trailing
-  `history_days` (spread = 1.4826 x MAD, at least `spend_min_spread` x median). Median and MAD
-  ignore the few extreme days that would drag a mean and standard deviation with them.
+  `history_days` (spread = 1.4826 x MAD, at least `spend_min_spread` x median); that range is
+  the expected one. Median and MAD ignore the few extreme days that would drag a mean and
+  standard deviation with them.
 - **broken_tracking**: an account spending with zero conversions for `broken_tracking_days` days
-  in a row, when its trailing median of daily conversions is at least `min_daily_conversions`.
+  in a row, when its trailing median of daily conversions is at least `min_daily_conversions`;
+  expected: the trailing interquartile range of daily conversions.
 - **stopped_reporting**: an account that spent on each of the `active_days` before and reports no
   spend for `account_silent_days`; a campaign likewise (`campaign_silent_days`, and a trailing
   median of at least `min_daily_conversions` a day) while its account still reports, unless
   the campaign's status (optional `campaign_status` column) says it was paused or removed on
   purpose. Only days up to the newest day the platform has data for are judged: a platform that
-  was not loaded is stale (freshness), not silent.
+  was not loaded is stale (freshness), not silent. Expected: the spend range of the active days.
 
 Days in a row that break the same rule are one finding, named by its first day. A day without a
 row is a day without data (not a zero): its spend is not judged and it breaks a run.
@@ -213,8 +215,9 @@ def broken_tracking(
     conversions = _pivot(frame, ACCOUNT, "conversions")
     history = (rules.history_days, rules.min_history_days)
     median = _trailing(conversions, *history, _median)
-    low = _trailing(conversions, *history, np.nanmin)
-    high = _trailing(conversions, *history, np.nanmax)
+    # The expected range shown is the trailing interquartile range: the usual days.
+    low = _trailing(conversions, *history, lambda v: float(np.nanpercentile(v, 25)))
+    high = _trailing(conversions, *history, lambda v: float(np.nanpercentile(v, 75)))
     zero = (spend > 0) & (conversions == 0)
     found = []
     for j in range(spend.shape[1]):
