@@ -44,6 +44,8 @@ _STATUSES = (DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_SUCCESS)
 _BATCH = 50  # run-status events read per status and tick
 _REMEMBERED_KEYS = 5000  # findings remembered as sent (oldest forgotten first)
 _ERROR_CHARS = 400
+# Dagster's own wrappers around the exception a step raised.
+_WRAPPERS = frozenset({"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"})
 RESOURCE_KEYS = {
     "slack": "alert_slack",
     "teams": "alert_teams",
@@ -125,6 +127,20 @@ def _first_line(text: str) -> str:
     return line[:_ERROR_CHARS]
 
 
+def _user_error(error):
+    """The error the step's code raised, not Dagster's wrapper around it."""
+    while error.cls_name in _WRAPPERS and error.cause is not None:
+        error = error.cause
+    return error
+
+
+def _error_text(error) -> str:
+    """The message's first line without the "module.Class: " prefix Dagster stores."""
+    line = _first_line(error.message)
+    prefix, _, rest = line.partition(": ")
+    return rest if rest and prefix.endswith(error.cls_name) else line
+
+
 def _failure(instance: DagsterInstance, run_id: str, message: str, base_url: str) -> Notification:
     run = instance.get_run_by_id(run_id)
     job = run.job_name if run else "?"
@@ -137,8 +153,8 @@ def _failure(instance: DagsterInstance, run_id: str, message: str, base_url: str
     lines = []
     for event in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
         data = event.dagster_event.step_failure_data if event.dagster_event else None
-        error = data.error if data is not None else None
-        reason = f"{error.cls_name}: {_first_line(error.message)}" if error else "failed"
+        error = _user_error(data.error) if data is not None and data.error else None
+        reason = f"{error.cls_name}: {_error_text(error)}" if error else "failed"
         lines.append(f"step {event.step_key}: {reason}")
     if not lines:
         lines.append(_first_line(message) or "the run failed")
@@ -237,18 +253,18 @@ def notify(notifications: list[Notification], channels, environ: Mapping[str, st
 # --- the sensor -------------------------------------------------------------------------------
 
 
-def _channels(settings: Settings, resources: Any) -> list:
+def _channels(settings: Settings, resources: Mapping[str, Any]) -> list:
     notify_settings = settings.alerts.notify
     secrets: dict[str, str] = {}
     slack_client = teams_client = None
     if notify_settings.slack is not None:
-        slack_client = getattr(resources, RESOURCE_KEYS["slack"]).get_client()
+        slack_client = resources[RESOURCE_KEYS["slack"]].get_client()
     if notify_settings.teams is not None:
-        teams_client = getattr(resources, RESOURCE_KEYS["teams"]).get_client()
+        teams_client = resources[RESOURCE_KEYS["teams"]].get_client()
     if notify_settings.webhook is not None:
-        secrets["webhook"] = getattr(resources, RESOURCE_KEYS["webhook"]).url
+        secrets["webhook"] = resources[RESOURCE_KEYS["webhook"]].url
     if "email" in notify_settings.secret_env_vars():
-        secrets["email"] = getattr(resources, RESOURCE_KEYS["email"]).password
+        secrets["email"] = resources[RESOURCE_KEYS["email"]].password
     return build_channels(
         notify_settings, secrets, slack_client=slack_client, teams_client=teams_client
     )
@@ -269,14 +285,16 @@ def build_notification_sensor(settings: Settings) -> SensorDefinition:
         description=f"Run failures and check warnings, once each, with a link to the run: "
         f"{channel_names}.",
     )
-    def notifications(context: SensorEvaluationContext):
+    def notifications(context: SensorEvaluationContext, **channel_resources: Any):
+        # Dagster passes the required resources by key as well; they are read in _channels.
         cursor = NotifyCursor.parse(context.cursor)
         if cursor is None:
             context.update_cursor(NotifyCursor.at_newest(context.instance).dump())
             return SkipReason("started: notifying events from now on")
         found, cursor = collect(context.instance, cursor, settings.alerts.webserver_url)
         if found:
-            failures = notify(found, _channels(settings, context.resources), os.environ)
+            channels = _channels(settings, channel_resources)
+            failures = notify(found, channels, os.environ)
             for failure in failures:
                 context.log.error(f"notification not delivered: {failure}")
         context.update_cursor(cursor.dump())
