@@ -110,7 +110,8 @@ class TeamsChannel:
     name: str = "teams"
 
     def send(self, notification: Notification) -> None:
-        from dagster_msteams import AdaptiveCard, Card
+        from dagster_msteams.adaptive_card import AdaptiveCard
+        from dagster_msteams.card import Card
 
         card = Card() if self.client.is_legacy_webhook() else AdaptiveCard()
         card.add_attachment(text_message=notification.teams_markdown())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, urlsplit
 
 from perfmkt_pipeline.config import (
     CHANNEL_SECRET_ENV_VARS,
@@ -38,7 +39,18 @@ def secret_values(environ: Mapping[str, str]) -> list[str]:
         if (name in _NAMED or _SECRET_NAME.search(name)) and len(value) >= _MIN_SECRET_LENGTH:
             values.add(value)
             values.update(m.group("password") for m in _URL_PASSWORD.finditer(value))
-    return sorted((v for v in values if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+            values.update(_url_parts(value))
+    return sorted((v for v in values if len(v) >= _MIN_SECRET_LENGTH), key=lambda v: (-len(v), v))
+
+
+def _url_parts(value: str) -> list[str]:
+    """A secret http(s) URL (a Teams or webhook URL) is secret in its path and query too:
+    HTTP clients' errors name the path without the host."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return []
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    return [tail, *(v for _, v in parse_qsl(parts.query))]
 
 
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
