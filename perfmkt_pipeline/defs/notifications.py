@@ -253,18 +253,18 @@ def notify(notifications: list[Notification], channels, environ: Mapping[str, st
 # --- the sensor -------------------------------------------------------------------------------
 
 
-def _channels(settings: Settings, resources: Mapping[str, Any]) -> list:
+def _channels(settings: Settings, resources: Any) -> list:
     notify_settings = settings.alerts.notify
     secrets: dict[str, str] = {}
     slack_client = teams_client = None
     if notify_settings.slack is not None:
-        slack_client = resources[RESOURCE_KEYS["slack"]].get_client()
+        slack_client = getattr(resources, RESOURCE_KEYS["slack"]).get_client()
     if notify_settings.teams is not None:
-        teams_client = resources[RESOURCE_KEYS["teams"]].get_client()
+        teams_client = getattr(resources, RESOURCE_KEYS["teams"]).get_client()
     if notify_settings.webhook is not None:
-        secrets["webhook"] = resources[RESOURCE_KEYS["webhook"]].url
+        secrets["webhook"] = getattr(resources, RESOURCE_KEYS["webhook"]).url
     if "email" in notify_settings.secret_env_vars():
-        secrets["email"] = resources[RESOURCE_KEYS["email"]].password
+        secrets["email"] = getattr(resources, RESOURCE_KEYS["email"]).password
     return build_channels(
         notify_settings, secrets, slack_client=slack_client, teams_client=teams_client
     )
@@ -285,15 +285,16 @@ def build_notification_sensor(settings: Settings) -> SensorDefinition:
         description=f"Run failures and check warnings, once each, with a link to the run: "
         f"{channel_names}.",
     )
-    def notifications(context: SensorEvaluationContext, **channel_resources: Any):
-        # Dagster passes the required resources by key as well; they are read in _channels.
+    def notifications(context: SensorEvaluationContext, **_: Any):
+        # A direct invocation also passes the required resources by key; the daemon does not.
+        # Both set context.resources, which is what _channels reads.
         cursor = NotifyCursor.parse(context.cursor)
         if cursor is None:
             context.update_cursor(NotifyCursor.at_newest(context.instance).dump())
             return SkipReason("started: notifying events from now on")
         found, cursor = collect(context.instance, cursor, settings.alerts.webserver_url)
         if found:
-            channels = _channels(settings, channel_resources)
+            channels = _channels(settings, context.resources)
             failures = notify(found, channels, os.environ)
             for failure in failures:
                 context.log.error(f"notification not delivered: {failure}")
