@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import (
+    AssetCheckSeverity,
     ConfigurableResource,
     DagsterEventType,
     DagsterInstance,
@@ -173,8 +174,6 @@ def _failure(instance: DagsterInstance, run_id: str, message: str, base_url: str
 def _warnings(
     instance: DagsterInstance, run_id: str, base_url: str, sent: set[str]
 ) -> list[Notification]:
-    from dagster import AssetCheckSeverity
-
     run = instance.get_run_by_id(run_id)
     job = run.job_name if run else "?"
     found = []

@@ -150,13 +150,10 @@ def _runs(flags: np.ndarray) -> Iterator[tuple[int, int]]:
             start = None
 
 
-def _trailing(wide: pd.DataFrame, days: int, min_days: int, fn: Callable) -> pd.DataFrame:
-    """fn over each column's previous `days` days (the day itself excluded), NaN-aware."""
-    return wide.shift(1).rolling(days, min_periods=min_days).apply(fn, raw=True)
-
-
-def _median(values: np.ndarray) -> float:
-    return float(np.nanmedian(values))
+def _trailing(wide: pd.DataFrame, days: int, min_days: int):
+    """Each column's previous `days` days (the day itself excluded); statistics on it skip
+    days without data and need `min_days` with data."""
+    return wide.shift(1).rolling(days, min_periods=min_days)
 
 
 def _mad(values: np.ndarray) -> float:
@@ -184,9 +181,9 @@ def spend_outliers(
     if rows.empty:
         return []
     spend = _pivot(_prepared(rows), ACCOUNT, "spend")
-    history = (rules.history_days, rules.min_history_days)
-    median = _trailing(spend, *history, _median)
-    mad = _trailing(spend, *history, _mad)
+    trailing = _trailing(spend, rules.history_days, rules.min_history_days)
+    median = trailing.median()
+    mad = trailing.apply(_mad, raw=True)
     spread = np.maximum(MAD_TO_SIGMA * mad, rules.spend_min_spread * median)
     low = (median - rules.spend_threshold * spread).clip(lower=0.0)
     high = median + rules.spend_threshold * spread
@@ -213,11 +210,10 @@ def broken_tracking(
     frame = _prepared(rows)
     spend = _pivot(frame, ACCOUNT, "spend")
     conversions = _pivot(frame, ACCOUNT, "conversions")
-    history = (rules.history_days, rules.min_history_days)
-    median = _trailing(conversions, *history, _median)
+    trailing = _trailing(conversions, rules.history_days, rules.min_history_days)
+    median = trailing.median()
     # The expected range shown is the trailing interquartile range: the usual days.
-    low = _trailing(conversions, *history, lambda v: float(np.nanpercentile(v, 25)))
-    high = _trailing(conversions, *history, lambda v: float(np.nanpercentile(v, 75)))
+    low, high = trailing.quantile(0.25), trailing.quantile(0.75)
     zero = (spend > 0) & (conversions == 0)
     found = []
     for j in range(spend.shape[1]):
@@ -276,7 +272,7 @@ def stopped_reporting(
     campaigns = _pivot(frame, CAMPAIGN, "spend")
     stopped_on_purpose = _deliberately_stopped(rows)
     conversions = _pivot(frame, CAMPAIGN, "conversions").reindex(campaigns.index)
-    usual = _trailing(conversions, rules.history_days, rules.min_history_days, _median)
+    usual = _trailing(conversions, rules.history_days, rules.min_history_days).median()
     account_spent = accounts.reindex(campaigns.index).fillna(0.0) > 0
     for i, j, length in _silences(campaigns, platform_last, rules, rules.campaign_silent_days):
         platform, account, campaign = _entity(campaigns.columns, j)
