@@ -28,8 +28,9 @@ $(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_TEMPLATE)
 	mkdir -p $(DAGSTER_HOME)
 	cp $(INSTANCE_TEMPLATE) $@
 
+# `make demo DEMO_ARGS=--anomalies` injects one of each anomaly into the sandbox.
 demo: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/perfmkt demo
+	$(BIN)/perfmkt demo $(DEMO_ARGS)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -26,6 +26,8 @@ from perfmkt_pipeline.config import (
 )
 
 DEMO_DAYS = 30
+DEMO_CHART_DAYS = 30
+CHART_DIR = Path("data/charts")
 # How long `perfmkt ui` lets dagster dev stop its webserver, daemon and code servers after Ctrl-C.
 UI_SHUTDOWN_SECONDS = 30
 # Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
@@ -100,10 +102,11 @@ def _create_instance_storage(home: Path) -> None:
     DagsterInstance.from_config(str(home)).dispose()
 
 
-def _start_sandbox(as_of: dt.date, *, fixed_ports: bool):
+def _start_sandbox(as_of: dt.date, *, fixed_ports: bool, injections: tuple = ()):
     from perfmkt_pipeline.sandbox.runner import Sandbox
 
-    return Sandbox(as_of=as_of, ports=SANDBOX_PORTS if fixed_ports else None).start()
+    ports = SANDBOX_PORTS if fixed_ports else None
+    return Sandbox(as_of=as_of, ports=ports, injections=injections).start()
 
 
 def cmd_check_config(_: argparse.Namespace) -> int:
@@ -163,21 +166,35 @@ def _materialize(env: Mapping[str, str], start: dt.date, end: dt.date) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from perfmkt_pipeline import demo_alerts
     from perfmkt_pipeline.reporting import print_channel_totals
+    from perfmkt_pipeline.sandbox.anomalies import demo_injections
 
     today = _today()
     start, end = today - dt.timedelta(days=args.days), today - dt.timedelta(days=1)
-    sandbox = _start_sandbox(today, fixed_ports=False)
+    injections = demo_injections(today) if args.anomalies else ()
+    for injection in injections:
+        print(f"demo: injecting {injection.kind} on {injection.platform} account "
+              f"{injection.account_id} from {injection.start}")  # fmt: skip
+    sandbox = _start_sandbox(today, fixed_ports=False, injections=injections)
     try:
         env = _dagster_env(sandbox.env())
+        cursor = demo_alerts.notification_cursor(env["DAGSTER_HOME"])
         print(f"demo: materialising every asset for {start}..{end} into {warehouse_url(env)}")
         code = _materialize(env, start, end)
     finally:
         sandbox.stop()
+    settings = load_settings(env)
+    sent = demo_alerts.send_notifications(env["DAGSTER_HOME"], cursor, settings, env)
+    print(f"demo: {sent} notification(s)")
     if code != 0:
         print("demo: the materialisation failed (see the log above)", file=sys.stderr)
         return code
     print_channel_totals(warehouse_url(env), start, end)
+    chart_first = max(start, end - dt.timedelta(days=DEMO_CHART_DAYS - 1))
+    png, html = demo_alerts.write_chart(warehouse_url(env), settings, chart_first, end, CHART_DIR)
+    print(f"demo: chart of {chart_first}..{end}: {png}")
+    print(f"demo: chart of {chart_first}..{end}: {html}")
     return 0
 
 
@@ -267,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="sandbox + materialise the last days + print totals")
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    demo.add_argument(
+        "--anomalies",
+        action="store_true",
+        help="inject a spend spike, a pixel break and an account that stops reporting into the "
+        "sandbox: the warnings and notifications show",
+    )
     demo.set_defaults(run=cmd_demo)
 
     ui = commands.add_parser("ui", help="sandbox + the Dagster UI and daemon on 127.0.0.1")
