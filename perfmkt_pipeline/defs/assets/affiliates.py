@@ -1,9 +1,12 @@
 """Affiliate assets: one per configured network (impact.com, CJ, Awin) and per file feed, all
 built by one factory from configuration and landing in raw.affiliate_actions.
 
-Each run reads the partition range plus the trailing `lookback_days` before its end (by update
-day on impact.com, posting day on CJ, transaction day on Awin, update or event day in a feed) and
-replaces exactly that window per account, so statuses that changed since are re-read in place.
+Each run reads the partition range plus the trailing `lookback_days` before its end by event day
+(impact.com's ActionDate, CJ's event date, Awin's transaction date, a feed's event date) and
+replaces exactly that window per account: a range read long after the fact gets its days' actions
+in their current state, and statuses that changed since the last read are re-read in place while
+their event day is inside the lookback (which must cover the network's locking or validation
+period; see the README).
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -85,6 +88,7 @@ class ImpactResource(ConfigurableResource):
             self.auth_token,
             program_ids=network.program_ids,
             zone=ZoneInfo(network.timezone),
+            lookback_days=network.lookback_days,
         ).windows
 
 
@@ -150,7 +154,11 @@ class _Feed:
 
 def _network_feed(settings: Settings, name: str) -> _Feed:
     network: NetworkSettings = getattr(settings, name)
-    read_by = {"impact": "last-update", "cj": "posting", "awin": "transaction"}[name]
+    read_by = {
+        "impact": "event day (ActionDate)",
+        "cj": "event day (with their corrections)",
+        "awin": "transaction day",
+    }[name]
     return _Feed(
         platform=name,
         accounts=tuple(network.account_ids),
@@ -158,10 +166,10 @@ def _network_feed(settings: Settings, name: str) -> _Feed:
         kind=name,
         resource_key=name,
         description=(
-            f"{name} affiliate records as received, read by {read_by} day: each run re-reads "
-            f"the partition range and the {network.lookback_days} days before its end and "
-            f"replaces that window per account (one request window at a time) in "
-            f"raw.affiliate_actions."
+            f"{name} affiliate records as received, read by {read_by} in their current state: "
+            f"each run re-reads the partition range and the {network.lookback_days} days before "
+            f"its end (so decisions are caught while the event day is that recent) and replaces "
+            f"that window per account (one request window at a time) in raw.affiliate_actions."
         ),
         open=lambda context: getattr(context.resources, name).fetcher(settings, context.log),
         max_concurrent_accounts=network.max_concurrent_accounts,
@@ -181,8 +189,8 @@ def _file_feed(feed: FileFeedSettings) -> _Feed:
         kind="csv",
         resource_key=None,
         description=(
-            f"{feed.name} affiliate actions from CSV exports at {feed.location}, by update day "
-            f"(or event day): each run re-reads the partition range and the "
+            f"{feed.name} affiliate actions from CSV exports at {feed.location}, by event day in "
+            f"their latest state: each run re-reads the partition range and the "
             f"{feed.lookback_days} days before its end; a malformed row fails the run."
         ),
         open=open_feed,

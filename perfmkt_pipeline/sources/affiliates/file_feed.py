@@ -5,6 +5,12 @@ column mapping, date format, currency and status vocabulary come from `FileFeedS
 file is parsed whole before anything is returned: a malformed row (bad date, non-numeric amount,
 unknown status, missing id) raises `FileFeedError` naming the file, line and column, so the run
 fails and nothing of that file is loaded.
+
+A feed is read by event day (`window_date` = event date), like the API networks: a range read
+long after the fact gets its days' actions in their latest state (their later `updated_at` would
+put them outside a window of update days), and the daily sync catches decisions by re-reading the
+trailing `lookback_days` of event days. `updated_at`, where mapped, only chooses among rows of
+one action (the latest wins).
 """
 
 from __future__ import annotations
@@ -46,8 +52,8 @@ def read_feed(
     *,
     http: HttpClient | None = None,
 ) -> list[ActionRecord]:
-    """The feed's actions whose day (updated_at if mapped, else event date) is in [start, end];
-    one per action (a later file, or a later updated_at, wins)."""
+    """The feed's actions whose event date is in [start, end]; one per action (a later file, or
+    a later updated_at, wins)."""
     latest: dict[str, tuple[tuple, ActionRecord]] = {}
     for index, (name, text) in enumerate(feed_files(settings, http)):
         for line, record in parse_file(settings, name, text):
@@ -141,7 +147,7 @@ def _row(
         account_id=settings.account_id,
         record_id=action_id,
         action_id=action_id,
-        window_date=updated_at.date() if updated_at else event_date,
+        window_date=event_date,
         event_date=event_date,
         updated_at=updated_at,
         status=status,
