@@ -51,13 +51,14 @@ def write(folder: Path, name: str, *rows: str) -> Path:
     return path
 
 
-def test_a_folder_of_exports_is_mapped_filtered_by_day_and_the_latest_row_wins(tmp_path):
+def test_a_folder_of_exports_is_mapped_filtered_by_event_day_and_the_latest_row_wins(tmp_path):
     write(
         tmp_path,
         "2026-10-05.csv",
         "A1,10/01/2026,Pending,77,Coupon Hub,100.00,8.00,2026-10-01 09:00",
         "A2,10/02/2026,Pending,78,Deal Blog,50.5,4.04,2026-10-02 10:30",
-        "A0,09/01/2026,Approved,77,Coupon Hub,20,1.6,2026-09-15 08:00",
+        "A0,09/01/2026,Approved,77,Coupon Hub,20,1.6,2026-10-15 08:00",
+        "A9,11/01/2026,Pending,77,Coupon Hub,20,1.6,2026-11-01 08:00",
     )
     write(
         tmp_path,
@@ -68,9 +69,11 @@ def test_a_folder_of_exports_is_mapped_filtered_by_day_and_the_latest_row_wins(t
 
     records = read_feed(feed(tmp_path), *OCTOBER)
 
+    # By event day: A0 (a September sale updated in October) and A9 (November) are not
+    # October's; A1 is, in its latest state, however late it was decided.
     assert [(r.action_id, r.status, r.window_date, r.updated_at) for r in records] == [
         ("A2", "Pending", dt.date(2026, 10, 2), dt.datetime(2026, 10, 2, 10, 30, tzinfo=dt.UTC)),
-        ("A1", "Approved", dt.date(2026, 10, 18), dt.datetime(2026, 10, 18, 12, tzinfo=dt.UTC)),
+        ("A1", "Approved", dt.date(2026, 10, 1), dt.datetime(2026, 10, 18, 12, tzinfo=dt.UTC)),
     ]
     a1 = records[1]
     assert (a1.platform, a1.account_id, a1.record_id, a1.currency) == (
@@ -209,4 +212,4 @@ def test_a_feed_at_an_http_url_is_downloaded_and_parsed_alike(csv_server):
         "Reversed",
         Decimal("8.00"),
     )
-    assert record.window_date == dt.date(2026, 10, 20)
+    assert record.window_date == dt.date(2026, 10, 1)

@@ -127,15 +127,16 @@ class ImpactClient(WindowedClient):
                 network=NETWORK,
                 account_id=account_id,
             )
-        first, number, so_far = start, 0, 0
-        while first <= end:
-            last = window_end(first, end, self.zone)
+        plan, number, so_far = plan_windows(start, end, self.zone), 0, 0
+        while number < len(plan):
+            first, last = plan[number]
             try:
                 found = [self.actions(account_id, p, first, last) for p in programs]
             except RequestRefusedError as refused:
                 if not _says(refused, _TOO_FAR_BACK):
                     raise
-                first = self._skip_to_served(account_id, programs[0], first, end, refused)
+                served = self._skip_to_served(account_id, programs[0], first, end, refused)
+                plan, number = plan_windows(served, end, self.zone), 0
                 continue
             number += 1
             records: list[ActionRecord] = []
@@ -143,13 +144,12 @@ class ImpactClient(WindowedClient):
                 records.extend(actions)
                 so_far += len(actions)
                 self.http.log.info(
-                    f"impact account {account_id}, program {program}: window {number} "
-                    f"({first}..{last}): {len(actions)} actions, {so_far} so far"
+                    f"impact account {account_id}, program {program}: window {number} of "
+                    f"{len(plan)} ({first}..{last}): {len(actions)} actions, {so_far} so far"
                 )
             self._check_locking(account_id, records)
             yield first, last, records
             del records, found  # not held while the next window is read
-            first = last + _ONE_DAY
 
     def actions(
         self, account_id: str, program_id: str, start: dt.date, end: dt.date
@@ -351,15 +351,20 @@ class ImpactClient(WindowedClient):
         )
 
 
-def window_end(first: dt.date, end: dt.date, zone: ZoneInfo) -> dt.date:
-    """The last day of the window starting on `first`: as many days as fit in 45 days of elapsed
-    time (45, or 44 across the autumn daylight-saving change), and not past `end`."""
-    last = min(end, first + dt.timedelta(days=IMPACT_MAX_WINDOW.days - 1))
-    while last > first and _elapsed((midnight(first, zone), last_second(last, zone))) > (
-        IMPACT_MAX_WINDOW
-    ):
-        last -= _ONE_DAY
-    return last
+def plan_windows(start: dt.date, end: dt.date, zone: ZoneInfo) -> list[tuple[dt.date, dt.date]]:
+    """[start, end] as consecutive windows of as many days as fit in 45 days of elapsed time
+    (45, or 44 across the autumn daylight-saving change)."""
+    windows = []
+    first = start
+    while first <= end:
+        last = min(end, first + dt.timedelta(days=IMPACT_MAX_WINDOW.days - 1))
+        while last > first and _elapsed((midnight(first, zone), last_second(last, zone))) > (
+            IMPACT_MAX_WINDOW
+        ):
+            last -= _ONE_DAY
+        windows.append((first, last))
+        first = last + _ONE_DAY
+    return windows
 
 
 def halve(span: Span, zone: ZoneInfo) -> tuple[Span, Span] | None:
@@ -368,7 +373,7 @@ def halve(span: Span, zone: ZoneInfo) -> tuple[Span, Span] | None:
     low, high = span
     first, last = day_in(low, zone), day_in(high, zone)
     if first < last:
-        middle = first + dt.timedelta(days=((last - first).days + 1) // 2)
+        middle = first + dt.timedelta(days=((last - first).days + 2) // 2)  # the extra day first
         return (low, last_second(middle - _ONE_DAY, zone)), (midnight(middle, zone), high)
     seconds = int(_elapsed(span).total_seconds())
     if seconds < 1:
