@@ -8,7 +8,6 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from dagster import AssetKey, EnvVar, materialize
 
@@ -41,11 +40,12 @@ from perfmkt_pipeline_tests.defs.affiliates_support import (
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox, sandbox_env  # noqa: F401
 
 START, END = dt.date(2026, 9, 21), dt.date(2026, 11, 19)  # 60 days; the sandbox's as_of is 11-20
+# impact.com's default lookback (90 days) reaches back further than the range.
+IMPACT_FIRST = dt.date(2026, 8, 22)
 RANGE_TAGS = {
     "dagster/asset_partition_range_start": START.isoformat(),
     "dagster/asset_partition_range_end": END.isoformat(),
 }
-NEW_YORK = ZoneInfo("America/New_York")
 _AWIN_WORDS = {"pending": "pending", "approved": "approved", "reversed": "declined"}
 
 
@@ -97,21 +97,23 @@ def test_the_factory_builds_one_asset_per_network_and_feed_and_reads_no_secret(
 
 
 def _impact_truth(box: Sandbox) -> set[tuple]:
-    truth = box.world.ground_truth_affiliate_actions("impact", START - dt.timedelta(days=50), END)
+    # Every action of an event day in the 90-day lookback before END, in its current state, in
+    # the window of its event day; decided ones dated by their LockingDate.
+    truth = box.world.ground_truth_affiliate_actions("impact", IMPACT_FIRST, END)
     return {
-        (t.action_id, t.updated_at.astimezone(NEW_YORK).date(), t.event_date,
-         t.updated_at.astimezone(dt.UTC), t.status.upper(), t.partner_id, t.partner_name,
-         t.currency, t.sale_amount, t.commission, False)
+        (t.action_id, t.event_date, t.event_date, t.updated_at.astimezone(dt.UTC),
+         t.status.upper(), t.partner_id, t.partner_name, t.currency, t.sale_amount,
+         t.commission, False)
         for t in truth.itertuples()
-        if START <= t.updated_at.astimezone(NEW_YORK).date() <= END
     }  # fmt: skip
 
 
 def _cj_truth(box: Sandbox) -> set[tuple]:
+    # Every record of an event in the range, corrections (posted later) included.
     since = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
-    served = box.world.cj_commissions(CJ_ACCOUNT, since, since + dt.timedelta(days=60))
+    served = box.world.cj_commissions(CJ_ACCOUNT, since, since + dt.timedelta(days=60), by="event")
     return {
-        (c.commission_id, c.original_action_id, c.posting_date.date(), c.event_date.date(),
+        (c.commission_id, c.original_action_id, c.event_date.date(), c.event_date.date(),
          c.posting_date, c.action_status, c.publisher_id, c.publisher_name, "EUR",
          c.sale_amount, c.commission, not c.original)
         for c in served
@@ -151,7 +153,7 @@ def test_a_60_day_backfill_through_429s_lands_the_sandbox_ground_truth_and_rerun
     box = sandbox(google_ads=False)
     sandbox_env(monkeypatch, box)
     truth = {"impact": _impact_truth(box), "cj": _cj_truth(box), "awin": _awin_truth(box)}
-    assert [len(truth[p]) for p in ("impact", "cj", "awin")] == [934, 721, 673]
+    assert [len(truth[p]) for p in ("impact", "cj", "awin")] == [981, 688, 673]
     for attempt in range(2):
         box.faults.set("impact", rate_limit_first_n=2, reset_seconds=0)
         box.faults.set("cj", rate_limit_first_n=1, reset_seconds=0)
@@ -161,8 +163,9 @@ def test_a_60_day_backfill_through_429s_lands_the_sandbox_ground_truth_and_rerun
 
         assert result.success
         assert [box.counters.faults(p, "rate_limit") for p in ("impact", "cj", "awin")] == [2, 1, 2]
-        # Requests: impact 2 windows (44 + 16 days), CJ 2 (31 + 29), Awin 2 (31 + 29); plus 429s.
-        assert [box.counters.count(p) for p in ("impact", "cj", "awin")] == [4, 3, 4], attempt
+        # Requests: impact 3 windows (08-22..10-05: 45 days; 10-06..11-18: 44, as New York's
+        # clocks go back on 11-01; 11-19), CJ 2 (31 + 29), Awin 2 (31 + 29); plus the 429s.
+        assert [box.counters.count(p) for p in ("impact", "cj", "awin")] == [5, 3, 4], attempt
         assert _landed(warehouse_url, "impact", "record_id") == truth["impact"]
         assert _landed(warehouse_url, "cj", "record_id") == truth["cj"]
         assert _landed(warehouse_url, "awin", "record_id") == truth["awin"]
@@ -176,8 +179,8 @@ def test_a_60_day_backfill_through_429s_lands_the_sandbox_ground_truth_and_rerun
             for e in result.get_asset_materialization_events()
         }
         impact_meta = metadata["impact"]
-        assert impact_meta["dagster/row_count"].value == 934
-        assert (impact_meta["accounts"].value, impact_meta["days"].value) == (1, 60)
+        assert impact_meta["dagster/row_count"].value == 981
+        assert (impact_meta["accounts"].value, impact_meta["days"].value) == (1, 90)
         assert impact_meta["commission_by_account"].value == {
             IMPACT_SID: {"USD": str(sum(t[-2] for t in truth["impact"]))}
         }
