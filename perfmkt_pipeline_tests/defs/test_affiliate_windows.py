@@ -4,7 +4,8 @@ network and a file feed:
 - a week backfilled months after the fact lands its days exactly as the networks now state them
   (decided actions included), in raw and in core;
 - an action still pending at one daily sync and decided before the next is seen by the next,
-  and core shows its new state.
+  and core shows its new state, also where impact.com decides 50 days after the sale (its
+  usual locking periods run to about 88 days).
 
 The file feed is the sandbox's Awin account exported as CSV (its latest state per action, with the
 time of its last change), so its ground truth is the sandbox's too.
@@ -24,7 +25,9 @@ from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_a
 from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction
 from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline.sandbox.world import World
 from perfmkt_pipeline.sources.affiliates.records import sync_window
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline_tests.chaos_support import rows
@@ -305,3 +308,82 @@ def test_an_action_decided_after_one_daily_sync_is_seen_by_the_next_and_core_sho
         assert landed_days(warehouse_url, platform, day, day) == normalised(
             truth_days(box, platform, day, day)
         )
+
+
+# -- a realistic locking period -------------------------------------------------------------------
+
+# impact.com's example terms, "locked 0 months and 27 days after the end of the month": a sale on
+# 2026-10-01 locks on 2026-11-27, 57 days later. The brand reverses it on 2026-11-20 (day 50),
+# before the lock; its LockingDate stays 11-27.
+SALE_AT = dt.datetime(2026, 10, 1, 14, 0, tzinfo=dt.UTC)
+REVERSED_AT = dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC)
+LOCKS_AT = dt.datetime(2026, 11, 28, 4, 59, 59, tzinfo=dt.UTC)  # 11-27 23:59:59 in New York
+
+
+class LateLockingWorld(World):
+    """The sandbox, but impact.com serves one action only: the sale above."""
+
+    def impact_actions(self, account_id, *, event=None, locking=None, updated=None, as_of=None):
+        account = self.account("impact", account_id)
+        reversed_ = (as_of or self.as_of) > REVERSED_AT.date()
+        action = AffiliateAction(
+            platform="impact",
+            account_id=account_id,
+            action_id="12345.9770.1",
+            partner_id="100077",
+            partner_name="Coupon Hub",
+            order_id="ORD-9770-00001",
+            currency=account.currency,
+            sale_amount=Decimal("120.00"),
+            commission=Decimal("12.00"),
+            event_time=SALE_AT,
+            created_at=SALE_AT + dt.timedelta(minutes=20),
+            updated_at=REVERSED_AT if reversed_ else SALE_AT + dt.timedelta(minutes=20),
+            decided_at=REVERSED_AT if reversed_ else None,
+            lock_at=LOCKS_AT,
+            status="reversed" if reversed_ else "pending",
+        )
+        # impact.com's date pairs; a state transition does not change the last update.
+        pairs = (
+            (event, action.event_time),
+            (locking, action.lock_at),
+            (updated, action.created_at),
+        )
+        return [action] if all(p is None or p[0] <= t <= p[1] for p, t in pairs) else []
+
+
+def test_a_reversal_50_days_after_the_sale_reaches_core_with_the_next_daily_sync(
+    sandbox,  # noqa: F811
+    monkeypatch,
+    warehouse_url,
+    tmp_path,
+):
+    box = sandbox(google_ads=False)
+    story = LateLockingWorld(box.world.spec, as_of=box.world.as_of)
+    box.world = story
+    for app in box.apps.values():
+        app.world = story
+    sandbox_env(monkeypatch, box)
+    export_feed(box, tmp_path)
+    seen = []
+    # The daily syncs of 10-03 (the sale is a day old), 11-20 (reversed that day, not yet
+    # reported) and 11-21 (the reversal reported): each covers its day before and the lookback.
+    for as_of in (dt.date(2026, 10, 3), dt.date(2026, 11, 20), dt.date(2026, 11, 21)):
+        story.as_of = as_of
+        run(box, warehouse_url, tmp_path, partition_key=(as_of - dt.timedelta(days=1)).isoformat())
+        oct_1 = dt.date(2026, 10, 1)
+        seen.append(
+            (landed_actions(warehouse_url, "impact", oct_1, oct_1),
+             landed_days(warehouse_url, "impact", oct_1, oct_1))
+        )  # fmt: skip
+
+    pending = ("impact", "12345.9770.1", dt.date(2026, 10, 1), "pending", "100077")
+    reversed_ = ("impact", "12345.9770.1", dt.date(2026, 10, 1), "reversed", "100077")
+    amounts = (Decimal("120"), Decimal("12"))
+    day = ("impact", "100077", dt.date(2026, 10, 1))
+    assert seen == [
+        ({(*pending, *amounts)}, {(*day, Decimal("12"), Decimal("1"), Decimal("120"))}),
+        ({(*pending, *amounts)}, {(*day, Decimal("12"), Decimal("1"), Decimal("120"))}),
+        # Reversed: the partner's only action that day no longer counts, so the day has no row.
+        ({(*reversed_, *amounts)}, set()),
+    ]
