@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from dagster import AssetKey, EnvVar, materialize
+from dagster import AssetKey, DagsterInstance, EnvVar, materialize
 
 from perfmkt_pipeline.defs.assets.affiliates import (
     AwinResource,
@@ -21,7 +21,11 @@ from perfmkt_pipeline.defs.assets.affiliates import (
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.transform.affiliates import latest_actions
+from perfmkt_pipeline.sources.affiliates import ActionRecord
+from perfmkt_pipeline.transform.affiliates import latest_actions, raw_frame
+from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 from perfmkt_pipeline_tests.defs.affiliates_support import (
     ACTION_IDS,
     CJ_ACCOUNT,
@@ -266,3 +270,72 @@ def test_a_malformed_feed_file_fails_the_run_and_loads_nothing_from_it(
     )
     landed = raw_rows(warehouse_url, FEED)
     assert landed["action_id"].tolist() == ["RK-1"]  # RK-2 (a good row of the bad file) is absent
+
+
+def test_days_impact_no_longer_serves_are_skipped_with_a_warning_and_keep_their_rows(
+    sandbox,  # noqa: F811
+    monkeypatch,
+    warehouse_url,
+):
+    # As of 2027-03-01 impact.com serves nothing before 2024-03-01 (3 years): a run of
+    # 2024-02-20..03-10 (and its 90-day lookback) lands 03-01..03-10 and leaves an earlier day's
+    # rows as they were, saying so in the run's log.
+    box = sandbox(google_ads=False, as_of=dt.date(2027, 3, 1))
+    sandbox_env(monkeypatch, box)
+    settings = settings_for(box).model_copy(update={"start_date": dt.date(2023, 1, 1)})
+    kept = ActionRecord(
+        platform="impact", account_id=IMPACT_SID, record_id="12345.8821.1",
+        action_id="12345.8821.1", window_date=dt.date(2024, 2, 25),
+        event_date=dt.date(2024, 2, 25), updated_at=dt.datetime(2024, 3, 20, tzinfo=dt.UTC),
+        status="APPROVED", action_type="Online Sale", partner_id="100111",
+        partner_name="Review Hub", currency="USD", sale_amount=SALE, commission=COMMISSION,
+        is_correction=False, record="{}",
+    )  # fmt: skip
+    warehouse = Warehouse(warehouse_url)
+    try:
+        warehouse.ensure_schema()
+        replace_slice(
+            warehouse,
+            raw.affiliate_actions,
+            raw_frame([kept]),
+            Slice(
+                {"platform": "impact", "account_id": IMPACT_SID},
+                "window_date",
+                kept.window_date,
+                kept.window_date,
+            ),
+        )
+    finally:
+        warehouse.dispose()
+    impact_asset = build_affiliate_assets(settings, "duckdb")[0]
+    instance = DagsterInstance.ephemeral()
+
+    result = materialize(
+        [impact_asset],
+        resources={
+            "warehouse": WarehouseResource(url=warehouse_url),
+            **affiliate_resources(settings),
+        },
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": "2024-02-20",
+            "dagster/asset_partition_range_end": "2024-03-10",
+        },
+    )
+
+    assert result.success
+    landed = raw_rows(warehouse_url, "impact")
+    served = box.world.ground_truth_affiliate_actions(
+        "impact", dt.date(2024, 3, 1), dt.date(2024, 3, 10)
+    )
+    assert len(served) == 105
+    assert sorted(zip(landed["window_date"], landed["action_id"], strict=True)) == sorted(
+        [(kept.window_date, kept.action_id)]
+        + [(t.event_date, t.action_id) for t in served.itertuples()]
+    )
+    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert (
+        f"impact account {IMPACT_SID}: ActionDateStart cannot be more than 3 years in the past: "
+        "impact.com serves actions at most 3 years back; 2023-12-12..2024-02-29 skipped (the "
+        "warehouse keeps what it holds for those days)"
+    ) in messages
