@@ -94,7 +94,7 @@ OPTIONAL_SECRET_ENV_VARS = ("GOOGLE_ADS_LOGIN_CUSTOMER_ID", "META_APP_SECRET")
 # Restatement windows documented by each platform (PLATFORMS.md): how far back the daily sync
 # re-pulls by default, and after which a day counts as settled.
 # impact.com: 90 covers its sandbox (decisions within 44 days) and real locking periods up to
-# "1 month and 27 days after the end of the month" (at most 88 days; impact.com's help on action
+# "1 month and 27 days after the end of the month" (at most 89 days; impact.com's help on action
 # locking periods): a sync must still re-read an event day the day after it locks.
 DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 90, "cj": 45, "awin": 45}
 

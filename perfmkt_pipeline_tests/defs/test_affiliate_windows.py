@@ -5,7 +5,7 @@ network and a file feed:
   (decided actions included), in raw and in core;
 - an action still pending at one daily sync and decided before the next is seen by the next,
   and core shows its new state, also where impact.com decides 50 days after the sale (its
-  usual locking periods run to about 88 days).
+  usual locking periods run to about 89 days).
 
 The file feed is the sandbox's Awin account exported as CSV (its latest state per action, with the
 time of its last change), so its ground truth is the sandbox's too.
