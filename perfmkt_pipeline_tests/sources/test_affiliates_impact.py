@@ -315,7 +315,9 @@ def test_a_range_wholly_over_3_years_back_reads_nothing_after_two_requests(sandb
     impact = live(box, log)
     assert list(impact.windows(IMPACT_SID, D(2024, 1, 1), D(2024, 1, 31))) == []
     assert box.counters.count("impact", "impact.actions") == 2  # refused; its last day refused
-    assert log.text().endswith("2024-01-01..2024-01-31 skipped (the warehouse keeps what it holds for those days)")
+    assert log.text().endswith(
+        "2024-01-01..2024-01-31 skipped (the warehouse keeps what it holds for those days)"
+    )
 
 
 # -- the lookback ---------------------------------------------------------------------------------
