@@ -93,7 +93,10 @@ OPTIONAL_SECRET_ENV_VARS = ("GOOGLE_ADS_LOGIN_CUSTOMER_ID", "META_APP_SECRET")
 
 # Restatement windows documented by each platform (PLATFORMS.md): how far back the daily sync
 # re-pulls by default, and after which a day counts as settled.
-DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 45, "cj": 45, "awin": 45}
+# impact.com: 90 covers its sandbox (decisions within 44 days) and real locking periods up to
+# "1 month and 27 days after the end of the month" (at most 89 days; impact.com's help on action
+# locking periods): a sync must still re-read an event day the day after it locks.
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 90, "cj": 45, "awin": 45}
 # Freshness: how many days the newest loaded day may trail the day a check runs for. The daily
 # sync loads through yesterday for every platform (Google Ads and Meta report a day within hours;
 # the networks track actions within the hour), so one day is the norm; the networks and CSV
@@ -106,8 +109,7 @@ DEFAULT_FILE_FEED_LAG_DAYS = 2
 # Google Ads omits a campaign-day without any metric and restates conversions for the conversion
 # window; Meta omits zero-activity rows and re-attributes actions for 28 days: a restatement can
 # empty a few rows. Affiliate records are never deleted (a reversal is a status, a CJ correction a
-# record of its own) and keep their read day: none may vanish (a feed's action updated after the
-# window is not counted: its files show it moved).
+# record of its own) and are read by their event day, which does not change: none may vanish.
 DEFAULT_MAX_ROW_LOSS_PCT = {"google_ads": 10.0, "meta": 10.0, "networks": 0.0, "file_feeds": 0.0}
 
 _GOOGLE_CUSTOMER_ID = re.compile(r"^\d{10}$")
@@ -267,8 +269,9 @@ class NetworkSettings(_Model):
 
     account_ids: list[str] = []
     currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
-    # Each sync re-reads this many days of updates (impact), postings (CJ) or transactions (Awin)
-    # before the end of its range, so status changes and corrections are picked up.
+    # Each sync re-reads this many event days (impact, CJ) or transaction days (Awin) before the
+    # end of its range, so status changes and corrections made until an action locks are read:
+    # it must cover the network's locking (or validation) period.
     lookback_days: LookbackDays = 45
     conversion_action_types: list[str] = []  # empty: every action type counts
     # The network's reporting time zone: read windows start and end at its midnights, and a
@@ -308,6 +311,12 @@ class NetworkSettings(_Model):
     @property
     def configured(self) -> bool:
         return bool(self.account_ids)
+
+
+class ImpactSettings(NetworkSettings):
+    """impact.com: as any network, with a lookback that covers its usual locking periods."""
+
+    lookback_days: LookbackDays = DEFAULT_LOOKBACK_DAYS["impact"]
 
 
 class FileFeedSettings(_Model):
@@ -511,7 +520,7 @@ class Settings(_Model):
     endpoints: Endpoints = Endpoints()
     google_ads: GoogleAdsSettings = GoogleAdsSettings()
     meta: MetaSettings = MetaSettings()
-    impact: NetworkSettings = NetworkSettings()
+    impact: ImpactSettings = ImpactSettings()
     cj: NetworkSettings = NetworkSettings()
     awin: NetworkSettings = NetworkSettings()
     file_feeds: list[FileFeedSettings] = []

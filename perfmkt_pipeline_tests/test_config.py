@@ -86,7 +86,9 @@ def test_defaults_follow_each_platforms_restatement_window() -> None:
         settings.google_ads.lookback_days,
         settings.meta.lookback_days,
         settings.impact.lookback_days,
-    ) == (30, 28, 45)
+        settings.cj.lookback_days,
+        settings.awin.lookback_days,
+    ) == (30, 28, 90, 45, 45)  # impact.com: its locking periods (up to 89 days), not 45
     assert settings.meta.attribution_windows == ["7d_click", "1d_view"]
     assert settings.reporting_currency == "USD"
     assert settings.start_date == dt.date(2026, 1, 1)

@@ -314,28 +314,41 @@ class World:
             self, self._affiliate(platform, account_id), start, end, as_of or self.as_of
         )
 
-    def affiliate_actions_updated(
+    def impact_actions(
         self,
-        platform: str,
         account_id: str,
-        start: datetime,
-        end: datetime,
         *,
+        event: tuple[datetime, datetime] | None = None,
+        locking: tuple[datetime, datetime] | None = None,
+        updated: tuple[datetime, datetime] | None = None,
         as_of: date | None = None,
     ) -> list[AffiliateAction]:
-        """Actions whose last update (`updated_at`) is in [start, end] (aware datetimes),
-        ordered by update time: what impact.com's Actions window returns."""
-        return affiliate_data.actions_updated_between(
-            self, self._affiliate(platform, account_id), start, end, as_of or self.as_of
+        """What impact.com's Actions endpoint returns for its date pairs (inclusive ranges of
+        aware datetimes): `event` on EventDate, `locking` on LockingDate, `updated` on the last
+        update, which state transitions do not move (affiliate_data.impact_actions)."""
+        return affiliate_data.impact_actions(
+            self,
+            self._affiliate("impact", account_id),
+            event=event,
+            locking=locking,
+            updated=updated,
+            as_of=as_of or self.as_of,
         )
 
     def cj_commissions(
-        self, account_id: str, since: datetime, before: datetime, *, as_of: date | None = None
+        self,
+        account_id: str,
+        since: datetime,
+        before: datetime,
+        *,
+        by: str = "posting",
+        as_of: date | None = None,
     ) -> list[CjCommission]:
-        """CJ commission records posted in [since, before), ordered by commission id: originals
-        plus correction records (negative amounts) for reversals."""
+        """CJ commission records posted (`by="posting"`) or with an event (`by="event"`) in
+        [since, before), ordered by commission id: originals plus correction records (negative
+        amounts) for reversals."""
         return affiliate_data.cj_commissions(
-            self, self._affiliate("cj", account_id), since, before, as_of or self.as_of
+            self, self._affiliate("cj", account_id), since, before, as_of or self.as_of, by
         )
 
     def awin_transactions(

@@ -26,9 +26,8 @@ class LossGuard:
     """What one source may drop from a slice it re-reads.
 
     `max_loss_pct`: rows the answer may hold fewer than the slice held, as a percentage of what it
-    held (below 100, so an empty answer for a slice that held rows is always a loss). `moved`: rows
-    the source itself showed leaving the slice (a feed's actions updated after the window), not
-    counted as lost. `allow`: load a bigger loss anyway, reported through `warn`.
+    held (below 100, so an empty answer for a slice that held rows is always a loss). `allow`:
+    load a bigger loss anyway, reported through `warn`.
     """
 
     source: str
@@ -37,12 +36,10 @@ class LossGuard:
     setting: str = ""  # the configuration key that allows a bigger loss, for the message
     why: str = ""  # what the source may legitimately drop, for the message
     read_from: Sequence[str] = ()  # files a feed read, named in the message
-    moved: int = 0
     warn: Callable[[str], None] | None = None
 
     def lost(self, held: int, kept: int) -> int:
-        """Rows lost beyond those the source showed moving elsewhere."""
-        return max(held - kept - self.moved, 0)
+        return max(held - kept, 0)
 
     def exceeded(self, held: int, kept: int) -> bool:
         lost = self.lost(held, kept)
@@ -85,13 +82,12 @@ class LossGuard:
         if self.read_from:
             where.append(f"read from {', '.join(self.read_from)}")
         answer = "0 (an empty answer)" if kept == 0 else str(kept)
-        moved = f", {self.moved} of them moved to a later day by the source" if self.moved else ""
         limit = f"at most {self.max_loss_pct:g}% may vanish on a re-read"
         if self.why:
             limit += f" ({self.why})"
         return (
             f"{', '.join(where)}: {table}: the warehouse held {held} rows, the answer has "
-            f"{answer}: {held - kept} fewer{moved}; {limit}"
+            f"{answer}: {held - kept} fewer; {limit}"
         )
 
 

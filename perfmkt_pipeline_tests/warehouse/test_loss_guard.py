@@ -1,6 +1,6 @@
 """The write path's row-loss guard on both engines: an empty or shrunken answer for a slice that
 held rows is refused before commit (the warehouse stays exactly as it was), unless the loss is
-within the source's tolerance, moved elsewhere by the source, or allowed (then logged)."""
+within the source's tolerance, or allowed (then logged)."""
 
 from __future__ import annotations
 
@@ -105,18 +105,6 @@ def test_an_allowed_loss_loads_and_is_reported_as_a_warning(warehouse: Warehouse
         "10 rows, the answer has 2: 8 fewer; at most 10% may vanish on a re-read; loaded anyway "
         "(meta.allow_row_loss: true)"
     ]
-
-
-def test_rows_the_source_moved_elsewhere_are_not_counted_as_lost(warehouse: Warehouse) -> None:
-    loaded(warehouse, 3)
-    moved = LossGuard("rakuten", moved=1)
-    result = replace_slice(
-        warehouse, tables.ad_performance_daily, perf_rows([1, 2]), JAN, guard=moved
-    )
-    assert (result.rows_deleted, result.rows_inserted) == (3, 2)
-    with pytest.raises(RowLossError, match="held 2 rows, the answer has 0 .an empty answer.: "
-                       "2 fewer, 1 of them moved to a later day by the source"):  # fmt: skip
-        replace_slice(warehouse, tables.ad_performance_daily, perf_rows([])[:0], JAN, guard=moved)
 
 
 def test_a_first_load_and_a_growing_answer_pass_the_guard(warehouse: Warehouse) -> None:

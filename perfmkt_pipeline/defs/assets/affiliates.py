@@ -1,10 +1,13 @@
 """Affiliate assets: one per configured network (impact.com, CJ, Awin) and per file feed, all
 built by one factory from configuration and landing in raw.affiliate_actions.
 
-Each run reads the partition range plus the trailing `lookback_days` before its end (by update
-day on impact.com, posting day on CJ, transaction day on Awin, update or event day in a feed) and
-replaces exactly that window per account, so statuses that changed since are re-read in place. An
-answer with fewer records than the window held is refused (row_loss), unless configured.
+Each run reads the partition range plus the trailing `lookback_days` before its end by event day
+(impact.com's ActionDate, CJ's event date, Awin's transaction date, a feed's event date) and
+replaces exactly that window per account: a range read long after the fact gets its days' actions
+in their current state, and statuses that changed since the last read are re-read in place while
+their event day is inside the lookback (which must cover the network's locking or validation
+period; see the README). An answer with fewer records than the window held is refused
+(row_loss), unless configured.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -88,6 +91,7 @@ class ImpactResource(ConfigurableResource):
             self.auth_token,
             program_ids=network.program_ids,
             zone=ZoneInfo(network.timezone),
+            lookback_days=network.lookback_days,
         ).windows
 
 
@@ -155,7 +159,11 @@ class _Feed:
 
 def _network_feed(settings: Settings, name: str) -> _Feed:
     network: NetworkSettings = getattr(settings, name)
-    read_by = {"impact": "last-update", "cj": "posting", "awin": "transaction"}[name]
+    read_by = {
+        "impact": "event day (ActionDate)",
+        "cj": "event day (with their corrections)",
+        "awin": "transaction day",
+    }[name]
     return _Feed(
         platform=name,
         accounts=tuple(network.account_ids),
@@ -163,10 +171,10 @@ def _network_feed(settings: Settings, name: str) -> _Feed:
         kind=name,
         resource_key=name,
         description=(
-            f"{name} affiliate records as received, read by {read_by} day: each run re-reads "
-            f"the partition range and the {network.lookback_days} days before its end and "
-            f"replaces that window per account (one request window at a time) in "
-            f"raw.affiliate_actions."
+            f"{name} affiliate records as received, read by {read_by} in their current state: "
+            f"each run re-reads the partition range and the {network.lookback_days} days before "
+            f"its end (so decisions are caught while the event day is that recent) and replaces "
+            f"that window per account (one request window at a time) in raw.affiliate_actions."
         ),
         open=lambda context: getattr(context.resources, name).fetcher(settings, context.log),
         guard=lambda _fetch, log: row_loss.guard(name, network, log),
@@ -175,8 +183,8 @@ def _network_feed(settings: Settings, name: str) -> _Feed:
 
 
 class _FeedFetch:
-    """A file feed read for a window, remembering what it read for the row-loss guard: the files
-    (named when a load is refused) and the actions its files show updated after the window."""
+    """A file feed read for a window, remembering the files it read for the row-loss guard (they
+    are named when a load is refused)."""
 
     def __init__(self, feed: FileFeedSettings, http: HttpClient, log: Logger):
         self.feed, self.http, self.log = feed, http, log
@@ -188,8 +196,8 @@ class _FeedFetch:
         return [(start, end, self.read.records)]
 
     def guard(self, log: Logger) -> LossGuard:
-        files, moved = (self.read.files, self.read.moved) if self.read else ([], 0)
-        return row_loss.guard(self.feed.name, self.feed, log, read_from=files, moved=moved)
+        files = self.read.files if self.read else []
+        return row_loss.guard(self.feed.name, self.feed, log, read_from=files)
 
 
 def _file_feed(feed: FileFeedSettings) -> _Feed:
@@ -203,8 +211,8 @@ def _file_feed(feed: FileFeedSettings) -> _Feed:
         kind="csv",
         resource_key=None,
         description=(
-            f"{feed.name} affiliate actions from CSV exports at {feed.location}, by update day "
-            f"(or event day): each run re-reads the partition range and the "
+            f"{feed.name} affiliate actions from CSV exports at {feed.location}, by event day in "
+            f"their latest state: each run re-reads the partition range and the "
             f"{feed.lookback_days} days before its end; a malformed row fails the run."
         ),
         open=open_feed,

@@ -2,11 +2,13 @@
 reads for them, and the core slices it replaces (all inside the caller's transaction).
 
 Google Ads and Meta land raw rows by report day, so a run over [start, end] rebuilds exactly
-those days. Affiliate networks land records by *read window* (update / posting day) and re-read
-a trailing lookback: a record read in the run's window may change an action whose event day is
-weeks earlier. So for each affiliate platform the run rebuilds every event day touched by a
-record of its raw read window, plus [start, end] itself; for those days it reads every record of
-every action (all read windows), reduces them to each action's latest state and rebuilds the day.
+those days. Affiliate networks land records by *read window* and re-read a trailing lookback, so
+for each affiliate platform the run rebuilds every event day touched by a record of its raw read
+window (the range and its lookback), plus [start, end] itself; for those days it reads every
+record of every action (all read windows), reduces them to each action's latest state and
+rebuilds the day. Every network is now read by event day (a record's window day is its event
+day), so the touched days are the read window itself; the widening still holds for records an
+older version landed by update or posting day.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ WHY = {
     "meta": "Meta omits zero-activity rows and re-attributes actions for 28 days",
     "network": "affiliate records are never deleted: a reversal is a status, a correction a "
     "record of its own",
-    "feed": "feed records are never deleted; actions updated after the window are not counted",
+    "feed": "feed records are never deleted and keep their event day",
 }
 
 Section = GoogleAdsSettings | MetaSettings | NetworkSettings | FileFeedSettings
@@ -34,7 +34,6 @@ def guard(
     log: Logger,
     *,
     read_from: Sequence[str] = (),
-    moved: int = 0,
 ) -> LossGuard:
     """The guard of `source` (a platform or a file feed's name) configured by `section`."""
     if isinstance(section, FileFeedSettings):
@@ -49,6 +48,5 @@ def guard(
         setting=setting,
         why=WHY[kind],
         read_from=tuple(read_from),
-        moved=moved,
         warn=log.warning,
     )

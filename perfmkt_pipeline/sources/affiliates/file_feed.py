@@ -6,6 +6,12 @@ file is parsed whole before anything is returned: a malformed row (bad date, non
 unknown status, missing id) raises `FileFeedError` naming the file, line and column, so the run
 fails and nothing of that file is loaded; so does a duplicate record (the same action and update
 time twice in one file), unless the feed is set to warn of duplicates.
+
+A feed is read by event day (`window_date` = event date), like the API networks: a range read
+long after the fact gets its days' actions in their latest state (their later `updated_at` would
+put them outside a window of update days), and the daily sync catches decisions by re-reading the
+trailing `lookback_days` of event days. `updated_at`, where mapped, only chooses among rows of
+one action (the latest wins).
 """
 
 from __future__ import annotations
@@ -50,9 +56,6 @@ class FeedRead:
 
     records: list[ActionRecord]  # one per action: its latest record dated in the window
     files: list[str]  # every file read, in the order applied
-    # Actions of the window's days (event day at most its end) whose every record is dated after
-    # it: updated since, they moved to a later update day (a re-read of the window lacks them).
-    moved: int
     duplicates: int  # records that repeated an action and update time of their file
 
 
@@ -64,8 +67,8 @@ def read_feed(
     http: HttpClient | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> list[ActionRecord]:
-    """The feed's actions whose day (updated_at if mapped, else event date) is in [start, end];
-    one per action (a later updated_at, or at the same time a later file, wins)."""
+    """The feed's actions whose event date is in [start, end]; one per action (a later
+    updated_at, or at the same time a later file, wins)."""
     return read_feed_window(settings, start, end, http=http, warn=warn).records
 
 
@@ -77,20 +80,16 @@ def read_feed_window(
     http: HttpClient | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> FeedRead:
-    """`read_feed`, with the files read, the actions that moved past the window and the
-    duplicates found. A duplicate (see `_Duplicates`) raises FileFeedError naming the file, line
-    and action, or with `duplicates: warn` is counted, the later line kept, and reported through
-    `warn`."""
+    """`read_feed`, with the files read and the duplicates found. A duplicate (see
+    `_Duplicates`) raises FileFeedError naming the file, line and action, or with `duplicates:
+    warn` is counted, the later line kept, and reported through `warn`."""
     latest: dict[str, tuple[tuple, ActionRecord]] = {}
-    later: set[str] = set()  # actions of the window's days with a record after it
     files = feed_files(settings, http)
     duplicates = _Duplicates(settings)
     for index, (name, text) in enumerate(files):
         rows = parse_file(settings, name, text)
         duplicates.check(name, rows)
         for line, record in rows:
-            if record.window_date > end and record.event_date <= end:
-                later.add(record.action_id)
             if not start <= record.window_date <= end:
                 continue
             key = (record.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC), index, line)
@@ -102,7 +101,6 @@ def read_feed_window(
     return FeedRead(
         records=[record for _, record in sorted(latest.values(), key=lambda item: item[0])],
         files=[name for name, _ in files],
-        moved=len(later - set(latest)),
         duplicates=duplicates.count,
     )
 
@@ -228,7 +226,7 @@ def _row(
         account_id=settings.account_id,
         record_id=action_id,
         action_id=action_id,
-        window_date=updated_at.date() if updated_at else event_date,
+        window_date=event_date,
         event_date=event_date,
         updated_at=updated_at,
         status=status,
