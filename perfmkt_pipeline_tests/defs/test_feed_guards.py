@@ -1,7 +1,7 @@
 """A file feed's asset on DuckDB and PostgreSQL: an empty export for a window that held rows
-leaves them and fails the run naming the file (issue 15, case 2), unless allowed; actions the
-files show updated after the window are not a loss; a duplicate record fails naming the file,
-line and action, or with `duplicates: warn` is counted in a warning."""
+leaves them and fails the run naming the file (issue 15, case 2), unless allowed; actions
+decided after the window stay on their event day (no loss); a duplicate record fails naming the
+file, line and action, or with `duplicates: warn` is counted in a warning."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ ROWS = [
 ]
 REFUSAL = (
     "raw.affiliate_actions: the warehouse held 3 rows, the answer has 0 (an empty answer): 3 "
-    "fewer; at most 0% may vanish on a re-read (feed records are never deleted; actions "
-    "updated after the window are not counted)"
+    "fewer; at most 0% may vanish on a re-read (feed records are never deleted and keep their "
+    "event day)"
 )
 
 
@@ -138,11 +138,11 @@ def test_an_empty_export_leaves_the_windows_rows_and_fails_naming_the_file(
     ]
 
 
-def test_actions_updated_after_the_window_are_not_a_loss(warehouse_url, tmp_path):
+def test_actions_decided_after_the_window_stay_on_their_event_day(warehouse_url, tmp_path):
     _export(tmp_path, *ROWS)
     assert _run(warehouse_url, tmp_path).success
-    # A current-state export: RK-1 and RK-2 were approved on 2026-10-04, after the window, so
-    # the window now holds RK-3 alone; the next day's run lands them on their new day.
+    # A current-state export: RK-1 and RK-2 were approved on 2026-10-04, after the window; they
+    # are still read under their event days, in their new state: nothing is lost.
     _export(
         tmp_path,
         "RK-1,2026-09-28,Approved,77,Coupon Hub,120.00,12.00,2026-10-04 08:00",
@@ -150,7 +150,11 @@ def test_actions_updated_after_the_window_are_not_a_loss(warehouse_url, tmp_path
         ROWS[2],
     )
     assert _run(warehouse_url, tmp_path).success
-    assert _landed(warehouse_url) == [("RK-3", "Approved")]
+    assert _landed(warehouse_url) == [
+        ("RK-1", "Approved"),
+        ("RK-2", "Approved"),
+        ("RK-3", "Approved"),
+    ]
 
 
 DUPLICATE = "RK-2,2026-09-30,Pending,78,Deal Blog,45.00,4.50,2026-09-30 09:00"
