@@ -26,8 +26,10 @@ from perfmkt_pipeline.config import (
 )
 
 DEMO_DAYS = 30
-# How long `perfmkt ui` lets dagster dev stop its webserver, daemon and code servers after Ctrl-C.
-UI_SHUTDOWN_SECONDS = 30
+# How long `perfmkt ui`, told to stop (Ctrl-C, SIGTERM, SIGHUP), lets dagster dev's processes
+# (webserver, daemon, code servers, runs) stop by themselves before it kills what is left: with
+# its own exit, under the 10 s within which an operator's `kill` should see everything gone.
+UI_SHUTDOWN_SECONDS = 4
 # Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
 SANDBOX_PORTS = {
     "meta": 8701,
@@ -196,26 +198,11 @@ def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run `command` (dagster dev) in its own session until it exits. Ctrl-C, SIGTERM or SIGHUP
-    here is passed on as one SIGINT, on which dagster dev stops its webserver, daemon and code
-    servers; if that takes too long, its whole process group is terminated."""
-    process = subprocess.Popen(command, env=dict(env), start_new_session=True)
+    """Run `command` (dagster dev) in a process group of its own until it exits or this process
+    gets Ctrl-C, SIGTERM or SIGHUP; then stop the whole group, run processes included."""
+    from perfmkt_pipeline.process_group import run_until_stopped
 
-    def interrupt(*_: object) -> None:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        interrupt()
-        try:
-            return process.wait(timeout=UI_SHUTDOWN_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGTERM)
-            return process.wait()
+    return run_until_stopped(command, env, graceful_seconds=UI_SHUTDOWN_SECONDS)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
