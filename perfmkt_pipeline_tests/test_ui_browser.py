@@ -140,7 +140,10 @@ def test_a_backfill_done_in_the_browser_as_the_readme_says_succeeds(
             partitions = dialog.get_by_role("textbox").first
             partitions.fill(typed)
             partitions.press("Enter")
-            dialog.get_by_text(f"{DAYS} partitions", exact=True).wait_for()
+            selected = dialog.get_by_text(f"{DAYS} partitions", exact=True)
+            refused = page.get_by_role("dialog").filter(has=page.get_by_text("Error", exact=True))
+            selected.or_(refused).first.wait_for()
+            assert selected.count(), f"the dialog refused {typed!r}: {refused.inner_text()}"
             dialog.get_by_role("button", name="Launch backfill").click()
 
             page.get_by_text("Created backfill").wait_for()
