@@ -49,7 +49,7 @@ def _start_a_run(ui: PerfmktUi) -> None:
         # The project's executor forks every step from a fork server (defs/executor.py).
         if any("multiprocessing.forkserver" in " ".join(p.cmdline()) for p in ui.tree()):
             [run] = ui.graphql(RUNS)["runsOrError"]["results"]
-            assert run["status"] == "STARTED", run
+            assert run["status"] in ("STARTING", "STARTED"), run
             return
         time.sleep(0.5)
     raise AssertionError(f"no run started\n{ui.log_tail()}")
