@@ -51,9 +51,8 @@ def run_until_stopped(
 
 
 def stop_group(process: subprocess.Popen, graceful_seconds: float) -> None:
-    """SIGTERM to every process of `process`'s group, on which each Dagster process shuts down
-    cleanly (a run in progress is marked as such); SIGKILL to what is left `graceful_seconds`
-    later."""
+    """SIGTERM to every process of `process`'s group (Dagster's processes take it as an
+    interrupt and shut down); SIGKILL to what is left `graceful_seconds` later."""
     group = process.pid
     for signum, seconds in (
         (signal.SIGTERM, graceful_seconds),
