@@ -8,6 +8,7 @@ serve the sandbox "as of" today and load the days before it.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import signal
@@ -16,6 +17,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from perfmkt_pipeline.config import (
     CONFIG_ENV_VAR,
@@ -28,8 +30,10 @@ from perfmkt_pipeline.config import (
 DEMO_DAYS = 30
 DEMO_CHART_DAYS = 30
 CHART_DIR = Path("data/charts")
-# How long `perfmkt ui` lets dagster dev stop its webserver, daemon and code servers after Ctrl-C.
-UI_SHUTDOWN_SECONDS = 30
+# How long `perfmkt ui`, told to stop (Ctrl-C, SIGTERM, SIGHUP), lets dagster dev's processes
+# (webserver, daemon, code servers, runs) stop by themselves before it kills what is left: with
+# its own exit, under the 10 s within which an operator's `kill` should see everything gone.
+UI_SHUTDOWN_SECONDS = 4
 # Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
 SANDBOX_PORTS = {
     "meta": 8701,
@@ -136,7 +140,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"export {name}={value}")
     print("# Ctrl-C stops it.", flush=True)
     try:
-        stop.wait()
+        # Wake up now and then: Python runs a signal handler only in the main thread, and a
+        # main thread blocked in an untimed wait never runs it when the kernel delivers the
+        # signal to one of the servers' threads (the SIGTERM would be lost for good).
+        while not stop.wait(timeout=0.5):
+            continue
     except KeyboardInterrupt:
         pass
     finally:
@@ -213,26 +221,11 @@ def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run `command` (dagster dev) in its own session until it exits. Ctrl-C, SIGTERM or SIGHUP
-    here is passed on as one SIGINT, on which dagster dev stops its webserver, daemon and code
-    servers; if that takes too long, its whole process group is terminated."""
-    process = subprocess.Popen(command, env=dict(env), start_new_session=True)
+    """Run `command` (dagster dev) in a process group of its own until it exits or this process
+    gets Ctrl-C, SIGTERM or SIGHUP; then stop the whole group, run processes included."""
+    from perfmkt_pipeline.process_group import run_until_stopped
 
-    def interrupt(*_: object) -> None:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        interrupt()
-        try:
-            return process.wait(timeout=UI_SHUTDOWN_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGTERM)
-            return process.wait()
+    return run_until_stopped(command, env, graceful_seconds=UI_SHUTDOWN_SECONDS)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -245,10 +238,21 @@ def cmd_ui(args: argparse.Namespace) -> int:
             sys.executable, "-m", "dagster", "dev", "-w", str(_template("workspace.yaml")),
             "-h", "127.0.0.1", "-p", str(args.port),
         ]  # fmt: skip
-        return _run_until_interrupted(command, env)
+        code = _run_until_interrupted(command, env)
     finally:
         if sandbox is not None:
             sandbox.stop()
+    _exit_at_once(code)
+
+
+def _exit_at_once(code: int) -> NoReturn:
+    """Exit without Python's teardown of the modules loaded (Dagster, gRPC, the sandbox): on a
+    busy machine it takes seconds, counted in the 10 s within which `perfmkt ui` should be gone
+    once told to stop. Exit handlers still run (one removes the sandbox's CA folder)."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def cmd_grant_analyst(args: argparse.Namespace) -> int:
