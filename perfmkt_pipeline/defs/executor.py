@@ -12,8 +12,10 @@ from dagster import ExecutorDefinition, multiprocess_executor
 
 from perfmkt_pipeline.config import Settings
 
-# Imported once by the fork server; every step process starts with them loaded.
+# Imported once by the fork server; every step process starts with them loaded. The lifeline
+# comes first: from then on the server and its steps die with the run worker (defs/lifeline.py).
 PRELOAD_MODULES = (
+    "perfmkt_pipeline.defs.lifeline",
     "dagster",
     "perfmkt_pipeline.defs.build",
     "google.ads.googleads.client",

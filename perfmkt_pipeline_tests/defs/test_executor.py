@@ -65,6 +65,7 @@ def test_the_definitions_run_with_the_forking_executor_and_the_configured_step_l
         "start_method": {
             "forkserver": {
                 "preload_modules": [
+                    "perfmkt_pipeline.defs.lifeline",
                     "dagster",
                     "perfmkt_pipeline.defs.build",
                     "google.ads.googleads.client",
