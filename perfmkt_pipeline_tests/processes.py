@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Iterable
@@ -61,7 +62,5 @@ def wait_until_gone(pids: Iterable[int], timeout: float) -> list[int]:
 def kill_all(pids: Iterable[int], signal_number: int) -> None:
     """Signal every pid that still exists (clean-up after a test)."""
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal_number)
-        except ProcessLookupError:
-            pass
