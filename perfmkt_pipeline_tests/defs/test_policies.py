@@ -62,7 +62,9 @@ def test_fatal_and_data_errors_become_failures_that_skip_retries(error: Exceptio
     with pytest.raises(Failure) as raised, fail_fast():
         raise error
     assert raised.value.allow_retries is False
-    assert raised.value.description == f"{type(error).__name__}: {error}"
+    # The error's own message is the failure's first line; its class is metadata.
+    assert raised.value.description == str(error)
+    assert raised.value.metadata["error"].value == type(error).__name__
     assert raised.value.__cause__ is error
 
 
