@@ -24,7 +24,7 @@ EVERY_PLATFORM = {
     "start_date": "2026-01-01",
     "google_ads": {"customer_ids": ["1234567890"]},
     "meta": {"account_ids": ["101"]},
-    "impact": {"account_ids": ["IRabc"], "currency": "USD"},
+    "impact": {"account_ids": ["IRabc"], "program_ids": {"IRabc": ["12345"]}, "currency": "USD"},
     "cj": {"account_ids": ["777"], "currency": "USD"},
     "awin": {"account_ids": ["555"], "currency": "GBP"},
     "file_feeds": [
