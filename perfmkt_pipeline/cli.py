@@ -11,13 +11,14 @@ import argparse
 import atexit
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from perfmkt_pipeline.config import (
     CONFIG_ENV_VAR,
@@ -152,25 +153,83 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-# Lines of Dagster's console output the demo keeps: progress and errors, not step bookkeeping.
-_NOISE = (" - DEBUG - ", "Warning: ", "return fn(*args", "spec = AssetCheckSpec(")
+# A record of Dagster's console log: "<date> <time> <zone> - dagster - <LEVEL> - <job> - <run id>
+# - ...". The demo echoes INFO and WARNING records (the steps' progress); DEBUG records, the lines
+# of an ERROR record's traceback and Python's warnings go to the log file only.
+_RECORD = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} - dagster - (?P<level>[A-Z]+) - [^ ]+ - "
+    r"(?P<run_id>[0-9a-f-]{36}) - "
+)
+_ECHOED_LEVELS = ("INFO", "WARNING")
 
 
-def _materialize(env: Mapping[str, str], start: dt.date, end: dt.date) -> int:
+def _materialize(
+    env: Mapping[str, str], start: dt.date, end: dt.date, log_file: Path
+) -> tuple[int, list[str]]:
+    """Materialise every asset over start..end with Dagster's command line, the whole output
+    written to `log_file`; returns the exit code and, per failed step, its clear message."""
     command = [
         sys.executable, "-m", "dagster", "asset", "materialize",
         "-m", "perfmkt_pipeline.definitions",
         "--select", "*",
         "--partition-range", f"{start.isoformat()}...{end.isoformat()}",
     ]  # fmt: skip
-    with subprocess.Popen(
-        command, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as process:
+    run_id, last_line = None, ""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        log_file.open("w") as log,
+        subprocess.Popen(
+            command, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process,
+    ):
         assert process.stdout is not None
         for line in process.stdout:
-            if not any(marker in line for marker in _NOISE):
-                print(line, end="", flush=True)
-    return process.returncode
+            log.write(line)
+            last_line = line.strip() or last_line
+            record = _RECORD.match(line)
+            if record is not None:
+                run_id = run_id or record["run_id"]
+                if record["level"] in _ECHOED_LEVELS:
+                    print(line, end="", flush=True)
+    if process.returncode == 0:
+        return 0, []
+    if run_id is None:  # Dagster stopped before the run (e.g. the definitions did not load)
+        return process.returncode, [last_line]
+    return process.returncode, run_failures(env["DAGSTER_HOME"], run_id) or [last_line]
+
+
+def _clear_message(error: Any, description: str | None = None) -> str:
+    """The first line of what went wrong: a `Failure`'s description (the pipeline's own message,
+    see defs/policies.py), else the innermost cause's message with its class name."""
+    if description:
+        return description.splitlines()[0]
+    while error.cause is not None:
+        error = error.cause
+    text = (error.message.strip().splitlines() or [""])[0]
+    qualified = text.split(": ", 1)
+    if len(qualified) == 2 and qualified[0].endswith(error.cls_name):
+        return f"{error.cls_name}: {qualified[1]}"
+    return text
+
+
+def run_failures(home: str, run_id: str) -> list[str]:
+    """ "<step>: <clear message>" per failed step of a run (or "run: ..." when the run itself
+    failed before its steps), read from the Dagster instance in `home`."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    failures = []
+    kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE}
+    with DagsterInstance.from_config(home) as instance:
+        for entry in instance.all_logs(run_id, of_type=kinds):
+            event = entry.dagster_event
+            if event.event_type == DagsterEventType.STEP_FAILURE:
+                data = event.step_failure_data
+                user = data.user_failure_data
+                message = _clear_message(data.error, user.description if user else None)
+                failures.append(f"{event.step_key}: {message}")
+            elif event.event_specific_data.error is not None and not failures:
+                failures.append(f"run: {_clear_message(event.event_specific_data.error)}")
+    return failures
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -178,7 +237,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from perfmkt_pipeline.reporting import print_channel_totals
     from perfmkt_pipeline.sandbox.anomalies import demo_injections
 
-    today = _today()
+    now = dt.datetime.now(dt.UTC)
+    today = now.date()
     start, end = today - dt.timedelta(days=args.days), today - dt.timedelta(days=1)
     injections = demo_injections(today) if args.anomalies else ()
     for injection in injections:
@@ -187,17 +247,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sandbox = _start_sandbox(today, fixed_ports=False, injections=injections)
     try:
         env = _dagster_env(sandbox.env())
+        load_settings(env)  # a bad configuration is one clear message, not Dagster's traceback
+        log_file = Path(env["DAGSTER_HOME"]) / "logs" / f"demo-{now:%Y%m%d-%H%M%S}.log"
         cursor = demo_alerts.notification_cursor(env["DAGSTER_HOME"])
         print(f"demo: materialising every asset for {start}..{end} into {warehouse_url(env)}")
-        code = _materialize(env, start, end)
+        code, failures = _materialize(env, start, end, log_file)
     finally:
         sandbox.stop()
     settings = load_settings(env)
     sent = demo_alerts.send_notifications(env["DAGSTER_HOME"], cursor, settings, env)
     print(f"demo: {sent} notification(s)")
     if code != 0:
-        print("demo: the materialisation failed (see the log above)", file=sys.stderr)
+        print("demo: the materialisation failed:", file=sys.stderr)
+        for failure in failures:
+            print(f"  {failure}", file=sys.stderr)
+        print(f"demo: the full log is {log_file}", file=sys.stderr)
         return code
+    print(f"demo: the full log is {log_file}")
     print_channel_totals(warehouse_url(env), start, end)
     chart_first = max(start, end - dt.timedelta(days=DEMO_CHART_DAYS - 1))
     png, html = demo_alerts.write_chart(warehouse_url(env), settings, chart_first, end, CHART_DIR)
@@ -284,6 +350,7 @@ def cmd_grant_analyst(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfmkt", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="on an error, show its traceback too")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="sandbox + materialise the last days + print totals")
@@ -331,13 +398,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message says what is wrong and where (source, account, day, field; the
+    configuration key; the warehouse), so that a traceback adds nothing for the operator.
+    Imported when an error happens: `perfmkt` itself starts without them."""
+    import filelock
+    import sqlalchemy.exc
+
+    from perfmkt_pipeline.sources.affiliates.errors import AffiliateError
+    from perfmkt_pipeline.sources.ecb import EcbDataError
+    from perfmkt_pipeline.sources.google_ads.errors import GoogleAdsError
+    from perfmkt_pipeline.sources.meta.errors import MetaError
+    from perfmkt_pipeline.warehouse.roles import RoleError
+    from perfmkt_pipeline.warehouse.write import SliceViolation
+
+    return (
+        ConfigError,
+        AffiliateError,  # file feeds' errors included
+        EcbDataError,
+        GoogleAdsError,
+        MetaError,
+        RoleError,
+        SliceViolation,
+        sqlalchemy.exc.OperationalError,  # the warehouse cannot be reached or opened
+        sqlalchemy.exc.InterfaceError,
+        filelock.Timeout,
+        TimeoutError,
+        OSError,  # a port in use, a folder that cannot be written
+    )
+
+
+def _describe(error: BaseException) -> str:
+    import sqlalchemy as sa
+    import sqlalchemy.exc
+
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        url = sa.make_url(warehouse_url()).render_as_string(hide_password=True)
+        cause = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
+        return f"warehouse {url}: {cause}"
+    return str(error) or type(error).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
+    except Exception as error:
+        if args.debug or not isinstance(error, _expected_errors()):
+            raise
+        if isinstance(error, ConfigError):  # it names the file and the keys itself
+            print(error, file=sys.stderr)
+            return 2
+        print(f"perfmkt {args.command}: {_describe(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -122,6 +122,14 @@ class ConfigError(ValueError):
     """The configuration file is missing something or holds a bad value; the message names the key."""
 
 
+class _Unusable(ValueError):
+    """Sections that are present but cannot be used: one "key: problem" line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 class _Model(BaseModel):
     """Base for every settings model: unknown keys are errors, values are immutable."""
 
@@ -373,6 +381,8 @@ class FileFeedSettings(_Model):
         missing = {"action_id", "event_date", "status", "commission"} - set(self.columns)
         if missing:
             raise ValueError(f"columns must map {sorted(missing)}")
+        if not self.status_map:
+            raise ValueError("status_map maps no status word: every row would be refused")
         return self
 
 
@@ -554,6 +564,39 @@ class Settings(_Model):
             )
         return self
 
+    @model_validator(mode="after")
+    def _sections_given_are_usable(self) -> Settings:
+        """A platform section that is present reads something: without accounts (or with an
+        account its API cannot be asked about) it is an error, not a platform silently left
+        out. A platform not used is a section left out."""
+        problems = []
+        given = self.model_fields_set
+        if "google_ads" in given and not self.google_ads.configured:
+            problems.append(
+                "google_ads.customer_ids: neither customer_ids nor manager_customer_id is set "
+                "(list the accounts, or delete the google_ads section)"
+            )
+        for name in ("meta", "impact", "cj", "awin"):
+            if name in given and not getattr(self, name).configured:
+                problems.append(
+                    f"{name}.account_ids: no account listed (list the accounts to read, or "
+                    f"delete the {name} section)"
+                )
+        impact = self.impact
+        for account in impact.account_ids:
+            if not impact.program_ids.get(account):
+                problems.append(
+                    f"impact.program_ids.{account}: no program (CampaignId) id listed; "
+                    "impact.com's Actions endpoint needs the account's programs"
+                )
+        for account in sorted(set(impact.program_ids) - set(impact.account_ids)):
+            problems.append(f"impact.program_ids.{account}: not one of impact.account_ids")
+        if self.cj.configured and self.cj.currency is None:
+            problems.append("cj.currency: CJ records carry no currency; set the advertiser's")
+        if problems:
+            raise _Unusable(problems)
+        return self
+
     def configured_platforms(self) -> list[str]:
         """API platforms that have at least one account configured, in a fixed order."""
         return [
@@ -574,6 +617,10 @@ class Settings(_Model):
 def _format_validation_error(error: ValidationError, source: str) -> str:
     lines = [f"invalid configuration in {source}:"]
     for item in error.errors():
+        unusable = item.get("ctx", {}).get("error")
+        if isinstance(unusable, _Unusable):
+            lines += [f"  {problem}" for problem in unusable.problems]
+            continue
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         message = item["msg"]
         if item["type"] == "extra_forbidden":

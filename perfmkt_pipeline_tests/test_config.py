@@ -156,10 +156,66 @@ def test_file_feed_names_and_required_columns_are_checked() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("sections", "problems"),
+    [
+        (
+            {"meta": {"lookback_days": 10}},
+            ["meta.account_ids: no account listed (list the accounts to read, or delete the meta "
+             "section)"],
+        ),
+        (
+            {"awin": {}, "google_ads": {"api_version": "v26"}},
+            ["google_ads.customer_ids: neither customer_ids nor manager_customer_id is set (list "
+             "the accounts, or delete the google_ads section)",
+             "awin.account_ids: no account listed (list the accounts to read, or delete the awin "
+             "section)"],
+        ),
+        (
+            {"impact": {"account_ids": ["IR1", "IR2"], "program_ids": {"IR2": ["9"], "IR3": ["1"]}}},
+            ["impact.program_ids.IR1: no program (CampaignId) id listed; impact.com's Actions "
+             "endpoint needs the account's programs",
+             "impact.program_ids.IR3: not one of impact.account_ids"],
+        ),
+        (
+            {"impact": {"account_ids": ["IR1"], "program_ids": {"IR1": []}}},
+            ["impact.program_ids.IR1: no program (CampaignId) id listed; impact.com's Actions "
+             "endpoint needs the account's programs"],
+        ),
+        (
+            {"cj": {"account_ids": ["777"]}},
+            ["cj.currency: CJ records carry no currency; set the advertiser's"],
+        ),
+    ],
+)  # fmt: skip
+def test_a_section_present_but_unusable_is_refused_naming_the_key(sections, problems) -> None:
+    # Was: the platform silently left out (no accounts), or failing only when a run started.
+    with pytest.raises(ConfigError) as error:
+        parse(**sections)
+    assert str(error.value).splitlines() == ["invalid configuration in test.yaml:"] + [
+        f"  {problem}" for problem in problems
+    ]
+
+
+def test_a_feed_that_maps_no_status_is_refused() -> None:
+    feed = {
+        "name": "rakuten",
+        "location": "feeds/rakuten",
+        "currency": "USD",
+        "columns": {"action_id": "O", "event_date": "D", "status": "S", "commission": "C"},
+        "status_map": {},
+    }
+    with pytest.raises(ConfigError) as error:
+        parse(file_feeds=[feed])
+    assert str(error.value).splitlines()[1] == (
+        "  file_feeds.0: Value error, status_map maps no status word: every row would be refused"
+    )
+
+
 def test_the_example_and_the_bundled_configurations_are_valid() -> None:
     root = Path(__file__).resolve().parents[1]
     example = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt.example.yaml")})
-    assert example.configured_platforms() == ["google_ads", "meta"]
+    assert example.configured_platforms() == ["google_ads", "meta", "impact", "cj", "awin"]
     assert [feed.name for feed in example.file_feeds] == ["rakuten"]
     bundled = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt_pipeline" / "sandbox.yaml")})
     assert bundled.configured_platforms() == ["google_ads", "meta", "impact", "cj", "awin"]

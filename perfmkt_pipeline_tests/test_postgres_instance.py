@@ -18,6 +18,7 @@ from perfmkt_pipeline.cli import ui_env
 from perfmkt_pipeline.config import ConfigError, parse_settings
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.defs.run_launcher import MonitoredRunLauncher
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 
@@ -62,6 +63,17 @@ def test_the_instance_keeps_runs_events_and_schedules_in_postgresql(
     assert pools.pool_granularity is not None
     assert (pools.default_pool_limit, pools.pool_granularity.value) == (1, "op")
     assert postgres_instance.run_retries_max_retries == 1
+    # Dead runs: the worker health check and the monitor (values in dagster.yaml's comments).
+    assert isinstance(postgres_instance.run_launcher, MonitoredRunLauncher)
+    assert postgres_instance.run_monitoring_enabled
+    assert postgres_instance.run_monitoring_settings == {
+        "enabled": True,
+        "poll_interval_seconds": 30,
+        "free_slots_after_run_end_seconds": 30,
+        "max_resume_run_attempts": 0,
+        "start_timeout_seconds": 300,
+        "cancel_timeout_seconds": 300,
+    }
 
 
 def test_a_partition_range_materialisation_is_recorded_in_postgresql(

@@ -23,6 +23,7 @@ from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.executor import run_executor
 from perfmkt_pipeline.defs.notifications import build_notification_sensor, notification_resources
+from perfmkt_pipeline.defs.policies import fail_fast_steps
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.defs.schedules import build_schedules, build_sensors
 from perfmkt_pipeline.warehouse.engine import normalise_url
@@ -56,9 +57,11 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         *build_core_assets(settings, engine_kind),
         *build_mart_assets(settings, engine_kind),
     ]
+    # Every step fails at once, without retries, on an error a retry cannot fix (policies.py).
+    assets = fail_fast_steps(assets)
     return Definitions(
         assets=assets,
-        asset_checks=[*build_checks(settings), *build_alert_checks(settings)],
+        asset_checks=fail_fast_steps([*build_checks(settings), *build_alert_checks(settings)]),
         schedules=build_schedules(settings, assets),
         sensors=[*build_sensors(settings, assets), build_notification_sensor(settings)],
         resources=resources,

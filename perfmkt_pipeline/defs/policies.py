@@ -6,15 +6,20 @@ something outside the client broke (the warehouse connection, the run worker): a
 whole step a few minutes later then usually succeeds, and is safe because every write replaces
 exactly its window. Errors that a retry cannot fix (bad credentials, missing permission, a record
 that does not parse, a bad configuration) must not burn the retries: `fail_fast` turns them into
-a `Failure` that bypasses the policy.
+a `Failure` that bypasses the policy, and `fail_fast_steps` runs every step of the definitions
+inside it (build.py applies it to every asset and check), so no asset can forget it.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from dagster import Backoff, Failure, Jitter, RetryPolicy
+from dagster import AssetsDefinition, Backoff, Failure, In, Jitter, OpDefinition, Out, RetryPolicy
+from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunction
 
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
@@ -58,13 +63,73 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
 )
 
 
+def is_retryable(error: BaseException) -> bool:
+    """Whether a later attempt of the step may succeed where this error stopped it."""
+    return not isinstance(error, NOT_RETRYABLE)
+
+
 @contextlib.contextmanager
 def fail_fast() -> Iterator[None]:
-    """Re-raise a non-retryable error as a `Failure(allow_retries=False)`, so the step fails at
-    once instead of waiting out its retry policy; anything else propagates unchanged."""
+    """Re-raise an error that is not retryable as a `Failure(allow_retries=False)`, so the step
+    fails at once instead of waiting out its retry policy; anything else propagates unchanged.
+    The failure's description is the error's own message (source, account, day, field), which
+    Dagster shows as the first line of the step's failure; the class is kept as metadata."""
     try:
         yield
-    except NOT_RETRYABLE as error:
+    except Exception as error:
+        if is_retryable(error):
+            raise
         raise Failure(
-            description=f"{type(error).__name__}: {error}", allow_retries=False
+            description=str(error) or type(error).__name__,
+            metadata={"error": type(error).__name__},
+            allow_retries=False,
         ) from error
+
+
+def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` run inside `fail_fast`, with its signature (Dagster reads the parameters) and, for a
+    generator (an asset yielding its results), still a generator."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            with fail_fast():
+                yield from fn(*args, **kwargs)
+
+        return generator
+
+    @functools.wraps(fn)
+    def function(*args: Any, **kwargs: Any) -> Any:
+        with fail_fast():
+            return fn(*args, **kwargs)
+
+    return function
+
+
+def _fail_fast_step(assets_def: AssetsDefinition) -> AssetsDefinition:
+    op = assets_def.op
+    compute = op.compute_fn
+    if not isinstance(compute, DecoratedOpFunction):
+        raise TypeError(f"{op.name}: only steps defined by a decorated function can fail fast")
+    guarded = OpDefinition(
+        compute_fn=DecoratedOpFunction(_guarded(compute.decorated_fn)),
+        name=op.name,
+        ins={d.name: In.from_definition(d) for d in op.input_defs},
+        outs={d.name: Out.from_definition(d) for d in op.output_defs},
+        description=op.description,
+        config_schema=op.config_schema,
+        required_resource_keys=op.required_resource_keys,
+        tags=op.tags,
+        retry_policy=op.retry_policy,
+        code_version=op._version,
+        pool=op.pool,
+    )
+    # How Dagster itself rebuilds an asset around another node (replace_specs_on_asset).
+    return assets_def.__class__.dagster_internal_init(
+        **{**assets_def.get_attributes_dict(), "node_def": guarded}
+    )
+
+
+def fail_fast_steps(definitions: Iterable[AssetsDefinition]) -> list[AssetsDefinition]:
+    """The same assets (or asset checks), each step's computation run inside `fail_fast`."""
+    return [_fail_fast_step(assets_def) for assets_def in definitions]

@@ -11,14 +11,20 @@ import pytest
 from dagster import AssetKey, BackfillPolicy, Definitions
 
 from perfmkt_pipeline.config import parse_settings
+from perfmkt_pipeline.defs import policies
 from perfmkt_pipeline.defs.build import build_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
+# The code of the two functions `policies._guarded` wraps a step in (plain and generator).
+FAIL_FAST_WRAPPERS = {
+    policies._guarded(lambda: None).__code__,
+    policies._guarded(lambda: (yield)).__code__,
+}
 EVERY_PLATFORM = {
     "start_date": "2026-01-01",
     "google_ads": {"customer_ids": ["1234567890"]},
     "meta": {"account_ids": ["101"]},
-    "impact": {"account_ids": ["IRabc"], "currency": "USD"},
+    "impact": {"account_ids": ["IRabc"], "program_ids": {"IRabc": ["12345"]}, "currency": "USD"},
     "cj": {"account_ids": ["777"], "currency": "USD"},
     "awin": {"account_ids": ["555"], "currency": "GBP"},
     "file_feeds": [
@@ -67,6 +73,16 @@ def test_partitioned_assets_backfill_a_whole_range_in_one_run(every_asset: Defin
             assert node.backfill_policy is not None, key
             assert node.backfill_policy == BackfillPolicy.single_run(), key
             assert node.partitions_def.start.date().isoformat() == "2026-01-01", key
+
+
+def test_every_step_fails_fast(every_asset: Definitions) -> None:
+    # build_definitions runs every asset and check inside fail_fast (policies.py): a new asset
+    # cannot be added without it.
+    steps = [*every_asset.assets, *every_asset.asset_checks]
+    assert len(steps) > 20
+    for step in steps:
+        function = step.op.compute_fn.decorated_fn
+        assert function.__code__ in FAIL_FAST_WRAPPERS, step.op.name
 
 
 def test_loading_definitions_reads_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,7 @@ from dagster import (
 from perfmkt_pipeline.config import parse_settings
 from perfmkt_pipeline.defs.build import build_definitions
 from perfmkt_pipeline.defs.executor import PRELOAD_MODULES, executor_config, run_executor
+from perfmkt_pipeline.defs.run_worker import RUN_WORKER_TAG, RunWorker
 
 REPORT_DIR_VAR = "PERFMKT_TEST_EXECUTOR_REPORTS"
 SETTINGS = {"start_date": "2026-01-01", "max_concurrent_steps": 3}
@@ -65,6 +66,7 @@ def test_the_definitions_run_with_the_forking_executor_and_the_configured_step_l
         "start_method": {
             "forkserver": {
                 "preload_modules": [
+                    "perfmkt_pipeline.defs.lifeline",
                     "dagster",
                     "perfmkt_pipeline.defs.build",
                     "google.ads.googleads.client",
@@ -85,6 +87,9 @@ def test_steps_run_in_processes_forked_from_one_preloaded_server(tmp_path, monke
     with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
         result = execute_job(reconstructable(two_step_job), instance=instance)
         assert result.success
+        # The run worker (here this process) is recorded for the daemon's health check.
+        run = instance.get_run_by_id(result.run_id)
+        assert run.tags[RUN_WORKER_TAG] == RunWorker.current().tag_value()
     facts = {p.stem: json.loads(p.read_text()) for p in reports.glob("*.json")}
     assert sorted(facts) == ["first", "second"]
     pids = {f["pid"] for f in facts.values()}

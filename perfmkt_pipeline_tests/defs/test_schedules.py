@@ -69,7 +69,12 @@ CONFIG = {
     "start_date": "2026-01-01",
     "google_ads": {"customer_ids": ["1234567890"]},
     "meta": {"account_ids": ["101"], "lookback_days": 28},
-    "impact": {"account_ids": ["IRabc"], "currency": "USD", "lookback_days": 45},
+    "impact": {
+        "account_ids": ["IRabc"],
+        "program_ids": {"IRabc": ["12345"]},
+        "currency": "USD",
+        "lookback_days": 45,
+    },
     "cj": {"account_ids": ["777"], "currency": "USD", "lookback_days": 40},
     "awin": {"account_ids": ["555"], "currency": "GBP", "lookback_days": 35},
     "file_feeds": [FEED],

@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.defs.policies import SOURCE_RETRY, WAREHOUSE_RETRY, fail_fast
+from perfmkt_pipeline.defs.policies import SOURCE_RETRY, WAREHOUSE_RETRY
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.sources import ecb
 from perfmkt_pipeline.transform.fx import FX_HISTORY_DAYS_BEFORE_START, fx_rate_rows
@@ -42,8 +42,7 @@ def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefiniti
         history from a year before `start_date` to the end of the partition window (one request;
         any core day a run rebuilds, however old, then finds its rate)."""
         first, end = _history(context)
-        with fail_fast():
-            rates = ecb.parse(ecb.fetch(settings.endpoints.ecb), first, end)
+        rates = ecb.parse(ecb.fetch(settings.endpoints.ecb), first, end)
         frame = pd.DataFrame(
             {
                 "date": [r.date for r in rates],
