@@ -237,8 +237,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from perfmkt_pipeline.reporting import print_channel_totals
     from perfmkt_pipeline.sandbox.anomalies import demo_injections
 
-    now = dt.datetime.now(dt.UTC)
-    today = now.date()
+    today = _today()
     start, end = today - dt.timedelta(days=args.days), today - dt.timedelta(days=1)
     injections = demo_injections(today) if args.anomalies else ()
     for injection in injections:
@@ -248,7 +247,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         env = _dagster_env(sandbox.env())
         load_settings(env)  # a bad configuration is one clear message, not Dagster's traceback
-        log_file = Path(env["DAGSTER_HOME"]) / "logs" / f"demo-{now:%Y%m%d-%H%M%S}.log"
+        stamp = dt.datetime.now(dt.UTC)  # names the log file only
+        log_file = Path(env["DAGSTER_HOME"]) / "logs" / f"demo-{stamp:%Y%m%d-%H%M%S}.log"
         cursor = demo_alerts.notification_cursor(env["DAGSTER_HOME"])
         print(f"demo: materialising every asset for {start}..{end} into {warehouse_url(env)}")
         code, failures = _materialize(env, start, end, log_file)

@@ -52,7 +52,7 @@ def test_freshness_lags_default_per_platform_and_can_be_overridden() -> None:
         cj={"account_ids": ["2"], "currency": "EUR"},
         file_feeds=[{"name": "rakuten", "location": "/x", "currency": "USD",
                      "columns": {"action_id": "a", "event_date": "d", "status": "s",
-                                 "commission": "c"}, "status_map": {}}],
+                                 "commission": "c"}, "status_map": {"OK": "approved"}}],
         alerts={"freshness": {"lag_days": {"cj": 4}}},
     )  # fmt: skip
     assert settings.expected_lags() == {"meta": DEFAULT_EXPECTED_LAG_DAYS["meta"], "cj": 4,

@@ -30,7 +30,9 @@ AWIN_FIRST, _ = sync_window(START, END, AWIN_LOOKBACK)
 
 
 def _settings(box: Sandbox, platform: str, **section: Any) -> Settings:
-    data = settings_for(box, (platform,), meta_accounts=[UK], concurrency=1).model_dump(mode="json")
+    data = settings_for(box, (platform,), meta_accounts=[UK], concurrency=1).model_dump(
+        mode="json", exclude_unset=True
+    )
     data[platform].update(
         {"google_ads": {"customer_ids": [GOOGLE]}, "awin": {"lookback_days": AWIN_LOOKBACK}}.get(
             platform, {}
