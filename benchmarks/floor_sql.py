@@ -275,7 +275,7 @@ def build_core_and_marts(db: duckdb.DuckDBPyConnection, plan: dict, pulled: dt.d
     if _networks(plan):
         db.execute("""
             CREATE TABLE core.affiliate_actions AS
-            SELECT platform, account_id, action_id, event_date, status, campaign_id, currency,
+            SELECT platform, account_id, action_id, event_date, status, campaign_id, a.currency,
                 sale_amount_local, commission_local, $reporting AS reporting_currency,
                 d12(fx_rate) AS fx_rate,
                 d6(div_even(u6(sale_amount_local) * fx_rate, 1000000000000)) AS sale_amount,
@@ -364,7 +364,7 @@ def _accounts_and_campaigns_sql(plan: dict) -> str:
         f"INSERT INTO core.ad_accounts {' UNION ALL '.join(accounts)}; "
         "CREATE TABLE core.campaigns (platform VARCHAR, account_id VARCHAR, "
         "campaign_id VARCHAR, campaign_name VARCHAR, campaign_status VARCHAR); "
-        f"INSERT INTO core.campaigns {' UNION ALL '.join(campaigns)};"
+        f"INSERT INTO core.campaigns {' UNION ALL '.join(f'(SELECT * FROM ({c}))' for c in campaigns)};"
     )
 
 
