@@ -129,9 +129,7 @@ class Compared:
 
     @property
     def same_work(self) -> bool:
-        raw_equal = all(
-            self.pipeline.tables.get(t) == self.floor.tables.get(t) for t in RAW_TABLES
-        )
+        raw_equal = all(self.pipeline.tables.get(t) == self.floor.tables.get(t) for t in RAW_TABLES)
         return (
             self.pipeline.requests == self.floor.requests
             and raw_equal
@@ -289,7 +287,11 @@ def run_floor(platforms: tuple[str, ...], days: int, layers: str) -> Side:
 def compare(key: str, days: int, layers: str) -> Compared:
     name, platforms = SCENARIOS[key]
     return Compared(
-        name, days, layers, run_pipeline(platforms, days, layers), run_floor(platforms, days, layers)
+        name,
+        days,
+        layers,
+        run_pipeline(platforms, days, layers),
+        run_floor(platforms, days, layers),
     )
 
 

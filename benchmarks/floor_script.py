@@ -358,8 +358,10 @@ def cj(plan: dict, loader: Loader, start: dt.date, end: dt.date) -> None:
     zone = ZoneInfo(plan["timezone"])
 
     def utc(day: dt.date) -> str:
-        return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
+        return (
+            dt.datetime.combine(day, dt.time(), zone)
+            .astimezone(dt.UTC)
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
         )
 
     for account in plan["accounts"]:

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,12 +156,13 @@ def run_backfill(
     inspect: Callable[[str], Any] | None = None,
     config: dict | None = None,
     selection: str = "raw",
+    wrap: Sequence[str] = (),
 ) -> Backfill:
     """Backfill the raw layer for `days` days into a new, empty warehouse (`engine`: "duckdb",
     a file; "postgresql", a database on the server at POSTGRES_URL), in a new process.
     `inspect(url)` runs on the warehouse before it is dropped; its result is kept. `config`
     replaces `pipeline_config(box, concurrency)`; `selection` "all" runs every asset and check
-    (backfill_run.py)."""
+    (backfill_run.py); `wrap` is a command the run is started under (a profiler)."""
     start, end = day_range(days)
     with (
         tempfile.TemporaryDirectory(prefix="perfmkt-bench-") as folder,
@@ -179,7 +180,7 @@ def run_backfill(
             "DAGSTER_HOME": str(work / "dagster_home"),
         }
         box.counters.reset()
-        command = [sys.executable, "-m", "benchmarks.measure", str(usage)]
+        command = [*wrap, sys.executable, "-m", "benchmarks.measure", str(usage)]
         command += [sys.executable, "-m", "benchmarks.backfill_run"]
         command += [start.isoformat(), end.isoformat(), executor, str(out), selection]
         log = work / "run.log"
