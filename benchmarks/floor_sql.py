@@ -114,8 +114,9 @@ def _performance_sql(plan: dict) -> str:
         parts.append(f"""
             SELECT date, 'meta' AS platform, account_id, campaign_id,
                 coalesce(a.currency, f.currency) AS currency,
-                coalesce(impressions, 0), coalesce(clicks, 0), coalesce(conversions, 0),
-                coalesce(spend, 0), coalesce(value, 0)
+                coalesce(impressions, 0) AS impressions, coalesce(clicks, 0) AS clicks,
+                coalesce(conversions, 0) AS conversions, coalesce(spend, 0) AS spend_local,
+                coalesce(value, 0) AS conversion_value_local
             FROM (SELECT account_id, date, campaign_id, sum(impressions) AS impressions,
                     sum(clicks) AS clicks, u6(sum(spend)) AS spend
                   FROM raw.meta_ad_insights GROUP BY ALL) d
@@ -138,10 +139,13 @@ def _performance_sql(plan: dict) -> str:
                  if not plan[name]["conversion_action_types"]]  # fmt: skip
         counted = " OR ".join(filters + every) or "FALSE"
         parts.append(f"""
-            SELECT event_date, platform, account_id, coalesce(campaign_id, '(none)'), currency,
-                NULL, NULL, u6(count(*) FILTER (WHERE {counted})),
-                u6(sum(coalesce(commission_local, 0))),
+            SELECT event_date AS date, platform, account_id,
+                coalesce(campaign_id, '(none)') AS campaign_id, currency,
+                CAST(NULL AS BIGINT) AS impressions, CAST(NULL AS BIGINT) AS clicks,
+                u6(count(*) FILTER (WHERE {counted})) AS conversions,
+                u6(sum(coalesce(commission_local, 0))) AS spend_local,
                 u6(coalesce(sum(sale_amount_local) FILTER (WHERE {counted}), 0))
+                    AS conversion_value_local
             FROM latest_actions WHERE status <> 'reversed' GROUP BY ALL
         """)
     return " UNION ALL ".join(parts)
@@ -302,9 +306,10 @@ def _conversions_sql(plan: dict) -> str:
         """)
     if plan.get("meta"):
         parts.append("""
-            SELECT date, 'meta', account_id, campaign_id, action_type,
-                coalesce(a.currency, f.currency), u6(coalesce(sum(actions), 0)),
-                u6(coalesce(sum(action_value), 0))
+            SELECT date, 'meta' AS platform, account_id, campaign_id,
+                action_type AS conversion_name, coalesce(a.currency, f.currency) AS currency,
+                u6(coalesce(sum(actions), 0)) AS conversions,
+                u6(coalesce(sum(action_value), 0)) AS conversion_value_local
             FROM raw.meta_ad_actions LEFT JOIN raw.meta_accounts a USING (account_id)
             LEFT JOIN (SELECT account_id, max(currency) AS currency FROM raw.meta_ad_insights
                        GROUP BY ALL) f USING (account_id)
@@ -312,9 +317,11 @@ def _conversions_sql(plan: dict) -> str:
         """)
     if _networks(plan):
         parts.append("""
-            SELECT event_date, platform, account_id, coalesce(campaign_id, '(none)'),
-                coalesce(action_type, 'action'), currency, u6(count(*)),
-                u6(sum(coalesce(sale_amount_local, 0)))
+            SELECT event_date AS date, platform, account_id,
+                coalesce(campaign_id, '(none)') AS campaign_id,
+                coalesce(action_type, 'action') AS conversion_name, currency,
+                u6(count(*)) AS conversions,
+                u6(sum(coalesce(sale_amount_local, 0))) AS conversion_value_local
             FROM latest_actions WHERE status <> 'reversed' GROUP BY ALL
         """)
     return " UNION ALL ".join(parts)
