@@ -235,15 +235,11 @@ def build_core_and_marts(db: duckdb.DuckDBPyConnection, plan: dict, pulled: dt.d
         f"WHEN '{name}' THEN date <= DATE '{pulled - dt.timedelta(days=days)}'"
         for name, days in lookbacks.items()
     )
-    db.execute(_MACROS)
+    create_macros(db)
     db.execute("CREATE TABLE core.fx_rates AS SELECT date, currency, units_per_eur "
                "FROM raw.ecb_rates")  # fmt: skip
-    currencies = [(name, plan[name].get("currency")) for name in _networks(plan)]
-    db.execute("CREATE TEMP TABLE configured_currency (platform VARCHAR, currency VARCHAR)")
-    if currencies:
-        db.executemany("INSERT INTO configured_currency VALUES (?, ?)", currencies)
     if _networks(plan):
-        db.execute(_LATEST_ACTIONS)
+        latest_actions(db, {name: plan[name].get("currency") for name in _networks(plan)})
     db.execute(f"CREATE TEMP TABLE local AS {_performance_sql(plan)}")
     db.execute(f"CREATE TEMP TABLE conversion_local AS {_conversions_sql(plan)}")
     db.execute(
@@ -373,6 +369,19 @@ def _accounts_and_campaigns_sql(plan: dict) -> str:
         "campaign_id VARCHAR, campaign_name VARCHAR, campaign_status VARCHAR); "
         f"INSERT INTO core.campaigns {' UNION ALL '.join(f'(SELECT * FROM ({c}))' for c in campaigns)};"
     )
+
+
+def latest_actions(db: duckdb.DuckDBPyConnection, currencies: dict[str, str | None]) -> None:
+    """The temporary table `latest_actions`: the latest state of every affiliate action in
+    raw.affiliate_actions; `currencies` fills a record without one (platform -> code)."""
+    db.execute("CREATE TEMP TABLE configured_currency (platform VARCHAR, currency VARCHAR)")
+    db.executemany("INSERT INTO configured_currency VALUES (?, ?)", list(currencies.items()))
+    db.execute(_LATEST_ACTIONS)
+
+
+def create_macros(db: duckdb.DuckDBPyConnection) -> None:
+    """u6, d6, d10, d12 (unscaled integers <-> decimals) and div_even."""
+    db.execute(_MACROS)
 
 
 def _marts(db: duckdb.DuckDBPyConnection) -> None:
