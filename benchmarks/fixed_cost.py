@@ -88,7 +88,7 @@ def measure(repeats: int = REPEATS) -> tuple[float, list[float]]:
 def run() -> list[Figure]:
     median, runs = measure()
     print(
-        f"fixed cost: one run of every asset and check (24 steps today), one account per "
+        f"fixed cost: one run of every asset and check, one account per "
         f"platform, one day: median {median:.2f} CPU-s of {len(runs)} runs "
         f"({', '.join(f'{s:.2f}' for s in runs)}); before: {BEFORE.cpu_seconds:.2f} CPU-s, the "
         f"median of {BEFORE.repeats} runs measured on {BEFORE.measured_on} at main's "
