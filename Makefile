@@ -28,10 +28,24 @@ $(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_TEMPLATE)
 	mkdir -p $(DAGSTER_HOME)
 	cp $(INSTANCE_TEMPLATE) $@
 
+# `make demo DEMO_ARGS=--anomalies` injects one of each anomaly into the sandbox.
 demo: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/perfmkt demo
+	$(BIN)/perfmkt demo $(DEMO_ARGS)
 
-test: $(VENV)/.installed-dev
+# The browser test (perfmkt_pipeline_tests/test_ui_browser.py) drives Debian's Chromium through
+# Playwright, which never downloads a browser of its own here. Installed once, as root (CI is);
+# `make demo` and `make ui` do not need it.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "make test: $(CHROMIUM) is missing; install Debian's chromium package as root" \
+			"(apt-get install chromium), the browser test needs it" >&2; exit 1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+	@test -x $(CHROMIUM) || { echo "make test: apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 1; }
+
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2

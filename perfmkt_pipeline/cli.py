@@ -8,6 +8,7 @@ serve the sandbox "as of" today and load the days before it.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import signal
@@ -16,6 +17,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from perfmkt_pipeline.config import (
     CONFIG_ENV_VAR,
@@ -26,8 +28,12 @@ from perfmkt_pipeline.config import (
 )
 
 DEMO_DAYS = 30
-# How long `perfmkt ui` lets dagster dev stop its webserver, daemon and code servers after Ctrl-C.
-UI_SHUTDOWN_SECONDS = 30
+DEMO_CHART_DAYS = 30
+CHART_DIR = Path("data/charts")
+# How long `perfmkt ui`, told to stop (Ctrl-C, SIGTERM, SIGHUP), lets dagster dev's processes
+# (webserver, daemon, code servers, runs) stop by themselves before it kills what is left: with
+# its own exit, under the 10 s within which an operator's `kill` should see everything gone.
+UI_SHUTDOWN_SECONDS = 4
 # Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
 SANDBOX_PORTS = {
     "meta": 8701,
@@ -100,10 +106,11 @@ def _create_instance_storage(home: Path) -> None:
     DagsterInstance.from_config(str(home)).dispose()
 
 
-def _start_sandbox(as_of: dt.date, *, fixed_ports: bool):
+def _start_sandbox(as_of: dt.date, *, fixed_ports: bool, injections: tuple = ()):
     from perfmkt_pipeline.sandbox.runner import Sandbox
 
-    return Sandbox(as_of=as_of, ports=SANDBOX_PORTS if fixed_ports else None).start()
+    ports = SANDBOX_PORTS if fixed_ports else None
+    return Sandbox(as_of=as_of, ports=ports, injections=injections).start()
 
 
 def cmd_check_config(_: argparse.Namespace) -> int:
@@ -133,7 +140,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"export {name}={value}")
     print("# Ctrl-C stops it.", flush=True)
     try:
-        stop.wait()
+        # Wake up now and then: Python runs a signal handler only in the main thread, and a
+        # main thread blocked in an untimed wait never runs it when the kernel delivers the
+        # signal to one of the servers' threads (the SIGTERM would be lost for good).
+        while not stop.wait(timeout=0.5):
+            continue
     except KeyboardInterrupt:
         pass
     finally:
@@ -163,21 +174,35 @@ def _materialize(env: Mapping[str, str], start: dt.date, end: dt.date) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from perfmkt_pipeline import demo_alerts
     from perfmkt_pipeline.reporting import print_channel_totals
+    from perfmkt_pipeline.sandbox.anomalies import demo_injections
 
     today = _today()
     start, end = today - dt.timedelta(days=args.days), today - dt.timedelta(days=1)
-    sandbox = _start_sandbox(today, fixed_ports=False)
+    injections = demo_injections(today) if args.anomalies else ()
+    for injection in injections:
+        print(f"demo: injecting {injection.kind} on {injection.platform} account "
+              f"{injection.account_id} from {injection.start}")  # fmt: skip
+    sandbox = _start_sandbox(today, fixed_ports=False, injections=injections)
     try:
         env = _dagster_env(sandbox.env())
+        cursor = demo_alerts.notification_cursor(env["DAGSTER_HOME"])
         print(f"demo: materialising every asset for {start}..{end} into {warehouse_url(env)}")
         code = _materialize(env, start, end)
     finally:
         sandbox.stop()
+    settings = load_settings(env)
+    sent = demo_alerts.send_notifications(env["DAGSTER_HOME"], cursor, settings, env)
+    print(f"demo: {sent} notification(s)")
     if code != 0:
         print("demo: the materialisation failed (see the log above)", file=sys.stderr)
         return code
     print_channel_totals(warehouse_url(env), start, end)
+    chart_first = max(start, end - dt.timedelta(days=DEMO_CHART_DAYS - 1))
+    png, html = demo_alerts.write_chart(warehouse_url(env), settings, chart_first, end, CHART_DIR)
+    print(f"demo: chart of {chart_first}..{end}: {png}")
+    print(f"demo: chart of {chart_first}..{end}: {html}")
     return 0
 
 
@@ -196,26 +221,11 @@ def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run `command` (dagster dev) in its own session until it exits. Ctrl-C, SIGTERM or SIGHUP
-    here is passed on as one SIGINT, on which dagster dev stops its webserver, daemon and code
-    servers; if that takes too long, its whole process group is terminated."""
-    process = subprocess.Popen(command, env=dict(env), start_new_session=True)
+    """Run `command` (dagster dev) in a process group of its own until it exits or this process
+    gets Ctrl-C, SIGTERM or SIGHUP; then stop the whole group, run processes included."""
+    from perfmkt_pipeline.process_group import run_until_stopped
 
-    def interrupt(*_: object) -> None:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        interrupt()
-        try:
-            return process.wait(timeout=UI_SHUTDOWN_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGTERM)
-            return process.wait()
+    return run_until_stopped(command, env, graceful_seconds=UI_SHUTDOWN_SECONDS)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -228,10 +238,21 @@ def cmd_ui(args: argparse.Namespace) -> int:
             sys.executable, "-m", "dagster", "dev", "-w", str(_template("workspace.yaml")),
             "-h", "127.0.0.1", "-p", str(args.port),
         ]  # fmt: skip
-        return _run_until_interrupted(command, env)
+        code = _run_until_interrupted(command, env)
     finally:
         if sandbox is not None:
             sandbox.stop()
+    _exit_at_once(code)
+
+
+def _exit_at_once(code: int) -> NoReturn:
+    """Exit without Python's teardown of the modules loaded (Dagster, gRPC, the sandbox): on a
+    busy machine it takes seconds, counted in the 10 s within which `perfmkt ui` should be gone
+    once told to stop. Exit handlers still run (one removes the sandbox's CA folder)."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def cmd_grant_analyst(args: argparse.Namespace) -> int:
@@ -267,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="sandbox + materialise the last days + print totals")
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    demo.add_argument(
+        "--anomalies",
+        action="store_true",
+        help="inject a spend spike, a pixel break and an account that stops reporting into the "
+        "sandbox: the warnings and notifications show",
+    )
     demo.set_defaults(run=cmd_demo)
 
     ui = commands.add_parser("ui", help="sandbox + the Dagster UI and daemon on 127.0.0.1")

@@ -93,7 +93,24 @@ OPTIONAL_SECRET_ENV_VARS = ("GOOGLE_ADS_LOGIN_CUSTOMER_ID", "META_APP_SECRET")
 
 # Restatement windows documented by each platform (PLATFORMS.md): how far back the daily sync
 # re-pulls by default, and after which a day counts as settled.
-DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 45, "cj": 45, "awin": 45}
+# impact.com: 90 covers its sandbox (decisions within 44 days) and real locking periods up to
+# "1 month and 27 days after the end of the month" (at most 89 days; impact.com's help on action
+# locking periods): a sync must still re-read an event day the day after it locks.
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 90, "cj": 45, "awin": 45}
+# Freshness: how many days the newest loaded day may trail the day a check runs for. The daily
+# sync loads through yesterday for every platform (Google Ads and Meta report a day within hours;
+# the networks track actions within the hour), so one day is the norm; the networks and CSV
+# feeds get a day's grace because their exports can arrive after the sync.
+DEFAULT_EXPECTED_LAG_DAYS = {"google_ads": 1, "meta": 1, "impact": 2, "cj": 2, "awin": 2}
+DEFAULT_FILE_FEED_LAG_DAYS = 2
+
+# How many of a window's raw rows a re-read may lose, in percent of what the window held, before
+# the load is refused (an empty answer for a window that held rows always is). PLATFORMS.md:
+# Google Ads omits a campaign-day without any metric and restates conversions for the conversion
+# window; Meta omits zero-activity rows and re-attributes actions for 28 days: a restatement can
+# empty a few rows. Affiliate records are never deleted (a reversal is a status, a CJ correction a
+# record of its own) and are read by their event day, which does not change: none may vanish.
+DEFAULT_MAX_ROW_LOSS_PCT = {"google_ads": 10.0, "meta": 10.0, "networks": 0.0, "file_feeds": 0.0}
 
 _GOOGLE_CUSTOMER_ID = re.compile(r"^\d{10}$")
 _META_ACCOUNT_ID = re.compile(r"^\d{1,20}$")
@@ -113,6 +130,8 @@ class _Model(BaseModel):
 
 Currency = Annotated[str, Field(min_length=3, max_length=3)]
 LookbackDays = Annotated[int, Field(ge=1, le=120)]
+# Below 100: an empty answer for a window that held rows is always a loss (allow_row_loss loads it).
+RowLossPct = Annotated[float, Field(ge=0, lt=100)]
 
 
 def _check_timezone(value: str) -> str:
@@ -166,6 +185,10 @@ class GoogleAdsSettings(_Model):
     timeout_seconds: Annotated[float, Field(gt=0, le=7200)] = 900.0
     # Accounts read at once (threads of one run); 1 reads them one after another.
     max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
+    # Rows a re-read of an account's window may lose (% of what it held) before it is refused;
+    # allow_row_loss: load a bigger loss anyway, with a warning.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["google_ads"]
+    allow_row_loss: bool = False
 
     @field_validator("customer_ids")
     @classmethod
@@ -223,6 +246,10 @@ class MetaSettings(_Model):
     # Ad accounts read at once (threads of one run, each with its own connection; Graph's
     # limits are per ad account); 1 reads them one after another.
     max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
+    # Rows a re-read of an account's window may lose (% of what it held) before it is refused;
+    # allow_row_loss: load a bigger loss anyway, with a warning.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["meta"]
+    allow_row_loss: bool = False
 
     @field_validator("account_ids")
     @classmethod
@@ -242,8 +269,9 @@ class NetworkSettings(_Model):
 
     account_ids: list[str] = []
     currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
-    # Each sync re-reads this many days of updates (impact), postings (CJ) or transactions (Awin)
-    # before the end of its range, so status changes and corrections are picked up.
+    # Each sync re-reads this many event days (impact, CJ) or transaction days (Awin) before the
+    # end of its range, so status changes and corrections made until an action locks are read:
+    # it must cover the network's locking (or validation) period.
     lookback_days: LookbackDays = 45
     conversion_action_types: list[str] = []  # empty: every action type counts
     # The network's reporting time zone: read windows start and end at its midnights, and a
@@ -265,6 +293,10 @@ class NetworkSettings(_Model):
     # Accounts read at once (threads of one run sharing the network's pacing, which is per
     # credential); 1 reads them one after another.
     max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
+    # Records a re-read of a window may lose (% of what it held) before it is refused;
+    # allow_row_loss: load a bigger loss anyway, with a warning.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["networks"]
+    allow_row_loss: bool = False
 
     @field_validator("currency")
     @classmethod
@@ -279,6 +311,12 @@ class NetworkSettings(_Model):
     @property
     def configured(self) -> bool:
         return bool(self.account_ids)
+
+
+class ImpactSettings(NetworkSettings):
+    """impact.com: as any network, with a lookback that covers its usual locking periods."""
+
+    lookback_days: LookbackDays = DEFAULT_LOOKBACK_DAYS["impact"]
 
 
 class FileFeedSettings(_Model):
@@ -310,6 +348,13 @@ class FileFeedSettings(_Model):
     # strptime format of the `updated_at` column (naive values are UTC); None: `date_format`.
     updated_at_format: str | None = None
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    # Records a re-read of the window may lose (% of what it held, not counting actions the files
+    # show updated after the window) before it is refused; allow_row_loss: load it anyway.
+    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["file_feeds"]
+    allow_row_loss: bool = False
+    # The same action with the same update time twice in one file: "error" fails the run naming
+    # the file, line and action; "warn" keeps the later line and logs how many there were.
+    duplicates: Literal["error", "warn"] = "error"
 
     @field_validator("currency")
     @classmethod
@@ -331,13 +376,151 @@ class FileFeedSettings(_Model):
         return self
 
 
+# --- alerts: freshness, anomalies, notifications ---------------------------------------------
+
+# Secrets of the notification channels, read from the environment only (as Dagster EnvVars, when
+# the notification sensor runs). Their presence is checked when definitions load and by
+# `perfmkt check-config`, so a misconfigured channel fails at start-up, not at the first alert.
+CHANNEL_SECRET_ENV_VARS = {
+    "slack": "SLACK_BOT_TOKEN",
+    "teams": "TEAMS_WEBHOOK_URL",
+    "webhook": "PERFMKT_ALERT_WEBHOOK_URL",
+    "email": "PERFMKT_SMTP_PASSWORD",  # only when `email.username` is set
+}
+_EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HTTP_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+Seconds = Annotated[float, Field(gt=0, le=600)]
+
+
+def _check_http_url(value: str) -> str:
+    if not _HTTP_URL.match(value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+class FreshnessSettings(_Model):
+    # Platform or file feed name -> days the newest loaded day may trail the day checked;
+    # unnamed platforms keep DEFAULT_EXPECTED_LAG_DAYS (feeds DEFAULT_FILE_FEED_LAG_DAYS).
+    lag_days: dict[str, Annotated[int, Field(ge=0, le=60)]] = {}
+
+
+class AnomalySettings(_Model):
+    """Thresholds of the anomaly rules on the marts (transform/anomalies.py)."""
+
+    # Trailing days a day is compared with, and the fewest of them with data before a day's
+    # spend is judged at all.
+    history_days: Annotated[int, Field(ge=7, le=120)] = 28
+    min_history_days: Annotated[int, Field(ge=3, le=120)] = 21
+    # Spend is an outlier beyond median +- threshold x spread, where spread is 1.4826 x MAD
+    # (the standard deviation for normal data) but at least `spend_min_spread` x median.
+    spend_threshold: Annotated[float, Field(gt=0, le=100)] = 8.0
+    spend_min_spread: Annotated[float, Field(ge=0, le=10)] = 0.15
+    # Zero conversions or silence count only for an account (campaign) whose trailing median
+    # of daily conversions is at least this: for a small one they are ordinary.
+    min_daily_conversions: Annotated[float, Field(ge=0)] = 5.0
+    # Days in a row with spend and zero conversions before tracking counts as broken.
+    broken_tracking_days: Annotated[int, Field(ge=1, le=30)] = 3
+    # An account or campaign "was spending" when it spent on each of the days before.
+    active_days: Annotated[int, Field(ge=1, le=60)] = 7
+    # Days in a row without spend before an active account / campaign counts as stopped.
+    account_silent_days: Annotated[int, Field(ge=1, le=30)] = 1
+    campaign_silent_days: Annotated[int, Field(ge=1, le=30)] = 3
+
+    @model_validator(mode="after")
+    def _history(self) -> AnomalySettings:
+        if self.min_history_days > self.history_days:
+            raise ValueError("min_history_days must not exceed history_days")
+        return self
+
+
+class SlackSettings(_Model):
+    channel: Annotated[str, Field(min_length=1)]  # "#alerts" or a channel id
+    # Slack Web API base; only a proxy or a test stand-in changes it.
+    api_url: str = "https://slack.com/api/"
+    timeout_seconds: Seconds = 30.0
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return _check_http_url(value)
+
+
+class TeamsSettings(_Model):
+    timeout_seconds: Seconds = 30.0
+
+
+class WebhookSettings(_Model):
+    timeout_seconds: Seconds = 30.0
+
+
+class EmailSettings(_Model):
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    sender: str
+    recipients: Annotated[list[str], Field(min_length=1)]
+    # Set: log in as this user with the password in $PERFMKT_SMTP_PASSWORD.
+    username: str | None = None
+    timeout_seconds: Seconds = 30.0
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        if not _EMAIL_ADDRESS.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _EMAIL_ADDRESS.match(value):
+                raise ValueError(f"{value!r} is not an e-mail address")
+        return values
+
+
+class NotifySettings(_Model):
+    """Where run failures and check warnings go; none configured: printed (the sensor's log)."""
+
+    slack: SlackSettings | None = None
+    teams: TeamsSettings | None = None
+    webhook: WebhookSettings | None = None
+    email: EmailSettings | None = None
+    # How often the notification sensor looks for new failures and warnings.
+    interval_seconds: Annotated[int, Field(ge=5, le=3600)] = 15
+
+    def channels(self) -> list[str]:
+        return [name for name in CHANNEL_SECRET_ENV_VARS if getattr(self, name) is not None]
+
+    def secret_env_vars(self) -> dict[str, str]:
+        """Channel -> the environment variable holding its secret, for configured channels."""
+        return {
+            name: CHANNEL_SECRET_ENV_VARS[name]
+            for name in self.channels()
+            if name != "email" or (self.email is not None and self.email.username)
+        }
+
+
+class AlertSettings(_Model):
+    # Base URL of the Dagster webserver, for the run links in notifications.
+    webserver_url: str = "http://127.0.0.1:3000"
+    freshness: FreshnessSettings = FreshnessSettings()
+    anomalies: AnomalySettings = AnomalySettings()
+    notify: NotifySettings = NotifySettings()
+
+    @field_validator("webserver_url")
+    @classmethod
+    def _webserver_url(cls, value: str) -> str:
+        return _check_http_url(value).rstrip("/")
+
+
 class Settings(_Model):
     reporting_currency: Currency = "USD"
     start_date: dt.date
     endpoints: Endpoints = Endpoints()
     google_ads: GoogleAdsSettings = GoogleAdsSettings()
     meta: MetaSettings = MetaSettings()
-    impact: NetworkSettings = NetworkSettings()
+    impact: ImpactSettings = ImpactSettings()
     cj: NetworkSettings = NetworkSettings()
     awin: NetworkSettings = NetworkSettings()
     file_feeds: list[FileFeedSettings] = []
@@ -347,6 +530,7 @@ class Settings(_Model):
     # Steps of one run executed at once, each in a process of its own (defs/executor.py). Source
     # steps mostly wait on the platforms, so more than the machine's cores pays off.
     max_concurrent_steps: Annotated[int, Field(ge=1, le=64)] = 8
+    alerts: AlertSettings = AlertSettings()
 
     @field_validator("reporting_currency")
     @classmethod
@@ -360,6 +544,16 @@ class Settings(_Model):
             raise ValueError("file_feeds: names must be unique")
         return self
 
+    @model_validator(mode="after")
+    def _known_lag_platforms(self) -> Settings:
+        known = {*_RESERVED_PLATFORMS, *(feed.name for feed in self.file_feeds)}
+        unknown = sorted(set(self.alerts.freshness.lag_days) - known)
+        if unknown:
+            raise ValueError(
+                f"alerts.freshness.lag_days: {unknown} name neither a platform nor a file feed"
+            )
+        return self
+
     def configured_platforms(self) -> list[str]:
         """API platforms that have at least one account configured, in a fixed order."""
         return [
@@ -367,6 +561,14 @@ class Settings(_Model):
             for name in ("google_ads", "meta", "impact", "cj", "awin")
             if getattr(self, name).configured
         ]
+
+    def expected_lags(self) -> dict[str, int]:
+        """Every configured platform and file feed -> the days its newest loaded day may trail
+        the day checked (alerts.freshness.lag_days over the defaults)."""
+        defaults = {name: DEFAULT_EXPECTED_LAG_DAYS[name] for name in self.configured_platforms()}
+        defaults.update((feed.name, DEFAULT_FILE_FEED_LAG_DAYS) for feed in self.file_feeds)
+        overrides = self.alerts.freshness.lag_days
+        return {name: overrides.get(name, lag) for name, lag in defaults.items()}
 
 
 def _format_validation_error(error: ValidationError, source: str) -> str:
@@ -438,7 +640,27 @@ def missing_secrets(settings: Settings, environ: Mapping[str, str] | None = None
                 f"{platform}.{key}: accounts are configured but the environment lacks "
                 f"{', '.join(absent)}"
             )
-    return problems
+    return problems + missing_channel_secrets(settings, environ)
+
+
+def missing_channel_secrets(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Messages for each configured notification channel whose secret is absent."""
+    environ = os.environ if environ is None else environ
+    return [
+        f"alerts.notify.{channel}: the channel is configured but the environment lacks {var}"
+        for channel, var in settings.alerts.notify.secret_env_vars().items()
+        if not environ.get(var)
+    ]
+
+
+def require_channel_secrets(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError naming every configured channel whose secret is missing (called when
+    definitions load: a channel must not first fail when there is something to report)."""
+    problems = missing_channel_secrets(settings, environ)
+    if problems:
+        raise ConfigError("configuration error:\n  " + "\n  ".join(problems))
 
 
 def require_secrets(settings: Settings, environ: Mapping[str, str] | None = None) -> None:

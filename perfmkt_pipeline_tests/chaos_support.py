@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
-from perfmkt_pipeline.config import Settings, parse_settings
+from perfmkt_pipeline.config import DEFAULT_LOOKBACK_DAYS, Settings, parse_settings
 from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
@@ -23,7 +22,8 @@ from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 
 MANAGER = "1000000001"
-LOOKBACK_DAYS = 45  # the networks' default: a sync reads at least this many days
+# The networks' defaults: a sync reads at least this many days.
+LOOKBACK_DAYS = {name: DEFAULT_LOOKBACK_DAYS[name] for name in ("impact", "cj", "awin")}
 # Retries enough that 27% of requests failing never exhausts them; waits of milliseconds.
 FAST = {
     "google_ads": {"backoff_seconds": 0.001, "max_attempts": 20},
@@ -169,24 +169,21 @@ def affiliate_landed(url: str, platform: str) -> list[tuple]:
 
 def affiliate_truth(box: Sandbox, platform: str, start: dt.date, end: dt.date) -> list[tuple]:
     """What the network serves for a sync of [start, end], in `affiliate_landed`'s shape."""
-    first, last = sync_window(start, end, LOOKBACK_DAYS)
+    first, last = sync_window(start, end, LOOKBACK_DAYS[platform])
     world = box.world
-    if platform == "impact":
-        zone = ZoneInfo(world.accounts("impact")[0].timezone)
-        truth = world.ground_truth_affiliate_actions("impact", first - dt.timedelta(days=60), last)
+    if platform == "impact":  # by event day (in the account's zone), in the current state
+        truth = world.ground_truth_affiliate_actions("impact", first, last)
         return sorted(
-            (t.action_id, t.updated_at.astimezone(zone).date(), t.status.upper(), t.commission,
-             t.sale_amount)
+            (t.action_id, t.event_date, t.status.upper(), t.commission, t.sale_amount)
             for t in truth.itertuples()
-            if first <= t.updated_at.astimezone(zone).date() <= last
-        )  # fmt: skip
-    if platform == "cj":
+        )
+    if platform == "cj":  # by event day, corrections included
         since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
         before = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         (account,) = box.account_ids()["cj"]
         return sorted(
-            (c.commission_id, c.posting_date.date(), c.action_status, c.commission, c.sale_amount)
-            for c in world.cj_commissions(account, since, before)
+            (c.commission_id, c.event_date.date(), c.action_status, c.commission, c.sale_amount)
+            for c in world.cj_commissions(account, since, before, by="event")
         )
     truth = world.ground_truth_affiliate_actions("awin", first, last)
     return sorted(

@@ -86,10 +86,32 @@ def test_defaults_follow_each_platforms_restatement_window() -> None:
         settings.google_ads.lookback_days,
         settings.meta.lookback_days,
         settings.impact.lookback_days,
-    ) == (30, 28, 45)
+        settings.cj.lookback_days,
+        settings.awin.lookback_days,
+    ) == (30, 28, 90, 45, 45)  # impact.com: its locking periods (up to 89 days), not 45
     assert settings.meta.attribution_windows == ["7d_click", "1d_view"]
     assert settings.reporting_currency == "USD"
     assert settings.start_date == dt.date(2026, 1, 1)
+
+
+def test_row_loss_settings_default_per_source_and_are_checked() -> None:
+    feed = {"name": "rakuten", "location": "/feeds", "currency": "USD",
+            "columns": {"action_id": "Id", "event_date": "Day", "status": "Status",
+                        "commission": "Commission"}, "status_map": {"OK": "approved"}}  # fmt: skip
+    settings = parse(file_feeds=[feed])
+    assert [
+        (section.max_row_loss_pct, section.allow_row_loss)
+        for section in (settings.google_ads, settings.meta, settings.impact, settings.cj,
+                        settings.awin, settings.file_feeds[0])
+    ] == [(10, False), (10, False), (0, False), (0, False), (0, False), (0, False)]  # fmt: skip
+    assert settings.file_feeds[0].duplicates == "error"
+    with pytest.raises(ConfigError) as error:
+        parse(meta={"max_row_loss_pct": 100}, file_feeds=[{**feed, "duplicates": "ignore"}])
+    assert str(error.value) == (
+        "invalid configuration in test.yaml:\n"
+        "  meta.max_row_loss_pct: Input should be less than 100\n"
+        "  file_feeds.0.duplicates: Input should be 'error' or 'warn'"
+    )
 
 
 def test_the_file_named_by_perfmkt_config_is_loaded(tmp_path: Path) -> None:

@@ -6,7 +6,14 @@ import os
 
 from dagster import Definitions, EnvVar
 
-from perfmkt_pipeline.config import WAREHOUSE_URL_ENV_VAR, Settings, load_settings, warehouse_url
+from perfmkt_pipeline.config import (
+    WAREHOUSE_URL_ENV_VAR,
+    Settings,
+    load_settings,
+    require_channel_secrets,
+    warehouse_url,
+)
+from perfmkt_pipeline.defs.alerts import build_alert_checks
 from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
@@ -15,6 +22,7 @@ from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.executor import run_executor
+from perfmkt_pipeline.defs.notifications import build_notification_sensor, notification_resources
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.defs.schedules import build_schedules, build_sensors
 from perfmkt_pipeline.warehouse.engine import normalise_url
@@ -25,6 +33,8 @@ _ENGINE_KINDS = {"duckdb": "duckdb", "postgresql": "postgres"}
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or load_settings()
+    # A notification channel without its secret fails here, at start-up, not at the first alert.
+    require_channel_secrets(settings)
     backend = normalise_url(warehouse_url()).get_backend_name()
     engine_kind = _ENGINE_KINDS.get(backend, "sql")
     # The URL may hold a password: pass it as an EnvVar so the UI shows only the variable's name.
@@ -37,6 +47,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     if settings.meta.configured:
         resources["meta"] = meta_resource()
     resources.update(affiliate_resources(settings))
+    resources.update(notification_resources(settings))
     assets = [
         *build_fx_assets(settings, engine_kind),
         *build_google_ads_assets(settings, engine_kind),
@@ -47,9 +58,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     ]
     return Definitions(
         assets=assets,
-        asset_checks=build_checks(settings),
+        asset_checks=[*build_checks(settings), *build_alert_checks(settings)],
         schedules=build_schedules(settings, assets),
-        sensors=build_sensors(settings, assets),
+        sensors=[*build_sensors(settings, assets), build_notification_sensor(settings)],
         resources=resources,
         executor=run_executor(settings),
     )

@@ -25,6 +25,7 @@ from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsPermissionError,
 )
 from perfmkt_pipeline.sources.meta.errors import MetaDataError, MetaFatalError
+from perfmkt_pipeline.warehouse.loss import RowLossError
 from perfmkt_pipeline.warehouse.write import SliceViolation
 
 # Source steps (raw landing): 2 more attempts, about 5 and 15 minutes after the failure
@@ -53,6 +54,7 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     AffiliateDataError,
     EcbDataError,
     SliceViolation,
+    RowLossError,
 )
 
 

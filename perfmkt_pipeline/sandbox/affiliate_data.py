@@ -199,13 +199,51 @@ def _candidates(world: World, account: SandboxAccount, start: datetime, end: dat
     return actions_by_event_day(world, account, first, last, as_of)
 
 
-def actions_updated_between(
-    world: World, account: SandboxAccount, start: datetime, end: datetime, as_of: date
+# An inclusive (start, end) range of aware datetimes, as impact.com's date pairs filter.
+Between = tuple[datetime, datetime]
+
+
+def impact_actions(
+    world: World,
+    account: SandboxAccount,
+    *,
+    event: Between | None = None,
+    locking: Between | None = None,
+    updated: Between | None = None,
+    as_of: date,
 ) -> list[AffiliateAction]:
+    """The actions impact.com's "List all actions" returns for the given date pairs (all that
+    are given must hold), newest creation first as its reference says. `event` filters on
+    EventDate, `locking` on LockingDate, `updated` on the last update - which on impact.com
+    leaves out state transitions, so a sandbox action (never otherwise edited) was last updated
+    when it was created, however it was decided since."""
+    zone = ZoneInfo(account.timezone)
+    firsts, lasts = [], []
+    if event:
+        firsts.append(event[0].astimezone(zone).date())
+        lasts.append(event[1].astimezone(zone).date())
+    if locking:  # an action locks at most AFFILIATE_DECISION_MAX_DAYS after its event day
+        firsts.append(
+            locking[0].astimezone(zone).date() - timedelta(AFFILIATE_DECISION_MAX_DAYS + 1)
+        )
+        lasts.append(locking[1].astimezone(zone).date())
+    if updated:  # created within the hour after the event, the same day
+        firsts.append(updated[0].astimezone(zone).date() - timedelta(days=1))
+        lasts.append(updated[1].astimezone(zone).date())
+    if not firsts:
+        raise ValueError("impact_actions needs at least one date range")
     found = [
-        a for a in _candidates(world, account, start, end, as_of) if start <= a.updated_at <= end
+        a
+        for a in actions_by_event_day(world, account, max(firsts), min(lasts), as_of)
+        if _within(a.event_time, event)
+        and _within(a.lock_at, locking)
+        and _within(a.created_at, updated)
     ]
-    return sorted(found, key=lambda a: (a.updated_at, a.action_id))
+    return sorted(found, key=lambda a: (a.created_at, a.action_id), reverse=True)
+
+
+def _within(moment: datetime, between: Between | None) -> bool:
+    return between is None or between[0] <= moment <= between[1]
 
 
 def awin_transactions(
@@ -271,13 +309,34 @@ def cj_records(account: SandboxAccount, action: AffiliateAction, as_of: date) ->
     return records
 
 
+# The dates CJ's advertiserCommissions filters on (sinceXDate / beforeXDate).
+CJ_DATE_FIELDS = ("posting", "event")
+
+
 def cj_commissions(
-    world: World, account: SandboxAccount, since: datetime, before: datetime, as_of: date
+    world: World,
+    account: SandboxAccount,
+    since: datetime,
+    before: datetime,
+    as_of: date,
+    by: str = "posting",
 ) -> list[CjCommission]:
+    """CJ's records with a posting date (`by="posting"`) or an event date (`by="event"`) in
+    [since, before). A correction is a new line item for its action's order, so it carries the
+    action's event date and posts when it is made."""
+    if by not in CJ_DATE_FIELDS:
+        raise ValueError(f"unknown CJ date field {by!r}")
+    if by == "event":
+        zone = ZoneInfo(account.timezone)
+        actions = actions_by_event_day(
+            world, account, since.astimezone(zone).date(), before.astimezone(zone).date(), as_of
+        )
+    else:
+        actions = _candidates(world, account, since, before, as_of)
     out = [
         r
-        for a in _candidates(world, account, since, before, as_of)
+        for a in actions
         for r in cj_records(account, a, as_of)
-        if since <= r.posting_date < before
+        if since <= (r.posting_date if by == "posting" else r.event_date) < before
     ]
     return sorted(out, key=lambda r: int(r.commission_id))

@@ -2,7 +2,10 @@
 
 Bearer personal access token. Body: JSON `{"query", "variables"}` or the raw query text. The
 sandbox understands `advertiserCommissions(forAdvertisers: [..], sincePostingDate: "..",
-beforePostingDate: "..", sinceCommissionId: "..")` selecting any of `count`, `maxCommissionId`,
+beforePostingDate: "..", sinceEventDate: "..", beforeEventDate: "..", sinceCommissionId: "..")`
+(CJ's advertiser reference, https://docs.cj.com/docs/commissiondetail-api-advertiser: posting or
+event date ranges, `since` inclusive and `before` exclusive; the sandbox wants at least one whole
+range, and ranges given together must all hold) selecting any of `count`, `maxCommissionId`,
 `payloadComplete` and `records { <RECORD_FIELDS> }`. Records come in commission-id order, at most
 `page_size` per response; `payloadComplete` is false when more remain (ask again with
 `sinceCommissionId = maxCommissionId`). GraphQL errors are `{"errors": [...]}` with HTTP 200.
@@ -22,7 +25,19 @@ from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response,
 # CJ returns at most this many records per call (then payloadComplete is false).
 CJ_PAGE_SIZE = 10_000
 CJ_ARGS = frozenset(
-    {"forAdvertisers", "sincePostingDate", "beforePostingDate", "sinceCommissionId"}
+    {
+        "forAdvertisers",
+        "sincePostingDate",
+        "beforePostingDate",
+        "sinceEventDate",
+        "beforeEventDate",
+        "sinceCommissionId",
+    }
+)
+# (since argument, before argument, World.cj_commissions `by`) of each date range.
+DATE_RANGES = (
+    ("sincePostingDate", "beforePostingDate", "posting"),
+    ("sinceEventDate", "beforeEventDate", "event"),
 )
 TOP_FIELDS = frozenset({"count", "maxCommissionId", "payloadComplete", "records"})
 CORRECTION_REASON = "RETURNED_MERCHANDISE"
@@ -51,6 +66,10 @@ RECORD_FIELDS = {
 }
 
 
+def _moment_of(record: CjCommission, by: str) -> datetime:
+    return record.posting_date if by == "posting" else record.event_date
+
+
 def _errors(*messages: str, status: int = 200) -> Response:
     return Response.json({"errors": [{"message": m} for m in messages]}, status)
 
@@ -68,6 +87,23 @@ def _date_arg(args: dict, name: str) -> datetime:
             f'"{name}" must be UTC with a zone, e.g. 2024-01-01T00:00:00Z'
         )
     return moment
+
+
+def _date_ranges(args: dict) -> dict[str, tuple[datetime, datetime]]:
+    ranges = {}
+    for since_name, before_name, by in DATE_RANGES:
+        if since_name not in args and before_name not in args:
+            continue
+        since, before = _date_arg(args, since_name), _date_arg(args, before_name)
+        if before <= since:
+            raise graphql_lite.GraphQLError(f"{before_name} must be after {since_name}")
+        ranges[by] = (since, before)
+    if not ranges:
+        raise graphql_lite.GraphQLError(
+            'A date range is required: "sincePostingDate"/"beforePostingDate" or '
+            '"sinceEventDate"/"beforeEventDate".'
+        )
+    return ranges
 
 
 class CjApp(PlatformApp):
@@ -133,6 +169,16 @@ class CjApp(PlatformApp):
             )
         return roots, None
 
+    def _records(
+        self, cid: str, ranges: dict[str, tuple[datetime, datetime]], as_of
+    ) -> list[CjCommission]:
+        """The advertiser's records in every range given (all must hold)."""
+        (by, (since, before)), *others = ranges.items()
+        records = self.world.cj_commissions(cid, since, before, by=by, as_of=as_of)
+        for other, (low, high) in others:
+            records = [r for r in records if low <= _moment_of(r, other) < high]
+        return records
+
     def _commissions(self, root: graphql_lite.Field) -> dict:
         unknown = set(root.args) - CJ_ARGS
         if unknown:
@@ -151,12 +197,7 @@ class CjApp(PlatformApp):
                 raise graphql_lite.GraphQLError(
                     f"Not authorized to access advertiser {cid}"
                 ) from None
-        since, before = (
-            _date_arg(root.args, "sincePostingDate"),
-            _date_arg(root.args, "beforePostingDate"),
-        )
-        if before <= since:
-            raise graphql_lite.GraphQLError("beforePostingDate must be after sincePostingDate")
+        ranges = _date_ranges(root.args)
         unknown = {f.name for f in root.selections} - TOP_FIELDS
         if unknown:
             raise graphql_lite.GraphQLError(
@@ -171,13 +212,9 @@ class CjApp(PlatformApp):
             )
         as_of = self.world.as_of
         records: list[CjCommission] = self._cache.get_or_compute(
-            (id(self.world.spec), tuple(advertisers), since, before, as_of),
+            (id(self.world.spec), tuple(advertisers), tuple(sorted(ranges.items())), as_of),
             lambda: sorted(
-                (
-                    r
-                    for cid in advertisers
-                    for r in self.world.cj_commissions(str(cid), since, before, as_of=as_of)
-                ),
+                (r for cid in advertisers for r in self._records(str(cid), ranges, as_of)),
                 key=lambda r: int(r.commission_id),
             ),
         )

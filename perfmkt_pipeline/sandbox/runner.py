@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 from perfmkt_pipeline.sandbox import ecb, oauth
+from perfmkt_pipeline.sandbox.anomalies import Injection
 from perfmkt_pipeline.sandbox.awin import AwinApp
 from perfmkt_pipeline.sandbox.cj import CjApp
 from perfmkt_pipeline.sandbox.counters import RequestCounters
@@ -54,8 +55,10 @@ class Sandbox:
         credentials: SandboxCredentials | None = None,
         google_ads: bool = True,
         ports: dict[str, int] | None = None,
+        injections: tuple[Injection, ...] = (),
     ):
-        """`ports` fixes ports per stand-in ("meta", ..., "google_ads"); the rest get free ones."""
+        """`ports` fixes ports per stand-in ("meta", ..., "google_ads"); the rest get free ones.
+        `injections` are anomalies served on top of the world (sandbox/anomalies.py)."""
         self.host = check_loopback(host)
         self._ports = dict(ports or {})
         unknown = set(self._ports) - set(HTTP_APPS) - {"google_ads"}
@@ -63,7 +66,7 @@ class Sandbox:
             raise ValueError(
                 f"no stand-in named {sorted(unknown)}; known: {[*HTTP_APPS, 'google_ads']}"
             )
-        self.world = World(spec or WorldSpec.small(), as_of=as_of)
+        self.world = World(spec or WorldSpec.small(), as_of=as_of, injections=injections)
         self.faults = faults or SandboxFaults()
         self.counters = RequestCounters()
         self.credentials = credentials or SandboxCredentials()

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from perfmkt_pipeline.sandbox import affiliate_data, ecb_data, meta_data
+from perfmkt_pipeline.sandbox import affiliate_data, anomalies, ecb_data, meta_data
 from perfmkt_pipeline.sandbox import ground_truth as _gt
 from perfmkt_pipeline.sandbox.generation import (
     UNITS_PER_USD,
@@ -109,9 +109,17 @@ def _days(start: date, end: date):
 class World:
     """Deterministic synthetic data for every sandbox platform (see module docstring)."""
 
-    def __init__(self, spec: WorldSpec | None = None, *, as_of: date):
+    def __init__(
+        self,
+        spec: WorldSpec | None = None,
+        *,
+        as_of: date,
+        injections: tuple[anomalies.Injection, ...] = (),
+    ):
         self.spec = spec or WorldSpec.small()
         self.as_of = as_of
+        # Anomalies served on top of the generated rows (sandbox/anomalies.py).
+        self.injections = tuple(injections)
         self._by_key: dict[tuple[str, str], SandboxAccount] = {}
         for platform in PLATFORMS:
             for acc in self.spec.accounts(platform):
@@ -241,7 +249,7 @@ class World:
                         (int(pv[i]) + int(lv[i])) / scale,
                     )
                 )
-        return rows
+        return anomalies.google_campaign_days(self.injections, rows) if self.injections else rows
 
     def google_conversion_action_days(
         self, account_id: str, start: date, end: date, *, as_of: date | None = None
@@ -275,6 +283,8 @@ class World:
                                 counted=name != "Page view",
                             )
                         )
+        if self.injections:
+            return anomalies.google_conversion_action_days(self.injections, rows)
         return rows
 
     # -- Meta ----------------------------------------------------------------------------------
@@ -286,11 +296,12 @@ class World:
         as_of = as_of or self.as_of
         acc = self.account("meta", account_id)
         first, last = self.data_range(start, end, as_of)
-        return [
+        rows = [
             row
             for day in _days(first, last)
             for row in meta_data.ad_day_rows(self.spec, acc, day, as_of)
         ]
+        return anomalies.meta_ad_days(self.injections, rows) if self.injections else rows
 
     # -- affiliates ----------------------------------------------------------------------------
 
@@ -303,28 +314,41 @@ class World:
             self, self._affiliate(platform, account_id), start, end, as_of or self.as_of
         )
 
-    def affiliate_actions_updated(
+    def impact_actions(
         self,
-        platform: str,
         account_id: str,
-        start: datetime,
-        end: datetime,
         *,
+        event: tuple[datetime, datetime] | None = None,
+        locking: tuple[datetime, datetime] | None = None,
+        updated: tuple[datetime, datetime] | None = None,
         as_of: date | None = None,
     ) -> list[AffiliateAction]:
-        """Actions whose last update (`updated_at`) is in [start, end] (aware datetimes),
-        ordered by update time: what impact.com's Actions window returns."""
-        return affiliate_data.actions_updated_between(
-            self, self._affiliate(platform, account_id), start, end, as_of or self.as_of
+        """What impact.com's Actions endpoint returns for its date pairs (inclusive ranges of
+        aware datetimes): `event` on EventDate, `locking` on LockingDate, `updated` on the last
+        update, which state transitions do not move (affiliate_data.impact_actions)."""
+        return affiliate_data.impact_actions(
+            self,
+            self._affiliate("impact", account_id),
+            event=event,
+            locking=locking,
+            updated=updated,
+            as_of=as_of or self.as_of,
         )
 
     def cj_commissions(
-        self, account_id: str, since: datetime, before: datetime, *, as_of: date | None = None
+        self,
+        account_id: str,
+        since: datetime,
+        before: datetime,
+        *,
+        by: str = "posting",
+        as_of: date | None = None,
     ) -> list[CjCommission]:
-        """CJ commission records posted in [since, before), ordered by commission id: originals
-        plus correction records (negative amounts) for reversals."""
+        """CJ commission records posted (`by="posting"`) or with an event (`by="event"`) in
+        [since, before), ordered by commission id: originals plus correction records (negative
+        amounts) for reversals."""
         return affiliate_data.cj_commissions(
-            self, self._affiliate("cj", account_id), since, before, as_of or self.as_of
+            self, self._affiliate("cj", account_id), since, before, as_of or self.as_of, by
         )
 
     def awin_transactions(

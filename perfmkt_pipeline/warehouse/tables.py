@@ -4,6 +4,8 @@ and the pipeline's own `raw` landing tables.
 Each table's `info["grain"]` lists the columns that identify a row (the contract's "one row per").
 No primary-key constraints are declared: DuckDB's ART indexes make bulk loads several times slower
 and the write path already guarantees the grain by replacing whole slices; asset checks verify it.
+Dimension tables are upserted by their grain instead; their `info["evidence"]` names the column
+saying how recent a row's source is, so an older reading never overwrites a newer one.
 Column comments are the descriptions analysts see in the Dagster UI (and in PostgreSQL itself).
 """
 
@@ -43,6 +45,18 @@ def _loaded_at() -> sa.Column:
     return _c("loaded_at", LOADED_AT, "UTC time of the load that wrote this row", nullable=False)
 
 
+EVIDENCE = "source_loaded_at"
+
+
+def _evidence() -> sa.Column:
+    return _c(
+        EVIDENCE,
+        LOADED_AT,
+        "UTC load time of the raw row this row's values come from (NULL: from configuration); "
+        "a rebuild replaces the row only with values at least as recent",
+    )
+
+
 def _money_columns(*names: str, day: str = "date") -> list[sa.Column]:
     """`<name>_local` in account currency plus `<name>` in reporting currency, with the FX fields."""
     local = [_c(f"{n}_local", MONEY, f"{n} in the account's own currency") for n in names]
@@ -71,7 +85,9 @@ ad_accounts = _table(
     _c("currency", sa.String(3), "ISO 4217 code of the account's currency", False),
     _c("timezone", sa.String(64), "IANA time zone the platform reports the account's days in"),
     _loaded_at(),
+    _evidence(),  # added by migration 0005, hence after loaded_at
 )
+ad_accounts.info["evidence"] = EVIDENCE
 
 campaigns = _table(
     CORE,
@@ -86,7 +102,9 @@ campaigns = _table(
     _c("campaign_name", sa.Text, "campaign name (affiliates: partner name)"),
     _c("campaign_status", sa.String(32), "the platform's status word for the campaign"),
     _loaded_at(),
+    _evidence(),  # added by migration 0005, hence after loaded_at
 )
+campaigns.info["evidence"] = EVIDENCE
 
 ad_performance_daily = _table(
     CORE,

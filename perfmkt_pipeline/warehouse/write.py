@@ -1,9 +1,15 @@
-"""The one write path: replace a slice of a table atomically, with a fast bulk load per engine.
+"""The one write path: replace a slice of a table atomically, or upsert a dimension table, with a
+fast bulk load per engine.
 
 A slice is a set of equality filters (source, accounts, ...) plus an optional inclusive date window.
 `replace_slice` deletes the slice and inserts the new rows in one transaction, so re-running any
 window leaves the same rows, and a failure anywhere leaves the previous rows in place. Rows outside
-the slice are refused: they could never be replaced by a re-run, so they would be loaded twice.
+the slice are refused: they could never be replaced by a re-run, so they would be loaded twice. A
+`LossGuard` (warehouse/loss.py) refuses, before commit, an answer that lost more of the slice's
+rows than its source may legitimately drop.
+
+`upsert_rows` writes dimension rows by the table's grain: keys absent from the new rows keep their
+rows, and a stored row is replaced only by one whose evidence (`info["evidence"]`) is not older.
 
 Bulk paths: DuckDB ingests an Arrow table registered on the same connection; PostgreSQL receives
 CSV written by Arrow's C++ writer through psycopg 3's COPY; other SQLAlchemy engines fall back to
@@ -12,6 +18,7 @@ an executemany insert.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -27,6 +34,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.loss import LossGuard
 from perfmkt_pipeline.warehouse.raw import load_log
 
 Frame = pd.DataFrame | pa.Table
@@ -34,6 +42,7 @@ Frame = pd.DataFrame | pa.Table
 _COPY_CHUNK_ROWS = 100_000
 _GENERIC_CHUNK_ROWS = 5_000
 _ARROW_VIEW = "_perfmkt_incoming"
+_STAGED_TABLE = "_perfmkt_upsert"
 
 
 class SliceViolation(ValueError):
@@ -83,6 +92,7 @@ class WriteResult:
     table: str
     rows_deleted: int
     rows_inserted: int
+    rows_kept: int = 0  # upsert: stored rows kept because their evidence is newer
 
 
 def arrow_schema(table: sa.Table, columns: Iterable[str]) -> pa.Schema:
@@ -160,19 +170,21 @@ def replace_slice(
     *,
     loaded_at: dt.datetime | None = None,
     connection: sa.Connection | None = None,
+    guard: LossGuard | None = None,
 ) -> WriteResult:
     """Delete `slice_` from `table` and insert `frames` in one transaction.
 
     `frames` may be one frame or an iterable of frames (streamed: each is converted and loaded in
     turn, so memory stays at one batch). Pass `connection` to join a transaction the caller holds
-    (several tables replaced atomically together); otherwise one is opened here.
+    (several tables replaced atomically together); otherwise one is opened here. With `guard`, an
+    answer that lost too many of the slice's rows raises `RowLossError` before anything commits.
     """
     loaded_at = loaded_at or dt.datetime.now(dt.UTC)
     batches = [frames] if isinstance(frames, pd.DataFrame | pa.Table) else frames
     if connection is None:
         with warehouse.begin() as conn:
-            return _replace(warehouse, conn, table, batches, slice_, loaded_at)
-    return _replace(warehouse, connection, table, batches, slice_, loaded_at)
+            return _replace(warehouse, conn, table, batches, slice_, loaded_at, guard)
+    return _replace(warehouse, connection, table, batches, slice_, loaded_at, guard)
 
 
 def _replace(
@@ -182,6 +194,7 @@ def _replace(
     batches: Iterable[Frame],
     slice_: Slice,
     loaded_at: dt.datetime,
+    guard: LossGuard | None,
 ) -> WriteResult:
     deleted = conn.execute(sa.delete(table).where(slice_.where(table))).rowcount
     inserted = 0
@@ -191,6 +204,9 @@ def _replace(
         if data.num_rows:
             _BULK_LOADERS.get(warehouse.backend, _load_generic)(conn, table, data)
             inserted += data.num_rows
+    if guard is not None:
+        window = None if slice_.start is None else (slice_.start, slice_.end)
+        guard.check(table.fullname, slice_.filters, window, max(deleted, 0), inserted)
     conn.execute(
         sa.insert(load_log).values(
             table_name=table.fullname,
@@ -203,6 +219,119 @@ def _replace(
         )
     )
     return WriteResult(table.fullname, max(deleted, 0), inserted)
+
+
+def upsert_rows(
+    warehouse: Warehouse,
+    table: sa.Table,
+    frame: Frame,
+    *,
+    loaded_at: dt.datetime | None = None,
+    connection: sa.Connection | None = None,
+) -> WriteResult:
+    """Write `frame`'s rows into `table` by its grain (`info["grain"]`), in one transaction.
+
+    A key absent from `frame` keeps its stored row: a load never deletes what its source did not
+    say is gone. A key present replaces its stored row unless the stored row is backed by newer
+    evidence (the column `info["evidence"]`, when the table has one): a new row without evidence
+    never replaces one with it, a stored row without evidence is always replaced. Equal evidence
+    replaces, so writing the same rows twice leaves the same rows. `frame` holds each key once.
+    """
+    loaded_at = loaded_at or dt.datetime.now(dt.UTC)
+    if connection is None:
+        with warehouse.begin() as conn:
+            return _upsert(warehouse, conn, table, frame, loaded_at)
+    return _upsert(warehouse, connection, table, frame, loaded_at)
+
+
+def _upsert(
+    warehouse: Warehouse, conn: sa.Connection, table: sa.Table, frame: Frame, loaded_at: dt.datetime
+) -> WriteResult:
+    grain = list(table.info["grain"])
+    evidence = table.info.get("evidence")
+    data = to_arrow(table, frame, loaded_at)
+    _check_keys(table, data, grain)
+    replaced = kept = 0
+    if data.num_rows:
+        with _staged(warehouse, conn, table, data) as staged:
+            same_key = sa.and_(*[table.c[k] == staged.c[k] for k in grain])
+            replaceable = sa.true()
+            if evidence is not None:
+                replaceable = sa.or_(
+                    table.c[evidence].is_(None), staged.c[evidence] >= table.c[evidence]
+                )
+            replaced = conn.execute(
+                sa.delete(table).where(sa.exists().where(same_key, replaceable))
+            ).rowcount
+            kept = conn.execute(
+                sa.select(sa.func.count()).select_from(staged).where(sa.exists().where(same_key))
+            ).scalar_one()
+            names = data.column_names
+            conn.execute(
+                sa.insert(table).from_select(
+                    [table.c[n] for n in names],
+                    sa.select(*[staged.c[n] for n in names]).where(~sa.exists().where(same_key)),
+                )
+            )
+    inserted = data.num_rows - kept
+    conn.execute(
+        sa.insert(load_log).values(
+            table_name=table.fullname,
+            slice=json.dumps({"upsert_by": grain}),
+            window_start=None,
+            window_end=None,
+            rows_deleted=max(replaced, 0),
+            rows_inserted=inserted,
+            loaded_at=loaded_at,
+        )
+    )
+    return WriteResult(table.fullname, max(replaced, 0), inserted, kept)
+
+
+def _check_keys(table: sa.Table, data: pa.Table, grain: list[str]) -> None:
+    """Every row names its whole key, and no key twice (which of two rows would win?)."""
+    if data.num_rows == 0:
+        return
+    absent = [k for k in grain if k not in data.column_names]
+    if absent:
+        raise ValueError(f"{table.fullname}: an upsert needs the grain column(s) {absent}")
+    for key in grain:
+        if data.column(key).null_count:
+            raise ValueError(f"{table.fullname}: a row has no {key} (part of the grain {grain})")
+    counts = data.group_by(grain, use_threads=False).aggregate([([], "count_all")])
+    doubled = counts.filter(pc.greater(counts["count_all"], 1))
+    if doubled.num_rows:
+        key = {k: doubled.column(k)[0].as_py() for k in grain}
+        raise ValueError(f"{table.fullname}: the rows to upsert hold the key {key} twice")
+
+
+@contextlib.contextmanager
+def _staged(
+    warehouse: Warehouse, conn: sa.Connection, table: sa.Table, data: pa.Table
+) -> Iterator[sa.Table]:
+    """The rows to upsert as a table the statement can join: DuckDB reads the Arrow table in
+    place; other engines get a temporary table filled by the same bulk path as the slices."""
+    name = _ARROW_VIEW if warehouse.backend == "duckdb" else _STAGED_TABLE
+    staged = sa.Table(
+        name, sa.MetaData(), *[sa.Column(n, table.c[n].type) for n in data.column_names]
+    )
+    if warehouse.backend == "duckdb":
+        duck = conn.connection.driver_connection
+        duck.register(_ARROW_VIEW, data)
+        try:
+            yield staged
+        finally:
+            duck.unregister(_ARROW_VIEW)
+        return
+    columns = _quoted_columns(conn, data)
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_STAGED_TABLE} AS SELECT {columns} FROM {table.fullname} "
+        "WHERE 1 = 0"
+    )
+    _BULK_LOADERS.get(warehouse.backend, _load_generic)(conn, staged, data)
+    yield staged
+    # Not on failure: the caller's rollback drops it, and an aborted transaction refuses DDL.
+    conn.exec_driver_sql(f"DROP TABLE {_STAGED_TABLE}")
 
 
 def _quoted_columns(conn: sa.Connection, data: pa.Table) -> str:

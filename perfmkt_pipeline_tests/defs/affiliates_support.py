@@ -139,15 +139,21 @@ class StoryWorld(World):
             status=status,
         )
 
-    def affiliate_actions_updated(self, platform, account_id, start, end, *, as_of=None):
-        action = self._story(platform, as_of or self.as_of)
-        return [action] if start <= action.updated_at <= end else []
+    def impact_actions(self, account_id, *, event=None, locking=None, updated=None, as_of=None):
+        action = self._story("impact", as_of or self.as_of)
+        # impact.com's date pairs; its last update is its creation (transitions are not updates).
+        pairs = (
+            (event, action.event_time),
+            (locking, action.lock_at),
+            (updated, action.created_at),
+        )
+        return [action] if all(p is None or p[0] <= t <= p[1] for p, t in pairs) else []
 
     def awin_transactions(self, account_id, start, end, date_type="transaction", *, as_of=None):
         action = self._story("awin", as_of or self.as_of)
         return [action] if date_type == "transaction" and start <= action.event_time <= end else []
 
-    def cj_commissions(self, account_id, since, before, *, as_of=None):
+    def cj_commissions(self, account_id, since, before, *, by="posting", as_of=None):
         action = self._story("cj", as_of or self.as_of)
         common = dict(
             account_id=account_id,
@@ -181,7 +187,11 @@ class StoryWorld(World):
                     **common,
                 )
             )
-        return [r for r in records if since <= r.posting_date < before]
+        return [
+            r
+            for r in records
+            if since <= (r.posting_date if by == "posting" else r.event_date) < before
+        ]
 
 
 def tell_story(box: Sandbox) -> StoryWorld:

@@ -8,9 +8,8 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from dagster import AssetKey, EnvVar, materialize
+from dagster import AssetKey, DagsterInstance, EnvVar, materialize
 
 from perfmkt_pipeline.defs.assets.affiliates import (
     AwinResource,
@@ -22,7 +21,11 @@ from perfmkt_pipeline.defs.assets.affiliates import (
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.transform.affiliates import latest_actions
+from perfmkt_pipeline.sources.affiliates import ActionRecord
+from perfmkt_pipeline.transform.affiliates import latest_actions, raw_frame
+from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 from perfmkt_pipeline_tests.defs.affiliates_support import (
     ACTION_IDS,
     CJ_ACCOUNT,
@@ -41,11 +44,12 @@ from perfmkt_pipeline_tests.defs.affiliates_support import (
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox, sandbox_env  # noqa: F401
 
 START, END = dt.date(2026, 9, 21), dt.date(2026, 11, 19)  # 60 days; the sandbox's as_of is 11-20
+# impact.com's default lookback (90 days) reaches back further than the range.
+IMPACT_FIRST = dt.date(2026, 8, 22)
 RANGE_TAGS = {
     "dagster/asset_partition_range_start": START.isoformat(),
     "dagster/asset_partition_range_end": END.isoformat(),
 }
-NEW_YORK = ZoneInfo("America/New_York")
 _AWIN_WORDS = {"pending": "pending", "approved": "approved", "reversed": "declined"}
 
 
@@ -97,21 +101,23 @@ def test_the_factory_builds_one_asset_per_network_and_feed_and_reads_no_secret(
 
 
 def _impact_truth(box: Sandbox) -> set[tuple]:
-    truth = box.world.ground_truth_affiliate_actions("impact", START - dt.timedelta(days=50), END)
+    # Every action of an event day in the 90-day lookback before END, in its current state, in
+    # the window of its event day; decided ones dated by their LockingDate.
+    truth = box.world.ground_truth_affiliate_actions("impact", IMPACT_FIRST, END)
     return {
-        (t.action_id, t.updated_at.astimezone(NEW_YORK).date(), t.event_date,
-         t.updated_at.astimezone(dt.UTC), t.status.upper(), t.partner_id, t.partner_name,
-         t.currency, t.sale_amount, t.commission, False)
+        (t.action_id, t.event_date, t.event_date, t.updated_at.astimezone(dt.UTC),
+         t.status.upper(), t.partner_id, t.partner_name, t.currency, t.sale_amount,
+         t.commission, False)
         for t in truth.itertuples()
-        if START <= t.updated_at.astimezone(NEW_YORK).date() <= END
     }  # fmt: skip
 
 
 def _cj_truth(box: Sandbox) -> set[tuple]:
+    # Every record of an event in the range, corrections (posted later) included.
     since = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
-    served = box.world.cj_commissions(CJ_ACCOUNT, since, since + dt.timedelta(days=60))
+    served = box.world.cj_commissions(CJ_ACCOUNT, since, since + dt.timedelta(days=60), by="event")
     return {
-        (c.commission_id, c.original_action_id, c.posting_date.date(), c.event_date.date(),
+        (c.commission_id, c.original_action_id, c.event_date.date(), c.event_date.date(),
          c.posting_date, c.action_status, c.publisher_id, c.publisher_name, "EUR",
          c.sale_amount, c.commission, not c.original)
         for c in served
@@ -151,7 +157,7 @@ def test_a_60_day_backfill_through_429s_lands_the_sandbox_ground_truth_and_rerun
     box = sandbox(google_ads=False)
     sandbox_env(monkeypatch, box)
     truth = {"impact": _impact_truth(box), "cj": _cj_truth(box), "awin": _awin_truth(box)}
-    assert [len(truth[p]) for p in ("impact", "cj", "awin")] == [934, 721, 673]
+    assert [len(truth[p]) for p in ("impact", "cj", "awin")] == [981, 688, 673]
     for attempt in range(2):
         box.faults.set("impact", rate_limit_first_n=2, reset_seconds=0)
         box.faults.set("cj", rate_limit_first_n=1, reset_seconds=0)
@@ -161,8 +167,9 @@ def test_a_60_day_backfill_through_429s_lands_the_sandbox_ground_truth_and_rerun
 
         assert result.success
         assert [box.counters.faults(p, "rate_limit") for p in ("impact", "cj", "awin")] == [2, 1, 2]
-        # Requests: impact 2 windows (44 + 16 days), CJ 2 (31 + 29), Awin 2 (31 + 29); plus 429s.
-        assert [box.counters.count(p) for p in ("impact", "cj", "awin")] == [4, 3, 4], attempt
+        # Requests: impact 3 windows (08-22..10-05: 45 days; 10-06..11-18: 44, as New York's
+        # clocks go back on 11-01; 11-19), CJ 2 (31 + 29), Awin 2 (31 + 29); plus the 429s.
+        assert [box.counters.count(p) for p in ("impact", "cj", "awin")] == [5, 3, 4], attempt
         assert _landed(warehouse_url, "impact", "record_id") == truth["impact"]
         assert _landed(warehouse_url, "cj", "record_id") == truth["cj"]
         assert _landed(warehouse_url, "awin", "record_id") == truth["awin"]
@@ -176,8 +183,8 @@ def test_a_60_day_backfill_through_429s_lands_the_sandbox_ground_truth_and_rerun
             for e in result.get_asset_materialization_events()
         }
         impact_meta = metadata["impact"]
-        assert impact_meta["dagster/row_count"].value == 934
-        assert (impact_meta["accounts"].value, impact_meta["days"].value) == (1, 60)
+        assert impact_meta["dagster/row_count"].value == 981
+        assert (impact_meta["accounts"].value, impact_meta["days"].value) == (1, 90)
         assert impact_meta["commission_by_account"].value == {
             IMPACT_SID: {"USD": str(sum(t[-2] for t in truth["impact"]))}
         }
@@ -263,3 +270,72 @@ def test_a_malformed_feed_file_fails_the_run_and_loads_nothing_from_it(
     )
     landed = raw_rows(warehouse_url, FEED)
     assert landed["action_id"].tolist() == ["RK-1"]  # RK-2 (a good row of the bad file) is absent
+
+
+def test_days_impact_no_longer_serves_are_skipped_with_a_warning_and_keep_their_rows(
+    sandbox,  # noqa: F811
+    monkeypatch,
+    warehouse_url,
+):
+    # As of 2027-03-01 impact.com serves nothing before 2024-03-01 (3 years): a run of
+    # 2024-02-20..03-10 (and its 90-day lookback) lands 03-01..03-10 and leaves an earlier day's
+    # rows as they were, saying so in the run's log.
+    box = sandbox(google_ads=False, as_of=dt.date(2027, 3, 1))
+    sandbox_env(monkeypatch, box)
+    settings = settings_for(box).model_copy(update={"start_date": dt.date(2023, 1, 1)})
+    kept = ActionRecord(
+        platform="impact", account_id=IMPACT_SID, record_id="12345.8821.1",
+        action_id="12345.8821.1", window_date=dt.date(2024, 2, 25),
+        event_date=dt.date(2024, 2, 25), updated_at=dt.datetime(2024, 3, 20, tzinfo=dt.UTC),
+        status="APPROVED", action_type="Online Sale", partner_id="100111",
+        partner_name="Review Hub", currency="USD", sale_amount=SALE, commission=COMMISSION,
+        is_correction=False, record="{}",
+    )  # fmt: skip
+    warehouse = Warehouse(warehouse_url)
+    try:
+        warehouse.ensure_schema()
+        replace_slice(
+            warehouse,
+            raw.affiliate_actions,
+            raw_frame([kept]),
+            Slice(
+                {"platform": "impact", "account_id": IMPACT_SID},
+                "window_date",
+                kept.window_date,
+                kept.window_date,
+            ),
+        )
+    finally:
+        warehouse.dispose()
+    impact_asset = build_affiliate_assets(settings, "duckdb")[0]
+    instance = DagsterInstance.ephemeral()
+
+    result = materialize(
+        [impact_asset],
+        resources={
+            "warehouse": WarehouseResource(url=warehouse_url),
+            **affiliate_resources(settings),
+        },
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": "2024-02-20",
+            "dagster/asset_partition_range_end": "2024-03-10",
+        },
+    )
+
+    assert result.success
+    landed = raw_rows(warehouse_url, "impact")
+    served = box.world.ground_truth_affiliate_actions(
+        "impact", dt.date(2024, 3, 1), dt.date(2024, 3, 10)
+    )
+    assert len(served) == 105
+    assert sorted(zip(landed["window_date"], landed["action_id"], strict=True)) == sorted(
+        [(kept.window_date, kept.action_id)]
+        + [(t.event_date, t.action_id) for t in served.itertuples()]
+    )
+    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert (
+        f"impact account {IMPACT_SID}: ActionDateStart cannot be more than 3 years in the past: "
+        "impact.com serves actions at most 3 years back; 2023-12-12..2024-02-29 skipped (the "
+        "warehouse keeps what it holds for those days)"
+    ) in messages

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
 from perfmkt_pipeline.sandbox.faults import RateLimit
 from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline.sandbox.spec import WorldSpec
 
 AS_OF = date(2024, 6, 1)
 MAY = (date(2024, 5, 1), date(2024, 5, 31))
@@ -53,6 +56,7 @@ def _truth_by_day(sandbox: Sandbox, platform: str) -> dict:
 
 
 # -- impact.com -----------------------------------------------------------------------------------
+# The stand-in follows impact.com's "List all actions" (brand API) reference; see sandbox/impact.py.
 
 
 def impact_get(sandbox: Sandbox, path_or_params, *, auth=None, accept="application/json"):
@@ -67,13 +71,43 @@ def impact_get(sandbox: Sandbox, path_or_params, *, auth=None, accept="applicati
 
 
 def _impact_window(start: str, end: str, **extra) -> dict:
-    return {"CampaignId": "12345", "StartDate": start, "EndDate": end, **extra}
+    return {"CampaignId": "12345", "ActionDateStart": start, "ActionDateEnd": end, **extra}
 
 
-def test_impact_pages_follow_nextpageuri_with_string_fields_and_sum_to_ground_truth(sandbox):
+def _ids(response: requests.Response) -> set[str]:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["@nextpageuri"] == ""
+    return {a["Id"] for a in body["Actions"]}
+
+
+def _refusal(response: requests.Response) -> str:
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"Status", "Message"} and body["Status"] == "ERROR"
+    return body["Message"]
+
+
+NY = ZoneInfo("America/New_York")
+MAY_20 = (
+    datetime(2024, 5, 20, tzinfo=NY).isoformat(),
+    datetime(2024, 5, 20, 23, 59, 59, tzinfo=NY).isoformat(),
+)
+
+
+@pytest.fixture(scope="module")
+def dense() -> Iterator[Sandbox]:
+    """500 actions a day: enough for pages of impact.com's smallest PageSize (2,000)."""
+    spec = replace(WorldSpec.small(), affiliate_actions_per_day=500.0)
+    with Sandbox(spec, as_of=AS_OF, google_ads=False) as sb:
+        yield sb
+
+
+def test_impact_pages_follow_nextpageuri_with_string_fields_and_sum_to_ground_truth(dense):
+    # May 2024 holds 14,588 actions: 8 pages of 2,000.
     first = impact_get(
-        sandbox,
-        _impact_window("2024-05-01T00:00:00-04:00", "2024-06-01T00:00:00-04:00", PageSize=150),
+        dense,
+        _impact_window("2024-05-01T00:00:00-04:00", "2024-05-31T23:59:59-04:00", PageSize=2000),
     )
     assert first.status_code == 200
     assert (
@@ -83,42 +117,204 @@ def test_impact_pages_follow_nextpageuri_with_string_fields_and_sum_to_ground_tr
     pages, body = [first.json()], first.json()
     while body["@nextpageuri"]:
         assert body["@nextpageuri"].startswith("/Advertisers/")
-        body = impact_get(sandbox, body["@nextpageuri"]).json()
+        body = impact_get(dense, body["@nextpageuri"]).json()
         pages.append(body)
-    assert [p["@page"] for p in pages] == [str(i) for i in range(1, len(pages) + 1)]
-    assert all(p["@numpages"] == str(len(pages)) for p in pages) and len(pages) > 2
+    assert [p["@page"] for p in pages] == [str(i) for i in range(1, 9)]
+    assert all(p["@numpages"] == "8" and p["@pagesize"] == "2000" for p in pages)
     actions = [a for p in pages for a in p["Actions"]]
-    assert pages[0]["@total"] == str(len(actions))
+    assert pages[0]["@total"] == str(len(actions)) == "14588"
+    created = [datetime.fromisoformat(a["CreationDate"]) for a in actions]
+    assert created == sorted(created, reverse=True)  # newest creation first, as documented
+    served: dict = {}
     for a in actions:
         assert set(a) == IMPACT_FIELDS and all(isinstance(v, str) for v in a.values())
         assert a["State"] in ("PENDING", "APPROVED", "REVERSED")
-        assert datetime.fromisoformat(a["EventDate"]).utcoffset() is not None
-    served: dict = {}
-    for a in actions:
-        day = datetime.fromisoformat(a["EventDate"]).date()
-        if MAY[0] <= day <= MAY[1] and a["State"] != "REVERSED":
-            t = served.setdefault(day, [Decimal(0), Decimal(0), Decimal(0)])
+        event = datetime.fromisoformat(a["EventDate"])
+        assert event.utcoffset() is not None and MAY[0] <= event.date() <= MAY[1]
+        if a["State"] != "REVERSED":
+            t = served.setdefault(event.date(), [Decimal(0), Decimal(0), Decimal(0)])
             t[0] += Decimal(a["Payout"])
             t[1] += 1
             t[2] += Decimal(a["Amount"])
-    assert {d: tuple(v) for d, v in served.items()} == _truth_by_day(sandbox, "impact")
+    assert {d: tuple(v) for d, v in served.items()} == _truth_by_day(dense, "impact")
 
 
-def test_impact_refuses_bad_windows_and_credentials_with_its_own_errors(sandbox):
-    too_wide = impact_get(sandbox, _impact_window("2024-04-01T00:00:00Z", "2024-05-17T00:00:00Z"))
-    assert too_wide.status_code == 400 and too_wide.json()["Status"] == "ERROR"
-    no_offset = impact_get(sandbox, _impact_window("2024-05-01T00:00:00", "2024-05-02T00:00:00"))
-    assert no_offset.status_code == 400
-    missing = impact_get(
-        sandbox, {"StartDate": "2024-05-01T00:00:00Z", "EndDate": "2024-05-02T00:00:00Z"}
+def test_impact_date_pairs_filter_event_locking_and_update_times_and_combine(sandbox):
+    world = sandbox.world
+    sid = sandbox.env()["IMPACT_ACCOUNT_SID"]
+    day = tuple(datetime.fromisoformat(t) for t in MAY_20)
+    by_event = _ids(impact_get(sandbox, _impact_window(*MAY_20)))
+    assert by_event == {
+        a.action_id for a in world.affiliate_actions("impact", sid, *[date(2024, 5, 20)] * 2)
+    }
+    locking = {"CampaignId": "12345", "LockingDateStart": MAY_20[0], "LockingDateEnd": MAY_20[1]}
+    by_locking = _ids(impact_get(sandbox, locking))
+    # 9 actions locked (were decided) on 05-20, all created days before.
+    decided = [
+        a
+        for a in world.impact_actions(sid, event=(day[0] - timedelta(days=60), day[1]))
+        if day[0] <= a.lock_at <= day[1]
+    ]
+    assert by_locking == {a.action_id for a in decided} and len(decided) == 9
+    assert {a.status for a in decided} == {"approved", "reversed"}
+    # Inclusive bounds, to the second: one action's own event time selects it alone.
+    one = world.affiliate_actions("impact", sid, date(2024, 5, 20), date(2024, 5, 20))[0]
+    assert _ids(impact_get(sandbox, _impact_window(*[one.event_time.isoformat()] * 2))) == {
+        one.action_id
+    }
+    # Pairs together must all hold: 05-20's lockers with an event day in 04-20..05-10: 5.
+    both = impact_get(
+        sandbox,
+        {
+            **locking,
+            "ActionDateStart": "2024-04-20T00:00:00-04:00",
+            "ActionDateEnd": "2024-05-10T23:59:59-04:00",
+        },
     )
-    assert missing.status_code == 400
+    assert _ids(both) == {
+        a.action_id for a in decided if date(2024, 4, 20) <= a.event_day <= date(2024, 5, 10)
+    }
+    assert len(_ids(both)) == 5
+
+
+def test_impact_state_transitions_are_not_updates(sandbox):
+    # StartDate/EndDate filter on the last update, and a decision is not one: the 9 actions
+    # decided on 05-20 are not in 05-20's update window, which holds the 7 actions created that
+    # day (all still pending then), nor in any later one; their creation day's window has them.
+    world = sandbox.world
+    sid = sandbox.env()["IMPACT_ACCOUNT_SID"]
+    updated = {"CampaignId": "12345", "StartDate": MAY_20[0], "EndDate": MAY_20[1]}
+    created_that_day = _ids(impact_get(sandbox, updated))
+    day = tuple(datetime.fromisoformat(t) for t in MAY_20)
+    assert created_that_day == {
+        a.action_id
+        for a in world.affiliate_actions("impact", sid, date(2024, 5, 1), date(2024, 5, 31))
+        if day[0] <= a.created_at <= day[1]
+    }
+    assert len(created_that_day) == 7
+    decided = {a.action_id: a for a in world.impact_actions(sid, locking=day)}
+    assert decided and not created_that_day & set(decided)
+    later = {
+        "CampaignId": "12345",
+        "StartDate": "2024-05-20T00:00:00-04:00",
+        "EndDate": "2024-05-31T23:59:59-04:00",
+    }
+    assert not _ids(impact_get(sandbox, later)) & set(decided)
+    some = next(iter(decided.values()))
+    creation = some.created_at.astimezone(NY).date()
+    own_day = {
+        "CampaignId": "12345",
+        "StartDate": datetime.combine(creation, datetime.min.time(), NY).isoformat(),
+        "EndDate": datetime.combine(
+            creation, datetime.max.time().replace(microsecond=0), NY
+        ).isoformat(),
+    }
+    found = impact_get(sandbox, own_day).json()["Actions"]
+    assert [a["State"] for a in found if a["Id"] == some.action_id] == [some.status.upper()]
+
+
+def test_impact_without_a_date_pair_serves_the_last_7_days_of_updates(sandbox):
+    # As of 2024-06-01: actions last updated (created) from 2024-05-25 00:00 UTC: 85.
+    body = impact_get(sandbox, {"CampaignId": "12345"}).json()
+    assert body["@total"] == "85" and body["@pagesize"] == "20000"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        # 45 days and a second: too wide, for every pair.
+        (
+            {"ActionDateStart": "2024-04-01T00:00:00Z", "ActionDateEnd": "2024-05-16T00:00:01Z"},
+            "The date range between ActionDateStart and ActionDateEnd cannot exceed 45 days",
+        ),
+        (
+            {"LockingDateStart": "2024-04-01T00:00:00Z", "LockingDateEnd": "2024-05-16T00:00:01Z"},
+            "The date range between LockingDateStart and LockingDateEnd cannot exceed 45 days",
+        ),
+        (
+            {"StartDate": "2024-04-01T00:00:00Z", "EndDate": "2024-05-16T00:00:01Z"},
+            "The date range between StartDate and EndDate cannot exceed 45 days",
+        ),
+        # 45 calendar days across New York's autumn change are 45 days and an hour.
+        (
+            {
+                "ActionDateStart": "2023-10-01T00:00:00-04:00",
+                "ActionDateEnd": "2023-11-14T23:59:59-05:00",
+            },
+            "The date range between ActionDateStart and ActionDateEnd cannot exceed 45 days",
+        ),
+        # As of 2024-06-01, no start before 2021-06-01 00:00 UTC.
+        (
+            {"ActionDateStart": "2021-05-31T23:59:59Z", "ActionDateEnd": "2021-06-02T00:00:00Z"},
+            "ActionDateStart cannot be more than 3 years in the past",
+        ),
+        (
+            {"StartDate": "2021-05-31T19:59:59-04:00", "EndDate": "2021-06-02T00:00:00Z"},
+            "StartDate cannot be more than 3 years in the past",
+        ),
+        ({"StartDate": "2024-05-01T00:00:00Z"}, "StartDate requires EndDate"),
+        ({"EndDate": "2024-05-01T00:00:00Z"}, "EndDate requires StartDate"),
+        ({"ActionDateStart": "2024-05-01T00:00:00Z"}, "ActionDateStart requires ActionDateEnd"),
+        ({"LockingDateEnd": "2024-05-01T00:00:00Z"}, "LockingDateEnd requires LockingDateStart"),
+        (
+            {"ActionDateStart": "2024-05-02T00:00:00Z", "ActionDateEnd": "2024-05-01T00:00:00Z"},
+            "ActionDateEnd must be after ActionDateStart",
+        ),
+        (
+            {"ActionDateStart": "2024-05-01T00:00:00", "ActionDateEnd": "2024-05-02T00:00:00"},
+            "ActionDateStart must carry a UTC offset",
+        ),
+        (
+            {
+                "ActionDateStart": "2024-05-01T00:00:00Z",
+                "ActionDateEnd": "2024-05-02T00:00:00Z",
+                "PageSize": "1999",
+            },
+            "PageSize must be at least 2000",
+        ),
+    ],
+)
+def test_impact_refuses_what_its_reference_forbids_with_its_error_envelope(
+    sandbox, params, message
+):
+    assert _refusal(impact_get(sandbox, {"CampaignId": "12345", **params})) == message
+
+
+def test_impact_accepts_the_limits_themselves(sandbox):
+    ok = [
+        # Exactly 45 days; a start exactly 3 years back; the smallest PageSize.
+        {"ActionDateStart": "2024-04-01T00:00:00Z", "ActionDateEnd": "2024-05-16T00:00:00Z"},
+        {"StartDate": "2021-06-01T00:00:00Z", "EndDate": "2021-06-02T00:00:00Z"},
+        {"ActionDateStart": "2024-05-01T00:00:00Z", "ActionDateEnd": "2024-05-02T00:00:00Z",
+         "PageSize": "2000"},
+        # Spring forward makes 45 calendar days an hour shorter.
+        {"ActionDateStart": "2024-03-01T00:00:00-05:00", "ActionDateEnd": "2024-04-14T23:59:59-04:00"},
+    ]  # fmt: skip
+    assert [impact_get(sandbox, {"CampaignId": "12345", **p}).status_code for p in ok] == [200] * 4
+
+
+def test_impact_refuses_a_query_that_would_need_more_than_10_pages(dense):
+    # 2024-04-01..05-15 (45 days) holds 21,202 actions: 11 pages of 2,000, 2 of the default.
+    window = _impact_window("2024-04-01T00:00:00-04:00", "2024-05-15T23:59:59-04:00")
+    assert _refusal(impact_get(dense, {**window, "PageSize": "2000"})) == (
+        "The query matches 21202 records, more than 10 pages of 2000: adjust the PageSize or "
+        "the date range so that the response has no more than 10 pages"
+    )
+    body = impact_get(dense, window).json()
+    assert (body["@total"], body["@numpages"], len(body["Actions"])) == ("21202", "2", 20000)
+
+
+def test_impact_refuses_bad_credentials_and_answers_xml_without_accept(sandbox):
     bad_auth = impact_get(
         sandbox,
         _impact_window("2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z"),
         auth=("IRsbxAcme0000000000000000000000001", "nope"),
     )
     assert bad_auth.status_code == 401
+    missing = impact_get(
+        sandbox, {"StartDate": "2024-05-01T00:00:00Z", "EndDate": "2024-05-02T00:00:00Z"}
+    )
+    assert _refusal(missing) == "CampaignId is required"
     xml = impact_get(
         sandbox, _impact_window("2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z"), accept=None
     )
@@ -195,6 +391,49 @@ def test_cj_records_net_to_the_ground_truth_of_non_reversed_actions(sandbox):
     assert {d: tuple(v) for d, v in served.items() if v[1]} == truth
     corrections = [r for r in records if not r["original"]]
     assert corrections and all(Decimal(r["saleAmountAdvCurrency"]) < 0 for r in corrections)
+
+
+CJ_BY_EVENT = (
+    '{ advertiserCommissions(forAdvertisers: ["5551234"], sinceEventDate: "2024-04-03T00:00:00Z", '
+    'beforeEventDate: "2024-04-04T00:00:00Z") { count payloadComplete records { commissionId '
+    "original eventDate postingDate } } }"
+)
+
+
+def test_cj_reads_by_event_date_with_each_corrections_posted_weeks_later(sandbox):
+    # 2024-04-03's 10 actions, as of 2024-06-01, with the correction records of the 4 reversed:
+    # each correction has its action's event date and the posting date of its reversal.
+    page = cj_post(sandbox, CJ_BY_EVENT).json()["data"]["advertiserCommissions"]
+    served = sandbox.world.cj_commissions(
+        "5551234", datetime(2024, 4, 3, tzinfo=UTC), datetime(2024, 4, 4, tzinfo=UTC), by="event"
+    )
+    assert [r["commissionId"] for r in page["records"]] == [c.commission_id for c in served]
+    assert page["payloadComplete"] is True and page["count"] == len(served)
+    assert {r["eventDate"][:10] for r in page["records"]} == {"2024-04-03"}
+    corrections = [r["postingDate"][:10] for r in page["records"] if not r["original"]]
+    assert sorted(corrections) == ["2024-04-30", "2024-05-07", "2024-05-08", "2024-05-08"]
+    assert len(served) == 14
+    # By posting date, that day holds the originals only.
+    by_posting = sandbox.world.cj_commissions(
+        "5551234", datetime(2024, 4, 3, tzinfo=UTC), datetime(2024, 4, 4, tzinfo=UTC)
+    )
+    assert [c.original for c in by_posting if c.event_date.date() == date(2024, 4, 3)] == [
+        True
+    ] * 10
+
+
+def test_cj_needs_a_whole_date_range(sandbox):
+    none = '{ advertiserCommissions(forAdvertisers: ["5551234"]) { count } }'
+    half = (
+        '{ advertiserCommissions(forAdvertisers: ["5551234"], '
+        'sinceEventDate: "2024-04-01T00:00:00Z") { count } }'
+    )
+    assert (
+        cj_post(sandbox, none).json()["errors"][0]["message"].startswith("A date range is required")
+    )
+    assert cj_post(sandbox, half).json()["errors"][0]["message"] == (
+        'Argument "beforeEventDate" is required (ISO 8601 UTC date-time).'
+    )
 
 
 @pytest.mark.parametrize(

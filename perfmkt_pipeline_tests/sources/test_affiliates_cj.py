@@ -12,7 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from perfmkt_pipeline.sources.affiliates import AuthenticationError, FatalError
+from perfmkt_pipeline.sources.affiliates import (
+    AffiliateDataError,
+    AuthenticationError,
+    FatalError,
+)
 from perfmkt_pipeline.sources.affiliates.cj import CjClient
 from perfmkt_pipeline_tests.sources.affiliates_support import (
     CJ_ACCOUNT,
@@ -24,7 +28,7 @@ from perfmkt_pipeline_tests.sources.affiliates_support import (
     world,
 )
 
-NOV_10, NOV_11 = dt.date(2026, 11, 10), dt.date(2026, 11, 11)
+NOV_10, NOV_11, OCT_12 = dt.date(2026, 11, 10), dt.date(2026, 11, 11), dt.date(2026, 10, 12)
 
 
 def client(url: str, token: str, clock: FakeClock, log: ListLogger | None = None) -> CjClient:
@@ -56,9 +60,10 @@ def test_commissions_page_by_max_commission_id_through_a_429_and_a_transient_gra
         CJ_ACCOUNT,
         dt.datetime(2026, 11, 10, tzinfo=dt.UTC),
         dt.datetime(2026, 11, 12, tzinfo=dt.UTC),
+        by="event",
     )
-    assert len(served) == 26
-    # 429, then the GraphQL error (HTTP 200), then 26 records in pages of 10.
+    assert len(served) == 25
+    # 429, then the GraphQL error (HTTP 200), then 25 records in pages of 10.
     assert seen == [429, 200, 200, 200, 200]
     assert len(decoded) == 4  # each answer with a body to read, once
     # Retry-After 5 s + 5% jitter; then the second retry's backoff: 1 s x 2^1 x 0.75.
@@ -82,9 +87,11 @@ def test_commissions_page_by_max_commission_id_through_a_429_and_a_transient_gra
         for c in served
     ]
     assert [r.updated_at for r in records] == [c.posting_date for c in served]
-    assert [r.window_date for r in records] == [c.posting_date.date() for c in served]
+    # Read by event day: a correction posted days later lands with its action's event day.
+    assert [r.window_date for r in records] == [c.event_date.date() for c in served]
     corrections = [r for r in records if r.is_correction]
-    assert len(corrections) == 2 and all(r.commission < 0 for r in corrections)
+    assert len(corrections) == 1 and all(r.commission < 0 for r in corrections)
+    assert [r.updated_at.date() for r in corrections] == [dt.date(2026, 11, 19)]
     assert {r.currency for r in records} == {"EUR"}
 
 
@@ -153,12 +160,24 @@ RECORD = {
 
 def test_a_correction_is_its_own_record_tied_to_its_action_with_delta_amounts():
     cj = client("http://unused", "unused", FakeClock())
-    record = cj.parse(RECORD, CJ_ACCOUNT, NOV_10, NOV_11)
+    record = cj.parse(RECORD, CJ_ACCOUNT, OCT_12, OCT_12)
     assert (record.record_id, record.action_id, record.is_correction) == (
         "98100000002",
         "3981000002",
         True,
     )
     assert (record.sale_amount, record.commission) == (Decimal("-48.10"), Decimal("-4.66"))
-    assert (record.event_date, record.window_date) == (dt.date(2026, 10, 12), NOV_10)
+    # Its window is its action's event day, not the day it was posted.
+    assert (record.event_date, record.window_date) == (OCT_12, OCT_12)
+    assert record.updated_at == dt.datetime(2026, 11, 10, 23, 30, tzinfo=dt.UTC)
     assert json.loads(record.record) == RECORD
+
+
+def test_a_record_outside_the_event_days_asked_for_is_a_data_error():
+    cj = client("http://unused", "unused", FakeClock())
+    with pytest.raises(AffiliateDataError) as raised:
+        cj.parse(RECORD, CJ_ACCOUNT, NOV_10, NOV_11)
+    assert str(raised.value) == (
+        "cj account 5551234, 2026-11-10..2026-11-11, record 98100000002: field eventDate: "
+        "2026-10-12 is outside the window asked for"
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from perfmkt_pipeline.config import FileFeedSettings
-from perfmkt_pipeline.sources.affiliates.file_feed import FileFeedError, read_feed
+from perfmkt_pipeline.sources.affiliates.file_feed import FileFeedError, read_feed, read_feed_window
 
 HEADER = (
     "Order ID,Transaction Date,Status,Publisher ID,Publisher Name,Sales,Total Commission,Updated"
@@ -51,13 +51,14 @@ def write(folder: Path, name: str, *rows: str) -> Path:
     return path
 
 
-def test_a_folder_of_exports_is_mapped_filtered_by_day_and_the_latest_row_wins(tmp_path):
+def test_a_folder_of_exports_is_mapped_filtered_by_event_day_and_the_latest_row_wins(tmp_path):
     write(
         tmp_path,
         "2026-10-05.csv",
         "A1,10/01/2026,Pending,77,Coupon Hub,100.00,8.00,2026-10-01 09:00",
         "A2,10/02/2026,Pending,78,Deal Blog,50.5,4.04,2026-10-02 10:30",
-        "A0,09/01/2026,Approved,77,Coupon Hub,20,1.6,2026-09-15 08:00",
+        "A0,09/01/2026,Approved,77,Coupon Hub,20,1.6,2026-10-15 08:00",
+        "A9,11/01/2026,Pending,77,Coupon Hub,20,1.6,2026-11-01 08:00",
     )
     write(
         tmp_path,
@@ -68,9 +69,11 @@ def test_a_folder_of_exports_is_mapped_filtered_by_day_and_the_latest_row_wins(t
 
     records = read_feed(feed(tmp_path), *OCTOBER)
 
+    # By event day: A0 (a September sale updated in October) and A9 (November) are not
+    # October's; A1 is, in its latest state, however late it was decided.
     assert [(r.action_id, r.status, r.window_date, r.updated_at) for r in records] == [
         ("A2", "Pending", dt.date(2026, 10, 2), dt.datetime(2026, 10, 2, 10, 30, tzinfo=dt.UTC)),
-        ("A1", "Approved", dt.date(2026, 10, 18), dt.datetime(2026, 10, 18, 12, tzinfo=dt.UTC)),
+        ("A1", "Approved", dt.date(2026, 10, 1), dt.datetime(2026, 10, 18, 12, tzinfo=dt.UTC)),
     ]
     a1 = records[1]
     assert (a1.platform, a1.account_id, a1.record_id, a1.currency) == (
@@ -209,4 +212,82 @@ def test_a_feed_at_an_http_url_is_downloaded_and_parsed_alike(csv_server):
         "Reversed",
         Decimal("8.00"),
     )
-    assert record.window_date == dt.date(2026, 10, 20)
+    assert record.window_date == dt.date(2026, 10, 1)
+
+
+def test_an_action_in_several_files_is_its_history_and_a_repeat_in_one_file_a_duplicate(tmp_path):
+    write(
+        tmp_path,
+        "2026-10-05.csv",
+        "A1,10/01/2026,Pending,77,Coupon Hub,100.00,8.00,2026-10-01 09:00",
+        "A1,10/01/2026,Approved,77,Coupon Hub,100.00,8.00,2026-10-04 12:00",
+    )
+    # Overlapping exports: the same reading again, and a correction at the same time.
+    write(
+        tmp_path,
+        "2026-10-06.csv",
+        "A1,10/01/2026,Approved,77,Coupon Hub,100.00,8.00,2026-10-04 12:00",
+        "A2,10/02/2026,Pending,78,Deal Blog,50.5,4.04,2026-10-02 10:30",
+    )
+    write(
+        tmp_path, "2026-10-07.csv", "A2,10/02/2026,Pending,78,Deal Blog,50.5,4.40,2026-10-02 10:30"
+    )
+
+    read = read_feed_window(feed(tmp_path), *OCTOBER)
+
+    assert [(r.action_id, r.status, r.commission) for r in read.records] == [
+        ("A2", "Pending", Decimal("4.40")),  # the same time in a later file: the later file wins
+        ("A1", "Approved", Decimal("8.00")),
+    ]
+    assert read.duplicates == 0
+    assert read.files == [str(tmp_path / f"2026-10-0{d}.csv") for d in (5, 6, 7)]
+
+    write(tmp_path, "2026-10-07.csv", "A2,10/02/2026,Pending,78,Deal Blog,50.5,4.40,2026-10-02 10:30",
+          "A2,10/02/2026,Pending,78,Deal Blog,50.5,4.40,2026-10-02 10:30")  # fmt: skip
+    with pytest.raises(FileFeedError) as error:
+        read_feed_window(feed(tmp_path), *OCTOBER)
+    assert str(error.value) == (
+        f"rakuten: {tmp_path / '2026-10-07.csv'}, line 3: duplicate record: action 'A2' "
+        "(2026-10-02T10:30:00+00:00) is already on line 2 (set duplicates: warn to keep the "
+        "later line)"
+    )
+
+
+def test_without_update_times_an_action_twice_in_one_file_is_a_duplicate(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Order ID,Transaction Date,Status,Total Commission\nB1,10/03/2026,Pending,2\n"
+                    "B1,10/03/2026,Approved,2\n")  # fmt: skip
+    settings = FileFeedSettings(
+        name="shareasale",
+        location=str(path),
+        currency="EUR",
+        date_format="%m/%d/%Y",
+        columns={"action_id": "Order ID", "event_date": "Transaction Date", "status": "Status",
+                 "commission": "Total Commission"},
+        status_map={"Pending": "pending", "Approved": "approved"},
+    )  # fmt: skip
+    with pytest.raises(FileFeedError, match=r"line 3: duplicate record: action 'B1' \(no update"):
+        read_feed(settings, *OCTOBER)
+    warnings: list[str] = []
+    [record] = read_feed(settings.model_copy(update={"duplicates": "warn"}), *OCTOBER,
+                         warn=warnings.append)  # fmt: skip
+    assert record.status == "Approved"
+    assert warnings == [
+        f"shareasale: 1 duplicate record(s) (the same action and update time twice in one "
+        f"file), the later line kept; the first: {path}, line 3, action 'B1' (no update time)"
+    ]
+
+
+def test_an_action_updated_after_the_window_stays_on_its_event_day(tmp_path):
+    write(
+        tmp_path,
+        "state.csv",  # a current-state export: one row per action, its latest state
+        "A1,09/20/2026,Approved,77,Coupon Hub,100.00,8.00,2026-10-04 12:00",  # decided later
+        "A2,09/21/2026,Pending,78,Deal Blog,50.5,4.04,2026-09-21 10:30",
+        "A3,10/02/2026,Pending,78,Deal Blog,10,1,2026-10-02 08:00",  # a sale after the window
+    )
+    read = read_feed_window(feed(tmp_path), dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert [(r.action_id, r.status, r.window_date) for r in read.records] == [
+        ("A2", "Pending", dt.date(2026, 9, 21)),
+        ("A1", "Approved", dt.date(2026, 9, 20)),
+    ]

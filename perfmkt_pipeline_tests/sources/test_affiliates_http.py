@@ -56,7 +56,7 @@ def test_server_errors_are_retried_with_exponential_jittered_backoff(impact_box)
     impact_box.faults.set("impact", fail_first_n=2)
     client = impact(impact_box, clock, log)
     seen = statuses(client.http)
-    assert len(client.fetch(IMPACT_SID, DAY, DAY)) == 19
+    assert len(client.fetch(IMPACT_SID, DAY, DAY)) == 10
     assert seen == [503, 503, 200]
     assert clock.sleeps == [0.75, 1.5]  # 1 s and 2 s, each x (0.5 + 0.5 x 0.5)
     assert log.text().splitlines()[0] == (
@@ -69,7 +69,7 @@ def test_a_dropped_connection_is_retried(impact_box):
     clock = FakeClock()
     impact_box.faults.set("impact", drop_first_n=1)
     client = impact(impact_box, clock)
-    assert len(client.fetch(IMPACT_SID, DAY, DAY)) == 19
+    assert len(client.fetch(IMPACT_SID, DAY, DAY)) == 10
     assert clock.sleeps == [0.75]
     assert impact_box.counters.count("impact", "impact.actions") == 2
 
@@ -98,11 +98,11 @@ def test_when_the_hourly_allowance_is_used_up_the_next_call_waits_for_the_reset(
     assert impact_box.counters.violations("impact") == 0
     assert log.text() == (
         f"impact account {IMPACT_SID}, program 12345: window 1 of 1 (2026-11-10..2026-11-10): "
-        "19 actions, 19 so far\n"
+        "10 actions, 10 so far\n"
         * 2
         + f"impact account {IMPACT_SID}: no calls left until the limit resets; waiting 3600.0 s\n"
         f"impact account {IMPACT_SID}, program 12345: window 1 of 1 (2026-11-10..2026-11-10): "
-        "19 actions, 19 so far"
+        "10 actions, 10 so far"
     )
 
 
@@ -196,7 +196,7 @@ def test_no_affiliate_cassette_holds_a_credential():
         "cj/auth_failure.yaml",
         "cj/commissions_paged.yaml",
         "cj/graphql_error.yaml",
-        "impact/actions_paged.yaml",
+        "impact/actions_rate_limited.yaml",
         "impact/auth_failure.yaml",
     ]
     for tape in tapes:

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from perfmkt_pipeline.sources.affiliates.awin import AWIN_MAX_WINDOW_DAYS
-from perfmkt_pipeline.sources.affiliates.impact import IMPACT_WINDOW_DAYS
 from perfmkt_pipeline.sources.affiliates.records import chunks, json_array_items, sync_window
 
 D = dt.date
@@ -32,10 +31,6 @@ def test_a_sync_re_reads_the_trailing_lookback_before_the_end_of_its_range(
 
 
 def test_long_ranges_are_read_in_windows_each_network_accepts():
-    assert list(chunks(D(2026, 9, 21), D(2026, 11, 19), IMPACT_WINDOW_DAYS)) == [
-        (D(2026, 9, 21), D(2026, 11, 3)),
-        (D(2026, 11, 4), D(2026, 11, 19)),
-    ]
     assert list(chunks(D(2026, 1, 1), D(2026, 3, 3), AWIN_MAX_WINDOW_DAYS)) == [
         (D(2026, 1, 1), D(2026, 1, 31)),
         (D(2026, 2, 1), D(2026, 3, 3)),

@@ -71,3 +71,65 @@ def test_upgrading_an_up_to_date_warehouse_changes_nothing(warehouse: Warehouse)
     fresh = Warehouse(warehouse.url)
     fresh.ensure_schema()
     assert current_revision(fresh) == HEAD
+
+
+def _affiliate_row(platform: str, record: str, window: str, event: str | None, **values) -> dict:
+    return {
+        "platform": platform,
+        "account_id": "A",
+        "record_id": record,
+        "action_id": values.pop("action_id", record),
+        "window_date": dt.date.fromisoformat(window),
+        "event_date": dt.date.fromisoformat(event) if event else None,
+        "updated_at": values.pop("updated_at", None),
+        "status": values.pop("status", "PENDING"),
+        "commission": values.pop("commission", None),
+        "loaded_at": values.pop("loaded_at", LOADED),
+        "is_correction": False,
+        **values,
+    }
+
+
+def test_affiliate_records_move_to_their_event_day_keeping_their_latest_reading(
+    warehouse_url: str,
+) -> None:
+    """0006: records read by update/posting day before sit under their event day afterwards,
+    one row per record: the reading the core reduction would pick (latest update time)."""
+    warehouse = Warehouse(warehouse_url)
+    upgrade(warehouse, "0005")
+    first, decided = (
+        dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 5, tzinfo=dt.UTC),
+    )
+    with warehouse.begin() as conn:
+        conn.execute(
+            sa.insert(raw.affiliate_actions),
+            [
+                # impact.com: read pending on its creation day, then approved on its decision day.
+                _affiliate_row("impact", "I1", "2026-10-01", "2026-10-01", updated_at=first),
+                _affiliate_row("impact", "I1", "2026-11-05", "2026-10-01", updated_at=decided,
+                               status="APPROVED", loaded_at=LOADED + dt.timedelta(days=5)),
+                # CJ: a sale posted two days after it happened, and its correction posted later.
+                _affiliate_row("cj", "C1", "2026-10-03", "2026-10-01", commission=5),
+                _affiliate_row("cj", "C2", "2026-10-20", "2026-10-01", action_id="C1",
+                               commission=-5),
+                # A feed row without an event day stays where it was.
+                _affiliate_row("rakuten", "R1", "2026-10-04", None),
+            ],
+        )  # fmt: skip
+
+    warehouse.ensure_schema()
+
+    t = raw.affiliate_actions
+    with warehouse.begin() as conn:
+        rows = conn.execute(
+            sa.select(t.c.platform, t.c.record_id, t.c.window_date, t.c.status, t.c.commission)
+            .order_by(t.c.platform, t.c.record_id)
+        ).all()  # fmt: skip
+    day = dt.date.fromisoformat
+    assert [tuple(r) for r in rows] == [
+        ("cj", "C1", day("2026-10-01"), "PENDING", 5),
+        ("cj", "C2", day("2026-10-01"), "PENDING", -5),
+        ("impact", "I1", day("2026-10-01"), "APPROVED", None),
+        ("rakuten", "R1", day("2026-10-04"), "PENDING", None),
+    ]

@@ -1,9 +1,13 @@
 """Affiliate assets: one per configured network (impact.com, CJ, Awin) and per file feed, all
 built by one factory from configuration and landing in raw.affiliate_actions.
 
-Each run reads the partition range plus the trailing `lookback_days` before its end (by update
-day on impact.com, posting day on CJ, transaction day on Awin, update or event day in a feed) and
-replaces exactly that window per account, so statuses that changed since are re-read in place.
+Each run reads the partition range plus the trailing `lookback_days` before its end by event day
+(impact.com's ActionDate, CJ's event date, Awin's transaction date, a feed's event date) and
+replaces exactly that window per account: a range read long after the fact gets its days' actions
+in their current state, and statuses that changed since the last read are re-read in place while
+their event day is inside the lookback (which must cover the network's locking or validation
+period; see the README). An answer with fewer records than the window held is refused
+(row_loss), unless configured.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -27,17 +31,19 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import ConfigError, FileFeedSettings, NetworkSettings, Settings
+from perfmkt_pipeline.defs.assets import row_loss
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.sources.affiliates import ActionRecord, Window, sync_window
 from perfmkt_pipeline.sources.affiliates.awin import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline.sources.affiliates.cj import CjClient
-from perfmkt_pipeline.sources.affiliates.file_feed import read_feed
+from perfmkt_pipeline.sources.affiliates.file_feed import FeedRead, read_feed_window
 from perfmkt_pipeline.sources.affiliates.http import HttpClient, Logger, RetryPolicy
 from perfmkt_pipeline.sources.affiliates.impact import ImpactClient
 from perfmkt_pipeline.transform.affiliates import raw_frame
 from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.warehouse.loss import LossGuard
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 NETWORKS = ("impact", "cj", "awin")
@@ -85,6 +91,7 @@ class ImpactResource(ConfigurableResource):
             self.auth_token,
             program_ids=network.program_ids,
             zone=ZoneInfo(network.timezone),
+            lookback_days=network.lookback_days,
         ).windows
 
 
@@ -145,12 +152,18 @@ class _Feed:
     resource_key: str | None
     description: str
     open: Callable[[AssetExecutionContext], Fetch]
+    # The row-loss guard of the window `fetch` just read (row_loss.guard with its settings).
+    guard: Callable[[Fetch, Logger], LossGuard]
     max_concurrent_accounts: int = 1
 
 
 def _network_feed(settings: Settings, name: str) -> _Feed:
     network: NetworkSettings = getattr(settings, name)
-    read_by = {"impact": "last-update", "cj": "posting", "awin": "transaction"}[name]
+    read_by = {
+        "impact": "event day (ActionDate)",
+        "cj": "event day (with their corrections)",
+        "awin": "transaction day",
+    }[name]
     return _Feed(
         platform=name,
         accounts=tuple(network.account_ids),
@@ -158,21 +171,38 @@ def _network_feed(settings: Settings, name: str) -> _Feed:
         kind=name,
         resource_key=name,
         description=(
-            f"{name} affiliate records as received, read by {read_by} day: each run re-reads "
-            f"the partition range and the {network.lookback_days} days before its end and "
-            f"replaces that window per account (one request window at a time) in "
-            f"raw.affiliate_actions."
+            f"{name} affiliate records as received, read by {read_by} in their current state: "
+            f"each run re-reads the partition range and the {network.lookback_days} days before "
+            f"its end (so decisions are caught while the event day is that recent) and replaces "
+            f"that window per account (one request window at a time) in raw.affiliate_actions."
         ),
         open=lambda context: getattr(context.resources, name).fetcher(settings, context.log),
+        guard=lambda _fetch, log: row_loss.guard(name, network, log),
         max_concurrent_accounts=network.max_concurrent_accounts,
     )
 
 
+class _FeedFetch:
+    """A file feed read for a window, remembering the files it read for the row-loss guard (they
+    are named when a load is refused)."""
+
+    def __init__(self, feed: FileFeedSettings, http: HttpClient, log: Logger):
+        self.feed, self.http, self.log = feed, http, log
+        self.read: FeedRead | None = None
+
+    def __call__(self, _account: str, start: dt.date, end: dt.date) -> list[Window]:
+        # A feed is read whole (its files are the unit): one window.
+        self.read = read_feed_window(self.feed, start, end, http=self.http, warn=self.log.warning)
+        return [(start, end, self.read.records)]
+
+    def guard(self, log: Logger) -> LossGuard:
+        files = self.read.files if self.read else []
+        return row_loss.guard(self.feed.name, self.feed, log, read_from=files)
+
+
 def _file_feed(feed: FileFeedSettings) -> _Feed:
     def open_feed(context: AssetExecutionContext) -> Fetch:
-        http = HttpClient(feed.name, log=context.log)
-        # A feed is read whole (its files are the unit): one window.
-        return lambda _account, start, end: [(start, end, read_feed(feed, start, end, http=http))]
+        return _FeedFetch(feed, HttpClient(feed.name, log=context.log), context.log)
 
     return _Feed(
         platform=feed.name,
@@ -181,11 +211,12 @@ def _file_feed(feed: FileFeedSettings) -> _Feed:
         kind="csv",
         resource_key=None,
         description=(
-            f"{feed.name} affiliate actions from CSV exports at {feed.location}, by update day "
-            f"(or event day): each run re-reads the partition range and the "
+            f"{feed.name} affiliate actions from CSV exports at {feed.location}, by event day in "
+            f"their latest state: each run re-reads the partition range and the "
             f"{feed.lookback_days} days before its end; a malformed row fails the run."
         ),
         open=open_feed,
+        guard=lambda fetch, log: fetch.guard(log),
     )
 
 
@@ -228,6 +259,7 @@ def _land(context: AssetExecutionContext, feed: _Feed, max_concurrent: int) -> M
                     window_first,
                     window_last,
                 ),
+                guard=feed.guard(fetch, context.log),
             )
             landed.add(records, frame)
             total = progress.add_rows(result.rows_inserted)

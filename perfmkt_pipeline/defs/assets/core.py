@@ -2,7 +2,8 @@
 
 Thin: the window comes from the partition (widened per platform by core_io.platform_windows),
 core_io reads raw, transform/core builds the rows, transform/restatements compares them with the
-rows they replace, and core_io replaces every slice in the same transaction.
+rows they replace, and core_io replaces every slice in the same transaction; accounts and
+campaigns are upserted (core_dims), never replaced by the window.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -20,7 +21,7 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_io
+from perfmkt_pipeline.defs.assets import core_dims, core_io
 from perfmkt_pipeline.defs.assets.summaries import summary
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
@@ -141,6 +142,7 @@ def build_core_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
             raw_inputs, pulled, raw_rows = core_io.read_raw(conn, settings, windows)
             fx = core_io.read_fx(conn, core_io.overall(windows, start, end))
             core = core_io.clip(build_core(raw_inputs, fx, rules, pulled), windows)
+            core = core_dims.with_evidence(core, raw_inputs)
             previous = core_io.read_core_performance(conn, windows)
             restated = restatements(previous, core.ad_performance_daily, loaded_at)
             core_io.write_core(wh, conn, core, restated, windows, loaded_at)

@@ -2,11 +2,13 @@
 reads for them, and the core slices it replaces (all inside the caller's transaction).
 
 Google Ads and Meta land raw rows by report day, so a run over [start, end] rebuilds exactly
-those days. Affiliate networks land records by *read window* (update / posting day) and re-read
-a trailing lookback: a record read in the run's window may change an action whose event day is
-weeks earlier. So for each affiliate platform the run rebuilds every event day touched by a
-record of its raw read window, plus [start, end] itself; for those days it reads every record of
-every action (all read windows), reduces them to each action's latest state and rebuilds the day.
+those days. Affiliate networks land records by *read window* and re-read a trailing lookback, so
+for each affiliate platform the run rebuilds every event day touched by a record of its raw read
+window (the range and its lookback), plus [start, end] itself; for those days it reads every
+record of every action (all read windows), reduces them to each action's latest state and
+rebuilds the day. Every network is now read by event day (a record's window day is its event
+day), so the touched days are the read window itself; the widening still holds for records an
+older version landed by update or posting day.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_raw
+from perfmkt_pipeline.defs.assets import core_dims, core_raw
 from perfmkt_pipeline.sources.affiliates import sync_window
 from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions
 from perfmkt_pipeline.transform.core import AffiliateRaw, CoreRules, CoreTables, RawInputs
@@ -136,7 +138,10 @@ def _affiliate_inputs(
         latest_actions(frame, rules.status_maps), rules.affiliate_currencies
     )
     table = raw.affiliate_actions
-    names = ["platform", "account_id", "partner_id", "updated_at", "window_date", "partner_name"]
+    names = [
+        "platform", "account_id", "partner_id", "updated_at", "window_date", "partner_name",
+        "loaded_at",
+    ]  # fmt: skip
     query = core_raw.latest_rows(
         table, ["platform", "account_id", "partner_id"], "window_date", names
     )
@@ -212,8 +217,9 @@ def write_core(
     windows: Mapping[str, Window],
     loaded_at: dt.datetime,
 ) -> None:
-    """Replace every core slice the run covers, on the caller's connection (one transaction);
-    `core` must already be clipped to `windows`."""
+    """Replace every core slice the run covers and upsert its accounts and campaigns (which
+    carry their evidence, core_dims.with_evidence), on the caller's connection (one
+    transaction); `core` must already be clipped to `windows`."""
 
     def put(table: sa.Table, frame: pa.Table, slice_: Slice) -> None:
         replace_slice(warehouse, table, frame, slice_, loaded_at=loaded_at, connection=conn)
@@ -221,9 +227,7 @@ def write_core(
     def of(frame: pa.Table, platform: str) -> pa.Table:
         return _rows_of(frame, platform, None, windows)
 
-    for platform in windows:
-        put(tables.ad_accounts, of(core.ad_accounts, platform), Slice({"platform": platform}))
-        put(tables.campaigns, of(core.campaigns, platform), Slice({"platform": platform}))
+    core_dims.write_dimensions(warehouse, conn, core, loaded_at)
     for slice_ in performance_slices(windows):
         platform = slice_.filters["platform"]
         put(tables.ad_performance_daily, of(core.ad_performance_daily, platform), slice_)

@@ -34,7 +34,8 @@ GOOGLE_CONVERSIONS = [
     "account_id", "date", "campaign_id", "conversion_action_name", "conversions",
     "conversions_value", "all_conversions", "all_conversions_value",
 ]  # fmt: skip
-ACCOUNT_COLUMNS = ["account_id", "account_name", "currency", "timezone"]
+# loaded_at: the evidence of the core rows made from them (core_dims).
+ACCOUNT_COLUMNS = ["account_id", "account_name", "currency", "timezone", "loaded_at"]
 _LOADED_AT = pa.timestamp("us", tz="UTC")
 # PostgreSQL memory for the roll-ups' hash tables. At the default 4 MB, a month of Meta actions
 # (~10^5 rows per attribution) does not fit: the planner sorts instead, spilling to disk, about
@@ -69,7 +70,7 @@ def latest_rows(table: sa.Table, keys: list[str], order: str, columns: list[str]
 
 def _names(conn: sa.Connection, table: sa.Table, columns: list[str]) -> pa.Table:
     """The distinct rows naming each campaign on its latest day (all history, not just the
-    window), in a fixed order (so a tie between names on one day resolves the same way on
+    window; with their load time, the evidence of the core row), in a fixed order (so a tie between names on one day resolves the same way on
     every engine)."""
     query = latest_rows(table, ["account_id", "campaign_id"], "date", columns).distinct()
     query = query.order_by(*[table.c[c].asc().nulls_first() for c in columns])
@@ -102,7 +103,9 @@ def read_google_ads(conn: sa.Connection, window: Window) -> tuple[GoogleAdsRaw, 
         campaign_daily=read_arrow(conn, daily, _in_window(daily, window), GOOGLE_DAILY),
         conversion_daily=read_arrow(conn, actions, _in_window(actions, window), GOOGLE_CONVERSIONS),
         campaign_names=_names(
-            conn, daily, ["account_id", "campaign_id", "date", "campaign_name", "campaign_status"]
+            conn,
+            daily,
+            ["account_id", "campaign_id", "date", "campaign_name", "campaign_status", "loaded_at"],
         ),
     )
     return inputs, coverage(conn, [daily, actions], window)
@@ -181,7 +184,9 @@ def read_meta(conn: sa.Connection, window: Window) -> tuple[MetaRaw, Covered]:
         _in_window(insights, window), covered=True,
     )  # fmt: skip
     accounts = read_arrow(conn, raw.meta_accounts, None, ACCOUNT_COLUMNS)
-    names = _names(conn, insights, ["account_id", "campaign_id", "date", "campaign_name"])
+    names = _names(
+        conn, insights, ["account_id", "campaign_id", "date", "campaign_name", "loaded_at"]
+    )
     rolled_actions, (action_rows, actions_loaded) = _read_meta_actions(conn, window)
     inputs = MetaRaw(accounts, rolled_insights, rolled_actions, names)
     stamps = [moment for moment in (insights_loaded, actions_loaded) if moment is not None]

@@ -26,6 +26,7 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import SECRET_ENV_VARS, Settings
+from perfmkt_pipeline.defs.assets import row_loss
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
@@ -44,6 +45,7 @@ from perfmkt_pipeline.sources.google_ads import (
 )
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.loss import LossGuard
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
 GROUP = "google_ads"
@@ -162,6 +164,7 @@ def build_google_ads_assets(settings: Settings, engine_kind: str) -> list[Assets
         in raw.google_ads_accounts) in one transaction per account and chunk."""
         start, end = window(context)
         wh = warehouse.get()
+        guard = row_loss.guard("google_ads", settings.google_ads, context.log)
         with google_ads.reader(settings, logger=context.log) as reader:
             accounts = reader.accounts()
             progress = Progress(len(accounts))
@@ -182,7 +185,7 @@ def build_google_ads_assets(settings: Settings, engine_kind: str) -> list[Assets
                         raw.google_ads_conversion_daily, Path(folder), _conversion_table
                     )
                     for read in reader.stream_chunks(account, start, end, campaign, conversions):
-                        cost_micros = _write(wh, read, campaign, conversions)
+                        cost_micros = _write(wh, read, campaign, conversions, guard)
                         campaign.clear()
                         conversions.clear()
                         landed.add(read, cost_micros)
@@ -212,9 +215,16 @@ def build_google_ads_assets(settings: Settings, engine_kind: str) -> list[Assets
     return [google_ads_raw]
 
 
-def _write(wh: Warehouse, read: ChunkRead, campaign: ArrowSpool, conversions: ArrowSpool) -> int:
+def _write(
+    wh: Warehouse,
+    read: ChunkRead,
+    campaign: ArrowSpool,
+    conversions: ArrowSpool,
+    guard: LossGuard,
+) -> int:
     """Replace the chunk's days of its account in both daily tables, and the account's row,
-    atomically, from the spools. Returns the chunk's cost in micros."""
+    atomically, from the spools (an answer that lost too many of a table's rows is refused by
+    `guard` and nothing of the chunk is written). Returns the chunk's cost in micros."""
     customer = read.account.customer_id
     window_slice = Slice({"account_id": customer}, "date", read.start, read.end)
     loaded_at = dt.datetime.now(dt.UTC)  # one load time for the three tables
@@ -233,6 +243,7 @@ def _write(wh: Warehouse, read: ChunkRead, campaign: ArrowSpool, conversions: Ar
             window_slice,
             loaded_at=loaded_at,
             connection=conn,
+            guard=guard,
         )
         replace_slice(
             wh,
@@ -241,6 +252,7 @@ def _write(wh: Warehouse, read: ChunkRead, campaign: ArrowSpool, conversions: Ar
             window_slice,
             loaded_at=loaded_at,
             connection=conn,
+            guard=guard,
         )
         replace_slice(
             wh,

@@ -22,6 +22,7 @@ from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.defs.assets import core_io
 from perfmkt_pipeline.defs.assets.core import AD_PERFORMANCE_DAILY, CAMPAIGNS
 from perfmkt_pipeline.defs.assets.summaries import summary
+from perfmkt_pipeline.defs.mart_metadata import channel_picture
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
@@ -109,12 +110,12 @@ def build_mart_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
             f"campaign rows, {channel_rows.num_rows} channel rows"
         )
         currency = settings.reporting_currency
+        with wh.begin() as conn:  # after the commit: the picture shows what was written
+            picture = channel_picture(conn, settings, last)
         for key, rows in ((CAMPAIGN_DAILY, campaign_rows), (CHANNEL_DAILY, channel_rows)):
+            metadata = summary(rows, date_column="date", money="spend", reporting_currency=currency)
             yield MaterializeResult(
-                asset_key=key,
-                metadata=summary(
-                    rows, date_column="date", money="spend", reporting_currency=currency
-                ),
+                asset_key=key, metadata=metadata | (picture if key == CHANNEL_DAILY else {})
             )
 
     return [mart_tables]

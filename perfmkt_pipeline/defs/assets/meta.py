@@ -32,6 +32,7 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.defs.assets import row_loss
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
@@ -48,6 +49,7 @@ from perfmkt_pipeline.sources.meta import (
 from perfmkt_pipeline.sources.meta.transport import Clock
 from perfmkt_pipeline.sources.meta.usage import UsageGovernor
 from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.warehouse.loss import LossGuard
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
 ACCESS_TOKEN_ENV_VAR = "META_ACCESS_TOKEN"
@@ -184,9 +186,12 @@ class _Pages:
         self.totals = []
 
 
-def _write_chunk(wh, account: dict[str, Any] | None, chunk: Chunk, pages: _Pages) -> None:
+def _write_chunk(
+    wh, account: dict[str, Any] | None, chunk: Chunk, pages: _Pages, guard: LossGuard
+) -> None:
     """Replace the chunk's days of one account in both tables (and the account's row, when
-    given) in one transaction, from the spooled pages."""
+    given) in one transaction, from the spooled pages (an answer that lost too many of a table's
+    rows is refused by `guard` and nothing of the chunk is written)."""
     account_id = pages.account_id
     days = Slice({"account_id": account_id}, "date", chunk.since, chunk.until)
     with wh.begin() as conn:
@@ -195,8 +200,11 @@ def _write_chunk(wh, account: dict[str, Any] | None, chunk: Chunk, pages: _Pages
             replace_slice(
                 wh, raw.meta_accounts, rows, Slice({"account_id": account_id}), connection=conn
             )
-        replace_slice(wh, raw.meta_ad_insights, pages.insights.frames(), days, connection=conn)
-        replace_slice(wh, raw.meta_ad_actions, pages.actions.frames(), days, connection=conn)
+        for table, spool in (
+            (raw.meta_ad_insights, pages.insights),
+            (raw.meta_ad_actions, pages.actions),
+        ):
+            replace_slice(wh, table, spool.frames(), days, connection=conn, guard=guard)
 
 
 @dataclass
@@ -218,12 +226,13 @@ def _load_account(
     start, end = span
     account_id = info.account_id
     account: dict[str, Any] | None = info.row()
+    guard = row_loss.guard("meta", settings.meta, context.log)
     total_spend = total_conversions = Decimal(0)
     insight_count = action_count = 0
     with tempfile.TemporaryDirectory(prefix="perfmkt-meta-") as folder:
         pages = _Pages(account_id, Path(folder), settings.meta.conversion_action_types)
         for chunk in client.insights_into(account_id, start, end, pages):
-            _write_chunk(wh, account, chunk, pages)
+            _write_chunk(wh, account, chunk, pages, guard)
             account = None  # written with the first chunk
             rows = pages.insights.rows
             insight_count += rows

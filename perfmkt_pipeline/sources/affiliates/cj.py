@@ -1,10 +1,19 @@
-"""CJ Affiliate commission detail (GraphQL): `advertiserCommissions` by posting date.
+"""CJ Affiliate commission detail (GraphQL): `advertiserCommissions` by event date.
 
 `POST /query` with a Bearer personal access token and `{"query", "variables"}`. An answer holds
 `{count, maxCommissionId, payloadComplete, records}`; while `payloadComplete` is false the same
 query is asked again with `sinceCommissionId = maxCommissionId`. Corrections and reversals are
 new records (`original: false`) tied to their action by `originalActionId`, with amounts that are
 deltas. GraphQL errors may come with HTTP 200: they are errors all the same.
+
+Why event date (`sinceEventDate`/`beforeEventDate`, CJ's advertiser reference,
+https://docs.cj.com/docs/commissiondetail-api-advertiser). A correction is a new line item for
+its action's order: it carries the action's event date but posts when it is made, weeks later. A
+range read by posting date long after the fact would get its days' originals without their
+corrections (reversed actions would count as approved); read by event date it gets both, so a
+backfill lands its days as they stand. Corrections are made until the action locks, so the daily
+sync catches them by re-reading the trailing `cj.lookback_days` of event days, which must cover
+the program's locking period.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from perfmkt_pipeline.sources.affiliates.records import (
 )
 
 NETWORK = "cj"
-# CJ accepts at most 31 days of posting dates per query (commission detail API reference).
+# CJ accepts at most 31 days of dates per query (commission detail API reference).
 CJ_MAX_WINDOW_DAYS = 31
 # GraphQL error texts that mean "not allowed" (fatal, name the account) or "try again".
 CJ_AUTH_MARKERS = ("not authorized", "unauthorized", "forbidden", "access denied")
@@ -52,8 +61,8 @@ RECORD_FIELDS = (
 QUERY = (
     "query Commissions($advertisers: [String!]!, $since: String!, $before: String!, "
     "$sinceCommissionId: String) {\n"
-    "  advertiserCommissions(forAdvertisers: $advertisers, sincePostingDate: $since, "
-    "beforePostingDate: $before, sinceCommissionId: $sinceCommissionId) {\n"
+    "  advertiserCommissions(forAdvertisers: $advertisers, sinceEventDate: $since, "
+    "beforeEventDate: $before, sinceCommissionId: $sinceCommissionId) {\n"
     f"    count maxCommissionId payloadComplete records {{ {RECORD_FIELDS} }}\n"
     "  }\n"
     "}\n"
@@ -84,8 +93,8 @@ class CjClient(WindowedClient):
         self.zone = zone
 
     def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
-        """[start, end] one query window at a time: (first, last, records posted on a day in
-        [first, last]), so a caller lands each before the next is read."""
+        """[start, end] one query window at a time: (first, last, records of events on a day in
+        [first, last], corrections included), so a caller lands each before the next is read."""
         return read_in_windows(
             start,
             end,
@@ -96,7 +105,7 @@ class CjClient(WindowedClient):
         )
 
     def commissions(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
-        """One window of posting days (at most 31), every page."""
+        """One window of event days (at most 31), every page."""
         where = Where(NETWORK, account_id, f"{start}..{end}")
         variables = {
             "advertisers": [account_id],
@@ -172,17 +181,17 @@ class CjClient(WindowedClient):
         if not isinstance(original, bool):
             raise where.error("original", f"{original!r} is not true or false")
         posted = moment(required(data, "postingDate", where), "postingDate", where)
-        posted_day = day_in(posted, self.zone)
-        if not start <= posted_day <= end:
-            raise where.error("postingDate", f"{posted_day} is outside the window asked for")
         event = moment(required(data, "eventDate", where), "eventDate", where)
+        event_day = day_in(event, self.zone)
+        if not start <= event_day <= end:
+            raise where.error("eventDate", f"{event_day} is outside the window asked for")
         return ActionRecord(
             platform=NETWORK,
             account_id=account_id,
             record_id=str(required(data, "commissionId", where)),
             action_id=str(required(data, "originalActionId", where)),
-            window_date=posted_day,
-            event_date=day_in(event, self.zone),
+            window_date=event_day,
+            event_date=event_day,
             updated_at=posted,
             status=str(required(data, "actionStatus", where)),
             action_type=optional_text(data, "actionType"),

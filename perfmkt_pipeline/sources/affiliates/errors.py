@@ -32,6 +32,27 @@ class FatalError(AffiliateError):
     """Retrying cannot help: bad request, unknown resource, invalid query."""
 
 
+class RequestRefusedError(FatalError):
+    """The network refused the request itself (an HTTP 4xx other than 401, 403 and 429).
+
+    `status` and `detail` (the network's own message) let a client recognise a refusal it can
+    work around, such as a window holding too many records.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        network: str,
+        account_id: str | None = None,
+        status: int,
+        detail: str,
+    ):
+        super().__init__(message, network=network, account_id=account_id)
+        self.status = status
+        self.detail = detail
+
+
 class AuthenticationError(FatalError):
     """The credentials were refused (HTTP 401/403, or a GraphQL authorisation error)."""
 

@@ -4,7 +4,14 @@ The location is a folder (every `*.csv` in it, in name order), one file, or an h
 column mapping, date format, currency and status vocabulary come from `FileFeedSettings`. Every
 file is parsed whole before anything is returned: a malformed row (bad date, non-numeric amount,
 unknown status, missing id) raises `FileFeedError` naming the file, line and column, so the run
-fails and nothing of that file is loaded.
+fails and nothing of that file is loaded; so does a duplicate record (the same action and update
+time twice in one file), unless the feed is set to warn of duplicates.
+
+A feed is read by event day (`window_date` = event date), like the API networks: a range read
+long after the fact gets its days' actions in their latest state (their later `updated_at` would
+put them outside a window of update days), and the daily sync catches decisions by re-reading the
+trailing `lookback_days` of event days. `updated_at`, where mapped, only chooses among rows of
+one action (the latest wins).
 """
 
 from __future__ import annotations
@@ -12,6 +19,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +34,7 @@ from perfmkt_pipeline.sources.affiliates.records import ActionRecord, record_jso
 _CSV_SUFFIX = ".csv"
 _URL_SCHEMES = ("http", "https")
 _ENCODING = "utf-8-sig"  # spreadsheet exports often start with a byte-order mark
+_log = logging.getLogger(__name__)
 
 
 class FileFeedError(AffiliateDataError):
@@ -39,25 +50,99 @@ def is_url(location: str) -> bool:
     return urlsplit(location).scheme in _URL_SCHEMES
 
 
+@dataclass(frozen=True)
+class FeedRead:
+    """What one read of a feed for a window found."""
+
+    records: list[ActionRecord]  # one per action: its latest record dated in the window
+    files: list[str]  # every file read, in the order applied
+    duplicates: int  # records that repeated an action and update time of their file
+
+
 def read_feed(
     settings: FileFeedSettings,
     start: dt.date,
     end: dt.date,
     *,
     http: HttpClient | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[ActionRecord]:
-    """The feed's actions whose day (updated_at if mapped, else event date) is in [start, end];
-    one per action (a later file, or a later updated_at, wins)."""
+    """The feed's actions whose event date is in [start, end]; one per action (a later
+    updated_at, or at the same time a later file, wins)."""
+    return read_feed_window(settings, start, end, http=http, warn=warn).records
+
+
+def read_feed_window(
+    settings: FileFeedSettings,
+    start: dt.date,
+    end: dt.date,
+    *,
+    http: HttpClient | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> FeedRead:
+    """`read_feed`, with the files read and the duplicates found. A duplicate (see
+    `_Duplicates`) raises FileFeedError naming the file, line and action, or with `duplicates:
+    warn` is counted, the later line kept, and reported through `warn`."""
     latest: dict[str, tuple[tuple, ActionRecord]] = {}
-    for index, (name, text) in enumerate(feed_files(settings, http)):
-        for line, record in parse_file(settings, name, text):
+    files = feed_files(settings, http)
+    duplicates = _Duplicates(settings)
+    for index, (name, text) in enumerate(files):
+        rows = parse_file(settings, name, text)
+        duplicates.check(name, rows)
+        for line, record in rows:
             if not start <= record.window_date <= end:
                 continue
             key = (record.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC), index, line)
             known = latest.get(record.action_id)
             if known is None or key >= known[0]:
                 latest[record.action_id] = (key, record)
-    return [record for _, record in sorted(latest.values(), key=lambda item: item[0])]
+    if duplicates.count:
+        (warn or _log.warning)(duplicates.summary())
+    return FeedRead(
+        records=[record for _, record in sorted(latest.values(), key=lambda item: item[0])],
+        files=[name for name, _ in files],
+        duplicates=duplicates.count,
+    )
+
+
+class _Duplicates:
+    """Two records of one file naming the same action with the same update time (or both none):
+    nothing says which is the later state. The same action with other update times is its status
+    history; in another file it is that file's reading (a later file wins at the same time)."""
+
+    def __init__(self, settings: FileFeedSettings):
+        self.settings = settings
+        self.count = 0
+        self.first: tuple[str, int, str] | None = None
+
+    def check(self, name: str, rows: list[tuple[int, ActionRecord]]) -> None:
+        seen: dict[tuple[str, dt.datetime | None], int] = {}
+        for line, record in rows:
+            key = (record.action_id, record.updated_at)
+            if key not in seen:
+                seen[key] = line
+                continue
+            what = _key(record)
+            if self.settings.duplicates == "error":
+                raise FileFeedError(
+                    self.settings.name, name, line, None,
+                    f"duplicate record: {what} is already on line {seen[key]} (set "
+                    "duplicates: warn to keep the later line)",
+                )  # fmt: skip
+            self.count += 1
+            self.first = self.first or (name, line, what)
+
+    def summary(self) -> str:
+        name, line, what = self.first or ("", 0, "")
+        return (
+            f"{self.settings.name}: {self.count} duplicate record(s) (the same action and update "
+            f"time twice in one file), the later line kept; the first: {name}, line {line}, {what}"
+        )
+
+
+def _key(record: ActionRecord) -> str:
+    when = record.updated_at.isoformat() if record.updated_at else "no update time"
+    return f"action {record.action_id!r} ({when})"
 
 
 def feed_files(settings: FileFeedSettings, http: HttpClient | None = None) -> list[tuple[str, str]]:
@@ -141,7 +226,7 @@ def _row(
         account_id=settings.account_id,
         record_id=action_id,
         action_id=action_id,
-        window_date=updated_at.date() if updated_at else event_date,
+        window_date=event_date,
         event_date=event_date,
         updated_at=updated_at,
         status=status,

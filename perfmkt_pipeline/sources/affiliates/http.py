@@ -24,6 +24,7 @@ from perfmkt_pipeline.sources.affiliates.errors import (
     AffiliateError,
     AuthenticationError,
     FatalError,
+    RequestRefusedError,
     RetriesExhaustedError,
     RetryableError,
 )
@@ -193,8 +194,12 @@ class HttpClient:
                 f"{what}: credentials refused (HTTP {status}): {error_message(response)}", **ids
             )
         if status >= 400:
-            raise FatalError(
-                f"{what}: {method} {path} failed (HTTP {status}): {error_message(response)}", **ids
+            detail = error_message(response)
+            raise RequestRefusedError(
+                f"{what}: {method} {path} failed (HTTP {status}): {detail}",
+                status=status,
+                detail=detail,
+                **ids,
             )
         if check is not None:
             check(response)

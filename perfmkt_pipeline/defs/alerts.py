@@ -1,0 +1,158 @@
+"""Freshness and anomaly checks: warnings (severity WARN, never blocking), partitioned like the
+assets, run with them.
+
+- `<platform>_is_fresh` on core.ad_performance_daily, one per configured platform and file feed:
+  the platform's newest loaded day against its expected lag, as of the day after the run's last
+  partition (the daily sync's "today"), with each account's newest day in the metadata.
+- On marts.campaign_daily, one check per anomaly rule (transform/anomalies.py) over the days the
+  marts run rebuilt, judged against the history before them.
+
+Each result carries its findings as JSON (`findings`: platform, account, day, value, expected
+range, key), which the notification sensor sends once per key.
+"""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.defs.assets import core_io
+from perfmkt_pipeline.defs.partitions import daily_partitions, window
+from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.transform import anomalies
+from perfmkt_pipeline.transform.freshness import platform_freshness
+from perfmkt_pipeline.warehouse import monitoring
+
+AD_PERFORMANCE = AssetKey(["core", "ad_performance_daily"])
+CAMPAIGN_DAILY = AssetKey(["marts", "campaign_daily"])
+_SHOWN = 20  # findings listed in the Markdown summary (all are in `findings`)
+
+ANOMALY_CHECKS = {
+    anomalies.SPEND_OUTLIER: (
+        "spend_within_recent_range",
+        "Each account-day's spend lies within median +- threshold x spread (1.4826 x MAD) of its "
+        "trailing days (alerts.anomalies). A warning, never blocking.",
+    ),
+    anomalies.BROKEN_TRACKING: (
+        "conversions_tracked_while_spending",
+        "No account that usually converts spends for days in a row with zero conversions "
+        "(broken tracking). A warning, never blocking.",
+    ),
+    anomalies.STOPPED_REPORTING: (
+        "accounts_and_campaigns_reporting",
+        "No account (or campaign) that was spending every day stops reporting while its "
+        "platform is loaded. A warning, never blocking.",
+    ),
+}
+
+
+def _warning_check(
+    settings: Settings,
+    asset: AssetKey,
+    name: str,
+    description: str,
+    evaluate: Callable[[WarehouseResource, AssetCheckExecutionContext], AssetCheckResult],
+) -> AssetChecksDefinition:
+    @asset_check(
+        asset=asset,
+        name=name,
+        description=description,
+        blocking=False,
+        partitions_def=daily_partitions(settings),
+    )
+    def _run(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        return evaluate(warehouse, context)
+
+    return _run
+
+
+def _freshness_check(settings: Settings, platform: str, lag: int) -> AssetChecksDefinition:
+    def evaluate(warehouse: WarehouseResource, context) -> AssetCheckResult:
+        _, end = window(context)
+        checked_for = end + dt.timedelta(days=1)
+        with warehouse.get().begin() as conn:
+            newest = monitoring.newest_days(conn, end)
+        found = platform_freshness(newest, {platform: lag}, checked_for)[0]
+        metadata: dict[str, Any] = {
+            "checked_for": checked_for.isoformat(),
+            "newest_day": str(found.newest_day or "-"),
+            "expected_lag_days": lag,
+            "accounts": MetadataValue.json({a: d.isoformat() for a, d in found.accounts.items()}),
+        }
+        if found.lag_days is not None:
+            metadata["lag_days"] = found.lag_days
+        return AssetCheckResult(
+            passed=not found.stale,
+            severity=AssetCheckSeverity.WARN,
+            description=found.describe(),
+            metadata=metadata,
+        )
+
+    return _warning_check(
+        settings,
+        AD_PERFORMANCE,
+        f"{platform}_is_fresh",
+        f"{platform}'s newest day in core.ad_performance_daily is at most {lag} day(s) before "
+        "the day after the run's last partition (alerts.freshness.lag_days). A warning.",
+        evaluate,
+    )
+
+
+def findings_metadata(found: list[anomalies.Finding], currency: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "warnings": len(found),
+        "findings": MetadataValue.json([f.as_dict() | {"message": f.describe(currency)}
+                                        for f in found]),
+    }  # fmt: skip
+    if found:
+        lines = [f"- {f.describe(currency)}" for f in found[:_SHOWN]]
+        if len(found) > _SHOWN:
+            lines.append(f"- ... and {len(found) - _SHOWN} more (see `findings`)")
+        metadata["summary"] = MetadataValue.md("\n".join(lines))
+    return metadata
+
+
+def _anomaly_check(settings: Settings, rule: str) -> AssetChecksDefinition:
+    name, description = ANOMALY_CHECKS[rule]
+    rules = anomalies.AnomalyRules.from_settings(settings.alerts.anomalies)
+    currency = settings.reporting_currency
+
+    def evaluate(warehouse: WarehouseResource, context) -> AssetCheckResult:
+        start, end = window(context)
+        with warehouse.get().begin() as conn:
+            first, last = core_io.overall(
+                core_io.platform_windows(conn, settings, start, end), start, end
+            )
+            history = first - dt.timedelta(days=rules.history_needed())
+            rows = monitoring.campaign_days(conn, history, last)
+        found = anomalies.RULES[rule](rows, first, last, rules)
+        found.sort(key=lambda f: (f.day, f.platform, f.account_id, f.campaign_id or ""))
+        return AssetCheckResult(
+            passed=not found,
+            severity=AssetCheckSeverity.WARN,
+            description=found[0].describe(currency) if found else f"none in {first}..{last}",
+            metadata=findings_metadata(found, currency),
+        )
+
+    return _warning_check(settings, CAMPAIGN_DAILY, name, description, evaluate)
+
+
+def build_alert_checks(settings: Settings) -> list[AssetChecksDefinition]:
+    """Freshness per configured platform and feed, and the anomaly checks on the marts."""
+    checks = [_freshness_check(settings, p, lag) for p, lag in settings.expected_lags().items()]
+    checks += [_anomaly_check(settings, rule) for rule in ANOMALY_CHECKS]
+    return checks
+
+
+__all__ = ["ANOMALY_CHECKS", "build_alert_checks", "findings_metadata"]

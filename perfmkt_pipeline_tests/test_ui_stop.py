@@ -1,0 +1,80 @@
+"""`perfmkt ui` started in the background of a non-interactive shell (as a script or a service
+wrapper starts it: SIGINT ignored) stops on SIGTERM, and on SIGINT, within 10 s: itself, the
+webserver, the daemon, the code servers and a run in progress with its step fork server, and
+the sandbox's ports are closed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from perfmkt_pipeline_tests.ui_support import STOP_SECONDS, PerfmktUi, start_perfmkt_ui
+
+RUN_START_TIMEOUT_SECONDS = 180
+LAUNCH_BACKFILL = """
+mutation LaunchPartitionBackfill($backfillParams: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $backfillParams) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on Error { message }
+  }
+}
+"""
+RUNS = "{ runsOrError { ... on Runs { results { runId status } } } }"
+
+
+def _start_a_run(ui: PerfmktUi) -> None:
+    """Backfill yesterday for every asset and wait until its run's step fork server is up."""
+    nodes = ui.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
+    # The last partition: `perfmkt ui` serves the sandbox as of today (UTC).
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    launched = ui.graphql(
+        LAUNCH_BACKFILL,
+        {
+            "backfillParams": {
+                "tags": [],
+                "assetSelection": [{"path": node["assetKey"]["path"]} for node in nodes],
+                "partitionNames": [yesterday.isoformat()],
+                "fromFailure": False,
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    deadline = time.monotonic() + RUN_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        # The project's executor forks every step from a fork server (defs/executor.py).
+        if any("multiprocessing.forkserver" in " ".join(p.cmdline()) for p in ui.tree()):
+            [run] = ui.graphql(RUNS)["runsOrError"]["results"]
+            assert run["status"] in ("STARTING", "STARTED"), run
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no run started\n{ui.log_tail()}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_perfmkt_ui_in_the_background_stops_with_its_whole_tree_within_10_s(
+    tmp_path: Path, signum: int
+) -> None:
+    ui = start_perfmkt_ui(tmp_path)
+    try:
+        ui.wait_until_loaded()
+        sandbox_ports = ui.sandbox_ports()
+        _start_a_run(ui)
+        processes = len(ui.tree())
+
+        stopped = ui.stop(signum)
+
+        assert stopped.left == [], f"still running after {STOP_SECONDS} s\n{ui.log_tail()}"
+    finally:
+        ui.kill_tree()
+    assert stopped.seconds < STOP_SECONDS
+    assert stopped.still_open == set()
+    assert len(sandbox_ports) == 7
+    assert sandbox_ports | {ui.port} <= stopped.listening
+    # perfmkt, dagster dev, webserver, daemon, a code server and its gRPC server, and the run:
+    # its worker, the multiprocessing resource tracker and the step fork server.
+    assert processes >= 9
