@@ -78,10 +78,10 @@ DAYS = [int(d) for d in _env_list("PERFMKT_BENCH_FLOOR_DAYS", "30,365")]
 SCENARIO_KEYS = _env_list("PERFMKT_BENCH_FLOOR_SCENARIOS", ",".join(SCENARIOS))
 LAYERS = _env_list("PERFMKT_BENCH_FLOOR_LAYERS", "raw,all")
 # What the networks' APIs allow, as the pipeline's clients use it (PLATFORMS.md): impact.com
-# windows of 44 days (45 at most, less a daylight-saving hour) and pages of 20,000; CJ and Awin
-# windows of 31 days; Awin 20 calls a minute.
+# windows of 45 days of elapsed time (floor_script.impact_windows) and pages of 20,000; CJ and
+# Awin windows of 31 days; Awin 20 calls a minute.
 NETWORK_PLAN = {
-    "impact": {"window_days": 44, "page_size": 20_000},
+    "impact": {"page_size": 20_000},
     "cj": {"window_days": 31},
     "awin": {"window_days": 31, "calls_per_minute": 20},
 }

@@ -72,13 +72,14 @@ CONVERSIONS = (
 CJ_QUERY = (
     "query Commissions($advertisers: [String!]!, $since: String!, $before: String!, "
     "$sinceCommissionId: String) {\n  advertiserCommissions(forAdvertisers: $advertisers, "
-    "sincePostingDate: $since, beforePostingDate: $before, sinceCommissionId: "
+    "sinceEventDate: $since, beforeEventDate: $before, sinceCommissionId: "
     "$sinceCommissionId) {\n    count maxCommissionId payloadComplete records { commissionId "
     "originalActionId original actionStatus actionType publisherId publisherName orderId "
     "eventDate postingDate saleAmountAdvCurrency advCommissionAmountAdvCurrency "
     "correctionReason }\n  }\n}\n"
 )
 IMPACT_DECIDED = ("APPROVED", "REVERSED")
+IMPACT_WINDOW = dt.timedelta(days=45)  # an ActionDate pair spans at most 45 days
 AFFILIATE_COLUMNS = [
     "platform", "account_id", "window_date", "record_id", "action_id", "event_date", "updated_at",
     "status", "action_type", "partner_id", "partner_name", "currency", "sale_amount",
@@ -317,18 +318,38 @@ def land_actions(loader: Loader, rows: list[tuple]) -> None:
     loader.load("affiliate_actions", columns)
 
 
+def impact_windows(start: dt.date, end: dt.date, zone: ZoneInfo) -> list[tuple[dt.date, dt.date]]:
+    """Windows of as many days as fit in 45 days of elapsed time (impact.com's limit for an
+    ActionDate pair; 44 across the autumn daylight-saving change), as the pipeline cuts them."""
+    windows, first = [], start
+    while first <= end:
+        last = min(end, first + IMPACT_WINDOW - ONE_DAY)
+        while last > first and elapsed(first, last, zone) > IMPACT_WINDOW:
+            last -= ONE_DAY
+        windows.append((first, last))
+        first = last + ONE_DAY
+    return windows
+
+
+def elapsed(first: dt.date, last: dt.date, zone: ZoneInfo) -> dt.timedelta:
+    # In UTC: two times of one zone subtract naively, ignoring a daylight-saving change.
+    since = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
+    return dt.datetime.combine(last, dt.time(23, 59, 59), zone).astimezone(dt.UTC) - since
+
+
 def impact(plan: dict, loader: Loader, start: dt.date, end: dt.date) -> None:
+    """Actions by event day (ActionDateStart/End): each lands under its event day."""
     session = requests.Session()
     session.auth = (os.environ["IMPACT_ACCOUNT_SID"], os.environ["IMPACT_AUTH_TOKEN"])
     session.headers["Accept"] = "application/json"
     zone = ZoneInfo(plan["timezone"])
     for account in plan["accounts"]:
-        for first, last in chunks(*sync_window(plan, start, end), plan["window_days"]):
+        for first, last in impact_windows(*sync_window(plan, start, end), zone):
             url: str | None = f"{plan['url']}/Advertisers/{account}/Actions"
             params: dict | None = {
                 "CampaignId": plan["program_ids"][account],
-                "StartDate": dt.datetime.combine(first, dt.time(), zone).isoformat(),
-                "EndDate": dt.datetime.combine(last, dt.time(23, 59, 59), zone).isoformat(),
+                "ActionDateStart": dt.datetime.combine(first, dt.time(), zone).isoformat(),
+                "ActionDateEnd": dt.datetime.combine(last, dt.time(23, 59, 59), zone).isoformat(),
                 "PageSize": plan["page_size"],
             }
             rows = []
@@ -338,10 +359,9 @@ def impact(plan: dict, loader: Loader, start: dt.date, end: dt.date) -> None:
                     changed = dt.datetime.fromisoformat(
                         a["LockingDate" if a["State"] in IMPACT_DECIDED else "CreationDate"]
                     )
-                    window_day = min(max(changed.astimezone(zone).date(), first), last)
                     event = dt.datetime.fromisoformat(a["EventDate"]).astimezone(zone).date()
                     rows.append(
-                        ("impact", account, window_day, a["Id"], a["Id"], event, changed,
+                        ("impact", account, event, a["Id"], a["Id"], event, changed,
                          a["State"], a.get("ActionTrackerName") or None,
                          a.get("MediaPartnerId") or None, a.get("MediaPartnerName") or None,
                          a.get("Currency") or None, a.get("Amount") or None, a["Payout"],
@@ -378,7 +398,7 @@ def cj(plan: dict, loader: Loader, start: dt.date, end: dt.date) -> None:
                     posted = dt.datetime.fromisoformat(r["postingDate"])
                     event = dt.datetime.fromisoformat(r["eventDate"]).astimezone(zone).date()
                     rows.append(
-                        ("cj", account, posted.astimezone(zone).date(), r["commissionId"],
+                        ("cj", account, event, r["commissionId"],
                          r["originalActionId"], event, posted, r["actionStatus"],
                          r.get("actionType") or None, r.get("publisherId") or None,
                          r.get("publisherName") or None, plan["currency"],
