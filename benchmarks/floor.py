@@ -361,6 +361,8 @@ def run() -> list[Figure]:
                         condition_met=compared.same_work,
                     )
                 )
+    if not figures:
+        print(f"no {TARGET_DAYS}-day range in this run: the figures above have no target")
     return figures
 
 
