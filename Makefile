@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PERFMKT_DAGSTER_INSTANCE ?= local
 INSTANCE_TEMPLATE := $(if $(filter postgres,$(PERFMKT_DAGSTER_INSTANCE)),dagster.postgres.yaml,dagster.yaml)
 
-.PHONY: demo test ui sandbox bench bench-write lint format clean
+.PHONY: demo test ui sandbox bench bench-write bench-floor bench-fixed lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ bench: $(VENV)/.installed-dev
 
 bench-write: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.write_path
+
+# The pipeline against the hand-written floor (PERFMKT_BENCH_FLOOR_* shorten it; see README).
+bench-floor: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.floor
+
+bench-fixed: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.fixed_cost
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

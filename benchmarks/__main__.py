@@ -3,7 +3,7 @@ the ratio and the target. Exits non-zero when a target is missed.
 
     python -m benchmarks                 # all
     python -m benchmarks.write_path      # one (also: api_efficiency, end_to_end, transform,
-                                         # memory)
+                                         # memory, floor, fixed_cost)
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ import os
 import sys
 import time
 
-from benchmarks import api_efficiency, end_to_end, memory, transform, write_path
+from benchmarks import (
+    api_efficiency,
+    end_to_end,
+    fixed_cost,
+    floor,
+    memory,
+    transform,
+    write_path,
+)
 from benchmarks.common import report
 
 BENCHMARKS = [
@@ -22,6 +30,8 @@ BENCHMARKS = [
     ("transform throughput", transform.run),
     ("peak memory", memory.run),
     ("write path", write_path.run),
+    ("fixed cost of a run", fixed_cost.run),
+    ("pipeline vs floor", floor.run),
 ]
 
 

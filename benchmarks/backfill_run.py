@@ -1,10 +1,12 @@
 """One backfill of the raw layer in a process of its own, as `make bench` measures it.
 
-    python -m benchmarks.backfill_run START END EXECUTOR RESULT_JSON
+    python -m benchmarks.backfill_run START END EXECUTOR RESULT_JSON [SELECTION]
 
 Materialises every `raw/*` asset of the project's definitions (configuration from
 $PERFMKT_CONFIG, warehouse from $PERFMKT_WAREHOUSE_URL) for the partition range START...END in
-one run (`BackfillPolicy.single_run`), with Dagster's `in_process` executor (one step after
+one run (`BackfillPolicy.single_run`); with SELECTION `all`, every asset and every asset check
+(raw, core, marts), as a run of the whole graph launched from the UI or by a schedule is. With
+Dagster's `in_process` executor (one step after
 another) or, for `multiprocess`, the executor every run of the project uses (`defs/executor.py`:
 independent assets, here the platforms, in parallel processes forked from a server that has
 imported the pipeline once). Writes {"wall_seconds"} to RESULT_JSON: the run's wall time. Start
@@ -41,11 +43,14 @@ from perfmkt_pipeline.defs.build import build_definitions
 JOB = "raw_backfill"
 
 
-def _raw_backfill_job(executor_def: ExecutorDefinition | None) -> JobDefinition:
-    """Every raw asset of the project's definitions; `executor_def` None: the project's own."""
+def _raw_backfill_job(
+    executor_def: ExecutorDefinition | None, selection: AssetSelection | None = None
+) -> JobDefinition:
+    """Every raw asset of the project's definitions (or `selection`); `executor_def` None: the
+    project's own."""
     defs = build_definitions()
     job = define_asset_job(
-        JOB, selection=AssetSelection.key_prefixes("raw"), executor_def=executor_def
+        JOB, selection=selection or AssetSelection.key_prefixes("raw"), executor_def=executor_def
     )
     return Definitions.merge(defs, Definitions(jobs=[job])).resolve_job_def(JOB)
 
@@ -59,17 +64,27 @@ def in_process_job() -> JobDefinition:
     return _raw_backfill_job(in_process_executor)
 
 
-JOBS = {"in_process": in_process_job, "multiprocess": multiprocess_job}
+def multiprocess_all_job() -> JobDefinition:
+    """Every asset and, with them, every asset check on them."""
+    return _raw_backfill_job(None, AssetSelection.all())
+
+
+JOBS = {
+    ("in_process", "raw"): in_process_job,
+    ("multiprocess", "raw"): multiprocess_job,
+    ("multiprocess", "all"): multiprocess_all_job,
+}
 
 
 def run(argv: list[str]) -> int:
-    start, end, executor, out = argv
+    start, end, executor, out, *rest = argv
+    selection = rest[0] if rest else "raw"
     with tempfile.TemporaryDirectory(prefix="perfmkt-dagster-") as home:
         # A persistent (temporary) instance: the multiprocess executor needs one.
         instance = DagsterInstance.local_temp(home)
         began = time.perf_counter()
         result = execute_job(
-            reconstructable(JOBS[executor]),
+            reconstructable(JOBS[(executor, selection)]),
             instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
         )

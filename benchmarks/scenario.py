@@ -16,12 +16,13 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,8 @@ class Backfill:
     violations: dict[str, int]  # platform -> requests beyond an enforced limit
     steps: dict[str, float]  # Dagster step -> seconds it ran
     inspected: Any = None  # what `inspect` returned
+    sandbox_cpu_seconds: float = 0.0  # used by the sandbox (this process) while the run ran
+    process_seconds: float = 0.0  # wall time of the run's process, start-up included
 
     @property
     def total_rows(self) -> int:
@@ -151,34 +154,42 @@ def run_backfill(
     executor: str,
     engine: str = "duckdb",
     inspect: Callable[[str], Any] | None = None,
+    config: dict | None = None,
+    selection: str = "raw",
+    wrap: Sequence[str] = (),
 ) -> Backfill:
     """Backfill the raw layer for `days` days into a new, empty warehouse (`engine`: "duckdb",
     a file; "postgresql", a database on the server at POSTGRES_URL), in a new process.
-    `inspect(url)` runs on the warehouse before it is dropped; its result is kept."""
+    `inspect(url)` runs on the warehouse before it is dropped; its result is kept. `config`
+    replaces `pipeline_config(box, concurrency)`; `selection` "all" runs every asset and check
+    (backfill_run.py); `wrap` is a command the run is started under (a profiler)."""
     start, end = day_range(days)
     with (
         tempfile.TemporaryDirectory(prefix="perfmkt-bench-") as folder,
         empty_warehouse(engine, Path(folder)) as url,
     ):
         work = Path(folder)
-        config = work / "perfmkt.yaml"
-        config.write_text(yaml.safe_dump(pipeline_config(box, concurrency)))
+        config_file = work / "perfmkt.yaml"
+        config_file.write_text(yaml.safe_dump(config or pipeline_config(box, concurrency)))
         out, usage = work / "result.json", work / "usage.json"
         env = {
             **os.environ,
             **box.env(),
-            "PERFMKT_CONFIG": str(config),
+            "PERFMKT_CONFIG": str(config_file),
             "PERFMKT_WAREHOUSE_URL": url,
             "DAGSTER_HOME": str(work / "dagster_home"),
         }
         box.counters.reset()
-        command = [sys.executable, "-m", "benchmarks.measure", str(usage)]
+        command = [*wrap, sys.executable, "-m", "benchmarks.measure", str(usage)]
         command += [sys.executable, "-m", "benchmarks.backfill_run"]
-        command += [start.isoformat(), end.isoformat(), executor, str(out)]
+        command += [start.isoformat(), end.isoformat(), executor, str(out), selection]
         log = work / "run.log"
         began = time.monotonic()
+        serving = resource.getrusage(resource.RUSAGE_SELF)
         with log.open("w") as sink:
             finished = subprocess.run(command, env=env, stdout=sink, stderr=sink, check=False)
+        served = resource.getrusage(resource.RUSAGE_SELF)
+        process_seconds = time.monotonic() - began
         if finished.returncode != 0 or not out.exists():
             tail = log.read_text()[-_LOG_TAIL_CHARS:]
             raise RuntimeError(
@@ -206,7 +217,13 @@ def run_backfill(
         violations={p: box.counters.violations(p) for p in API_PLATFORMS},
         steps=steps,
         inspected=inspected,
+        sandbox_cpu_seconds=cpu_seconds(served) - cpu_seconds(serving),
+        process_seconds=process_seconds,
     )
+
+
+def cpu_seconds(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def step_seconds(log: str) -> dict[str, float]:
