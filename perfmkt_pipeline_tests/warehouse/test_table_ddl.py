@@ -1,7 +1,7 @@
 """The DDL of every declared table, for DuckDB and PostgreSQL, is byte-for-byte what it was when
 the columns were still written out table by table (fixtures/ddl_<dialect>.sql, captured from main
-before the measure registry; see WAREHOUSE.md). A change to a declaration that alters a table must
-come with a migration, and then with a new fixture on purpose."""
+at 0c406a9, before the measure registry). A change to a declaration that alters a table must come
+with a migration, and then with a new fixture on purpose (run this file as a script)."""
 
 from __future__ import annotations
 
