@@ -43,6 +43,7 @@ from perfmkt_pipeline.transform.core.common import channel_of
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.measures import NAMES, RATIO_NAMES
 from perfmkt_pipeline.warehouse.read import read_arrow
 
 TARGET = 20.0
@@ -50,7 +51,7 @@ REPEATS = 3
 MONEY = Decimal("0.000001")
 FX = Decimal("0.000000000001")
 RATIO = Decimal("0.0000000001")
-MEASURES = ["spend", "impressions", "clicks", "conversions", "conversion_value"]
+MEASURES = list(NAMES)
 
 
 def pipeline(inputs: TransformInputs) -> tuple[pa.Table, pa.Table]:
@@ -203,7 +204,7 @@ def read_rows(url: str, inputs: TransformInputs) -> dict[str, list[dict[str, Any
 
 
 def _channel_dict(table: pa.Table) -> dict[tuple, dict[str, Any]]:
-    names = [*MEASURES, "settled", "ctr", "cpc", "cpm", "cvr", "cpa", "roas"]
+    names = [*MEASURES, "settled", *RATIO_NAMES]
     return {
         (r["date"], r["channel"], r["platform"]): {n: r[n] for n in names}
         for r in table.to_pylist()

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from tabulate import tabulate
 
-from perfmkt_pipeline.warehouse import tables
+from perfmkt_pipeline.warehouse import measures, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 
 _CROSS_PLATFORM_NOTE = (
@@ -19,19 +19,12 @@ _CROSS_PLATFORM_NOTE = (
 def channel_totals(warehouse: Warehouse, start: dt.date, end: dt.date) -> list[tuple]:
     """marts.channel_daily summed per channel and platform over [start, end]."""
     mart = tables.channel_daily
-    spend = sa.func.sum(mart.c.spend)
-    conversions = sa.func.sum(mart.c.conversions)
-    value = sa.func.sum(mart.c.conversion_value)
     query = (
         sa.select(
             mart.c.channel,
             mart.c.platform,
             mart.c.reporting_currency,
-            spend,
-            sa.func.sum(mart.c.impressions),
-            sa.func.sum(mart.c.clicks),
-            conversions,
-            value,
+            *[sa.func.sum(mart.c[name]) for name in measures.NAMES],
             sa.func.count(sa.distinct(mart.c.date)),
         )
         .where(mart.c.date.between(start, end))
@@ -45,8 +38,8 @@ def channel_totals(warehouse: Warehouse, start: dt.date, end: dt.date) -> list[t
 def print_channel_totals(url: str, start: dt.date, end: dt.date) -> None:
     warehouse = Warehouse(url)
     rows = channel_totals(warehouse, start, end)
-    headers = ["channel", "platform", "currency", "spend", "impressions", "clicks",
-               "conversions", "conversion value", "days"]  # fmt: skip
+    headers = ["channel", "platform", "currency",
+               *[name.replace("_", " ") for name in measures.NAMES], "days"]  # fmt: skip
     print(f"\nmarts.channel_daily, {start}..{end}:")
     print(tabulate(rows, headers=headers, floatfmt=",.2f", intfmt=","))
     print(_CROSS_PLATFORM_NOTE)

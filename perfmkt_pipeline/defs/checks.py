@@ -36,13 +36,20 @@ from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import quality
 from perfmkt_pipeline.transform.decimals import micros_to_units
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse import measures, raw, tables
 from perfmkt_pipeline.warehouse.read import read_arrow
 
 Window = tuple[dt.date, dt.date]
 _EXAMPLES = 10
 MONEY_SUM = pa.decimal128(38, 6)
-MART_MEASURES = ["spend", "impressions", "clicks", "conversions", "conversion_value"]
+MART_MEASURES = list(measures.NAMES)
+# Columns no row may hold a negative value in (spend local and reporting, impressions, clicks).
+NEVER_NEGATIVE = [
+    column
+    for m in measures.MEASURES
+    if m.never_negative
+    for column in ([m.reported, m.name] if m.money else [m.name])
+]
 
 
 @dataclass(frozen=True)
@@ -79,8 +86,7 @@ def evaluate_grain(
 def evaluate_non_negative(conn: sa.Connection, span: Window) -> Outcome:
     table = tables.ad_performance_daily
     rows = read_arrow(conn, table, _between(table, "date", span))
-    columns = ["spend_local", "spend", "impressions", "clicks"]
-    return _outcome(quality.negative_values(rows, columns), "negative_rows")
+    return _outcome(quality.negative_values(rows, NEVER_NEGATIVE), "negative_rows")
 
 
 def evaluate_clicks_within_impressions(conn: sa.Connection, span: Window) -> Outcome:

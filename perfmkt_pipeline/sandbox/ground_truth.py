@@ -18,6 +18,7 @@ import pandas as pd
 
 from perfmkt_pipeline.sandbox import affiliate_data
 from perfmkt_pipeline.sandbox.spec import AFFILIATE_PLATFORMS
+from perfmkt_pipeline.warehouse import measures
 
 if TYPE_CHECKING:
     from perfmkt_pipeline.sandbox.world import World
@@ -30,10 +31,7 @@ AFFILIATE_CONVERSION_NAME = {
     "cj": affiliate_data.CJ_ACTION_TYPE,
     "awin": affiliate_data.AWIN_TYPE,
 }
-PERFORMANCE_COLUMNS = [
-    "platform", "account_id", "campaign_id", "day", "currency", "spend", "impressions", "clicks",
-    "conversions", "conversion_value",
-]  # fmt: skip
+PERFORMANCE_COLUMNS = ["platform", "account_id", "campaign_id", "day", "currency", *measures.NAMES]
 
 
 def _frame(rows: list[dict], columns: list[str], sort: list[str]) -> pd.DataFrame:

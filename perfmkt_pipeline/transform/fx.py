@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perfmkt_pipeline.transform.decimals import divide_round, multiply_round
+from perfmkt_pipeline.warehouse import tables, types
 
 # The longest stretch without an ECB fix (Easter: Good Friday to Easter Monday, plus a weekend
 # either side at Christmas) is under a week; loading this many days before a window guarantees the
@@ -37,11 +38,11 @@ FX_LOOKBACK_DAYS = 10
 # a year, so every FX load keeps the whole history from this many days before `start_date`.
 FX_HISTORY_DAYS_BEFORE_START = 366
 
-FX_COLUMNS = ["date", "currency", "units_per_eur"]
+FX_COLUMNS = tables.column_names(tables.fx_rates, ["loaded_at"])
 EUR = "EUR"  # the ECB's base currency: 1 unit per EUR by definition, on every day
-FX_RATE = pa.decimal128(24, 12)
-MONEY = pa.decimal128(20, 6)
-UNITS_PER_EUR = pa.decimal128(18, 6)
+FX_RATE = types.arrow_type(types.FX_RATE)
+MONEY = types.arrow_type(types.MONEY)
+UNITS_PER_EUR = types.arrow_type(types.UNITS_PER_EUR)
 
 
 class FxRateMissing(ValueError):

@@ -12,26 +12,16 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perfmkt_pipeline.transform.metrics import RATIO_COLUMNS, ratios
+from perfmkt_pipeline.transform.metrics import ratios
+from perfmkt_pipeline.warehouse import measures, tables
 
-MONEY = pa.decimal128(20, 6)
-CONVERSIONS = pa.decimal128(20, 6)
-MEASURES = ["spend", "impressions", "clicks", "conversions", "conversion_value"]
-_MEASURE_TYPES = {
-    "spend": MONEY,
-    "impressions": pa.int64(),
-    "clicks": pa.int64(),
-    "conversions": CONVERSIONS,
-    "conversion_value": MONEY,
-}
-CAMPAIGN_GRAIN = ["date", "platform", "account_id", "campaign_id"]
-CHANNEL_GRAIN = ["date", "channel", "platform"]
-CAMPAIGN_COLUMNS = [
-    "date", "channel", "platform", "account_id", "campaign_id", "campaign_name",
-    "reporting_currency", *MEASURES, *RATIO_COLUMNS, "settled",
-]  # fmt: skip
-CHANNEL_COLUMNS = ["date", "channel", "platform", "reporting_currency", *MEASURES,
-                   *RATIO_COLUMNS, "settled"]  # fmt: skip
+MEASURES = list(measures.NAMES)
+_MEASURE_TYPES = {m.name: m.arrow_type for m in measures.MEASURES}
+CAMPAIGN_GRAIN = list(tables.campaign_daily.info["grain"])
+CHANNEL_GRAIN = list(tables.channel_daily.info["grain"])
+# Column order of the marts (loaded_at is added by the write path).
+CAMPAIGN_COLUMNS = tables.column_names(tables.campaign_daily, ["loaded_at"])
+CHANNEL_COLUMNS = tables.column_names(tables.channel_daily, ["loaded_at"])
 
 
 class MartError(ValueError):

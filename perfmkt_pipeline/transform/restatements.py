@@ -1,9 +1,9 @@
 """core.restatements: what a reload changed in days that had already been loaded.
 
 Compared are the core.ad_performance_daily rows a window held before the reload (`old`) and the
-rows that replace them (`new`), per (date, platform, account_id, campaign_id), on the metrics as
-the platform reports them: impressions, clicks, conversions, spend_local and
-conversion_value_local (local currency, so an FX correction is not mistaken for a platform
+rows that replace them (`new`), per (date, platform, account_id, campaign_id), on every measure
+(warehouse/measures.py) as the platform reports it: impressions, clicks, conversions, spend_local
+and conversion_value_local (local currency, so an FX correction is not mistaken for a platform
 restating its numbers). A day counts as already loaded for an account when `old` has any row for
 that (date, platform, account_id): there, a campaign row that appears is recorded with
 old_value NULL, one that disappears with new_value NULL. A first load records nothing.
@@ -16,28 +16,21 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-RESTATED_METRICS = ("impressions", "clicks", "conversions", "spend_local", "conversion_value_local")
-GRAIN = ["date", "platform", "account_id", "campaign_id"]
-VALUE = pa.decimal128(28, 6)
-RESTATEMENT_COLUMNS = [
-    "date", "platform", "account_id", "campaign_id", "metric", "old_value", "new_value",
-    "detected_at",
-]  # fmt: skip
-DETECTED_AT = pa.timestamp("us", tz="UTC")
+from perfmkt_pipeline.warehouse import measures, tables
 
-
-def _schema() -> pa.Schema:
-    return pa.schema(
-        [("date", pa.date32()), ("platform", pa.string()), ("account_id", pa.string()),
-         ("campaign_id", pa.string()), ("metric", pa.string()), ("old_value", VALUE),
-         ("new_value", VALUE), ("detected_at", DETECTED_AT)]
-    )  # fmt: skip
+# Every measure as the platform reported it (money: in the account's currency).
+RESTATED_METRICS = tuple(m.reported for m in measures.MEASURES)
+GRAIN = list(tables.ad_performance_daily.info["grain"])
+RESTATEMENT_COLUMNS = tables.column_names(tables.restatements)
+_SCHEMA = tables.arrow_schema(tables.restatements)
+VALUE = _SCHEMA.field("old_value").type
+DETECTED_AT = _SCHEMA.field("detected_at").type
 
 
 def restatements(old: pa.Table, new: pa.Table, detected_at: dt.datetime) -> pa.Table:
     """core.restatements rows for every metric value that differs between `old` and `new`."""
     if old.num_rows == 0:
-        return _schema().empty_table()
+        return _SCHEMA.empty_table()
     columns = [*GRAIN, *RESTATED_METRICS]
     loaded_days = (
         old.select(["date", "platform", "account_id"])
@@ -73,8 +66,8 @@ def restatements(old: pa.Table, new: pa.Table, detected_at: dt.datetime) -> pa.T
                     "new_value": rows[f"{metric}_new"].cast(VALUE),
                     "detected_at": pa.array([detected_at] * rows.num_rows, DETECTED_AT),
                 },
-                schema=_schema(),
+                schema=_SCHEMA,
             )
         )
-    result = pa.concat_tables([_schema().empty_table(), *pieces])
+    result = pa.concat_tables([_SCHEMA.empty_table(), *pieces])
     return result.sort_by([(name, "ascending") for name in [*GRAIN, "metric"]])

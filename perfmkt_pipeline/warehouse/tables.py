@@ -7,24 +7,35 @@ and the write path already guarantees the grain by replacing whole slices; asset
 Dimension tables are upserted by their grain instead; their `info["evidence"]` names the column
 saying how recent a row's source is, so an older reading never overwrites a newer one.
 Column comments are the descriptions analysts see in the Dagster UI (and in PostgreSQL itself).
+
+These declarations are the only place a core or mart column is written out: the measure and ratio
+columns come from measures.py, and in-memory Arrow schemas and column lists are derived from the
+tables here (`arrow_schema`, `column_names`), never written out again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pyarrow as pa
 import sqlalchemy as sa
+
+from perfmkt_pipeline.warehouse.measures import LOCAL_SUFFIX, MEASURES, RATIOS, Measure
+
+# The raw tables (raw/) take their column types from here too.
+from perfmkt_pipeline.warehouse.types import (  # noqa: F401
+    CONVERSIONS,
+    COUNT,
+    FX_RATE,
+    LOADED_AT,
+    MONEY,
+    RATIO,
+    UNITS_PER_EUR,
+    arrow_type,
+)
 
 RAW, CORE, MARTS = "raw", "core", "marts"
 SCHEMAS = (RAW, CORE, MARTS)
-
-# Money is exact decimal everywhere: 6 places hold Google's micros without rounding.
-MONEY = sa.Numeric(20, 6)
-# Conversions are doubles on Google Ads (data-driven attribution gives fractions).
-CONVERSIONS = sa.Numeric(20, 6)
-FX_RATE = sa.Numeric(24, 12)
-UNITS_PER_EUR = sa.Numeric(18, 6)
-RATIO = sa.Numeric(28, 10)
-COUNT = sa.BigInteger()
-LOADED_AT = sa.DateTime(timezone=True)
 
 metadata = sa.MetaData()
 
@@ -57,16 +68,42 @@ def _evidence() -> sa.Column:
     )
 
 
+def _local_amount(name: str) -> sa.Column:
+    return _c(f"{name}{LOCAL_SUFFIX}", MONEY, f"{name} in the account's own currency")
+
+
+def _converted_amount(name: str) -> sa.Column:
+    return _c(name, MONEY, f"{name} in the reporting currency (local x fx_rate)")
+
+
 def _money_columns(*names: str, day: str = "date") -> list[sa.Column]:
     """`<name>_local` in account currency plus `<name>` in reporting currency, with the FX fields."""
-    local = [_c(f"{n}_local", MONEY, f"{n} in the account's own currency") for n in names]
-    converted = [_c(n, MONEY, f"{n} in the reporting currency (local x fx_rate)") for n in names]
     return [
         _c("currency", sa.String(3), "ISO 4217 code of the account's currency", nullable=False),
-        *local,
+        *[_local_amount(n) for n in names],
         _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
         _c("fx_rate", FX_RATE, f"reporting-currency units per unit of `currency` on `{day}` (ECB)"),
-        *converted,
+        *[_converted_amount(n) for n in names],
+    ]
+
+
+# Measures of the first schema sit among the other columns; one a later migration added sits
+# after loaded_at, where ALTER TABLE ... ADD COLUMN put it.
+_FIRST = [m for m in MEASURES if m.added_in is None]
+_LATER = [m for m in MEASURES if m.added_in is not None]
+
+
+def _core_measure(m: Measure) -> list[sa.Column]:
+    if m.money:
+        return [_local_amount(m.name), _converted_amount(m.name)]
+    return [_c(m.name, m.type, m.core_comment or "")]
+
+
+def _core_measures() -> list[sa.Column]:
+    """core.ad_performance_daily's measures: counts first, then the amounts with their FX fields."""
+    return [
+        *[column for m in _FIRST if not m.money for column in _core_measure(m)],
+        *_money_columns(*[m.name for m in _FIRST if m.money]),
     ]
 
 
@@ -120,12 +157,10 @@ ad_performance_daily = _table(
     _c("channel", sa.String(16), "search, social or affiliate", False),
     _c("account_id", sa.String(64), "the platform's account id", False),
     _c("campaign_id", sa.String(64), "campaign id (affiliates: partner id)", False),
-    _c("impressions", COUNT, "impressions (NULL where an affiliate network does not report them)"),
-    _c("clicks", COUNT, "clicks (NULL where an affiliate network does not report them)"),
-    _c("conversions", CONVERSIONS, "conversions that count per the configured mapping"),
-    *_money_columns("spend", "conversion_value"),
+    *_core_measures(),
     _c("settled", sa.Boolean, "true once the day is older than the platform's restatement window"),
     _loaded_at(),
+    *[column for m in _LATER for column in _core_measure(m)],
 )
 
 conversions_daily = _table(
@@ -198,19 +233,11 @@ restatements = _table(
 
 def _mart_measures() -> list[sa.Column]:
     return [
-        _c("spend", MONEY, "spend in the reporting currency"),
-        _c("impressions", COUNT, "impressions"),
-        _c("clicks", COUNT, "clicks"),
-        _c("conversions", CONVERSIONS, "conversions as each platform claims them"),
-        _c("conversion_value", MONEY, "conversion value in the reporting currency"),
-        _c("ctr", RATIO, "clicks / impressions; NULL when impressions is 0 or NULL"),
-        _c("cpc", RATIO, "spend / clicks; NULL when clicks is 0 or NULL"),
-        _c("cpm", RATIO, "1000 x spend / impressions; NULL when impressions is 0 or NULL"),
-        _c("cvr", RATIO, "conversions / clicks; NULL when clicks is 0 or NULL"),
-        _c("cpa", RATIO, "spend / conversions; NULL when conversions is 0 or NULL"),
-        _c("roas", RATIO, "conversion_value / spend; NULL when spend is 0 or NULL"),
+        *[_c(m.name, m.type, m.mart_comment) for m in _FIRST],
+        *[_c(r.name, RATIO, r.comment) for r in RATIOS],
         _c("settled", sa.Boolean, "true once every contributing day is settled"),
         _loaded_at(),
+        *[_c(m.name, m.type, m.mart_comment) for m in _LATER],
     ]
 
 
@@ -245,3 +272,28 @@ campaign_daily = _table(
     _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
     *_mart_measures(),
 )
+
+
+# --- derived: what in-memory rows of a table look like ------------------------------------------
+
+
+def column_names(table: sa.Table, without: Iterable[str] = ()) -> list[str]:
+    """`table`'s columns in their order, leaving out `without`."""
+    left_out = set(without)
+    return [c.name for c in table.columns if c.name not in left_out]
+
+
+def arrow_schema(table: sa.Table, columns: Iterable[str] | None = None) -> pa.Schema:
+    """The Arrow schema of `columns` of `table` (all of them by default), with their exact types."""
+    names = column_names(table) if columns is None else columns
+    return pa.schema([pa.field(name, arrow_type(table.c[name].type)) for name in names])
+
+
+def converted_amounts(table: sa.Table) -> dict[str, str]:
+    """`<name>_local` -> `<name>`: the account-currency amounts of `table` and the
+    reporting-currency columns FX fills from them."""
+    return {
+        f"{c.name}{LOCAL_SUFFIX}": c.name
+        for c in table.columns
+        if f"{c.name}{LOCAL_SUFFIX}" in table.c
+    }

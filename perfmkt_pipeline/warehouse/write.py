@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.loss import LossGuard
 from perfmkt_pipeline.warehouse.raw import load_log
+from perfmkt_pipeline.warehouse.tables import arrow_schema
 
 Frame = pd.DataFrame | pa.Table
 # Bytes of CSV handed to COPY per write call: large enough to amortise calls, small enough to stream.
@@ -93,26 +94,6 @@ class WriteResult:
     rows_deleted: int
     rows_inserted: int
     rows_kept: int = 0  # upsert: stored rows kept because their evidence is newer
-
-
-def arrow_schema(table: sa.Table, columns: Iterable[str]) -> pa.Schema:
-    return pa.schema([pa.field(name, _arrow_type(table.c[name].type)) for name in columns])
-
-
-def _arrow_type(type_: sa.types.TypeEngine) -> pa.DataType:
-    if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
-        return pa.decimal128(type_.precision or 38, type_.scale or 0)
-    if isinstance(type_, sa.BigInteger | sa.Integer):
-        return pa.int64()
-    if isinstance(type_, sa.Boolean):
-        return pa.bool_()
-    if isinstance(type_, sa.DateTime):
-        return pa.timestamp("us", tz="UTC") if type_.timezone else pa.timestamp("us")
-    if isinstance(type_, sa.Date):
-        return pa.date32()
-    if isinstance(type_, sa.Float):
-        return pa.float64()
-    return pa.string()
 
 
 def to_arrow(table: sa.Table, frame: Frame, loaded_at: dt.datetime) -> pa.Table:

@@ -157,7 +157,7 @@ def read_fx(conn: sa.Connection, window: Window) -> pa.Table:
         conn,
         tables.fx_rates,
         tables.fx_rates.c.date.between(first, window[1]),
-        ["date", "currency", "units_per_eur"],
+        tables.column_names(tables.fx_rates, ["loaded_at"]),
     )
 
 

@@ -14,59 +14,45 @@ from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlalchemy as sa
 
 from perfmkt_pipeline.transform.fx import FX_RATE, MONEY, convert
+from perfmkt_pipeline.warehouse import measures, tables, types
 
-COUNT = pa.int64()
-CONVERSIONS = pa.decimal128(20, 6)
-TEXT = pa.string()
+COUNT = types.arrow_type(types.COUNT)
+CONVERSIONS = types.arrow_type(types.CONVERSIONS)
 
 GOOGLE_ADS, META = "google_ads", "meta"
 # WAREHOUSE.md: search (Google Ads), social (Meta), affiliate (every network and file feed).
 CHANNELS = {GOOGLE_ADS: "search", META: "social"}
 AFFILIATE_CHANNEL = "affiliate"
 
-ACCOUNTS = pa.schema(
-    [("platform", TEXT), ("account_id", TEXT), ("account_name", TEXT), ("currency", TEXT),
-     ("timezone", TEXT)]
-)  # fmt: skip
-CAMPAIGNS = pa.schema(
-    [("platform", TEXT), ("account_id", TEXT), ("campaign_id", TEXT), ("campaign_name", TEXT),
-     ("campaign_status", TEXT)]
-)  # fmt: skip
-PERFORMANCE_LOCAL = pa.schema(
-    [("date", pa.date32()), ("platform", TEXT), ("account_id", TEXT), ("campaign_id", TEXT),
-     ("currency", TEXT), ("impressions", COUNT), ("clicks", COUNT), ("conversions", CONVERSIONS),
-     ("spend_local", MONEY), ("conversion_value_local", MONEY)]
-)  # fmt: skip
-CONVERSIONS_LOCAL = pa.schema(
-    [("date", pa.date32()), ("platform", TEXT), ("account_id", TEXT), ("campaign_id", TEXT),
-     ("conversion_name", TEXT), ("currency", TEXT), ("conversions", CONVERSIONS),
-     ("conversion_value_local", MONEY)]
-)  # fmt: skip
-ACTIONS_LOCAL = pa.schema(
-    [("platform", TEXT), ("account_id", TEXT), ("action_id", TEXT), ("event_date", pa.date32()),
-     ("status", TEXT), ("campaign_id", TEXT), ("currency", TEXT), ("sale_amount_local", MONEY),
-     ("commission_local", MONEY), ("source_updated_at", pa.timestamp("us", tz="UTC"))]
-)  # fmt: skip
+# What finish_* adds to every platform's rows (and the write path adds: loaded_at, evidence).
+_SHARED = ["channel", "reporting_currency", "fx_rate", "settled", "loaded_at", tables.EVIDENCE]
+
+
+def _local(table: sa.Table) -> pa.Schema:
+    """The columns of `table` a platform's core mapping fills: all but the shared ones and the
+    reporting-currency amounts (amounts are in the account's currency, `<name>_local`)."""
+    converted = tables.converted_amounts(table).values()
+    return tables.arrow_schema(table, tables.column_names(table, [*_SHARED, *converted]))
+
+
+ACCOUNTS = _local(tables.ad_accounts)
+CAMPAIGNS = _local(tables.campaigns)
+PERFORMANCE_LOCAL = _local(tables.ad_performance_daily)
+CONVERSIONS_LOCAL = _local(tables.conversions_daily)
+ACTIONS_LOCAL = _local(tables.affiliate_actions)
 
 # Column order of the core tables (loaded_at is added by the write path).
-PERFORMANCE_COLUMNS = [
-    "date", "platform", "channel", "account_id", "campaign_id", "impressions", "clicks",
-    "conversions", "currency", "spend_local", "conversion_value_local", "reporting_currency",
-    "fx_rate", "spend", "conversion_value", "settled",
-]  # fmt: skip
-CONVERSION_COLUMNS = [
-    "date", "platform", "account_id", "campaign_id", "conversion_name", "conversions", "currency",
-    "conversion_value_local", "reporting_currency", "fx_rate", "conversion_value", "settled",
-]  # fmt: skip
-ACTION_COLUMNS = [
-    "platform", "account_id", "action_id", "event_date", "status", "campaign_id", "currency",
-    "sale_amount_local", "commission_local", "reporting_currency", "fx_rate", "sale_amount",
-    "commission", "source_updated_at",
-]  # fmt: skip
-PERFORMANCE_GRAIN = ["date", "platform", "account_id", "campaign_id"]
-CONVERSION_GRAIN = [*PERFORMANCE_GRAIN, "conversion_name"]
+PERFORMANCE_COLUMNS = tables.column_names(tables.ad_performance_daily, ["loaded_at"])
+CONVERSION_COLUMNS = tables.column_names(tables.conversions_daily, ["loaded_at"])
+ACTION_COLUMNS = tables.column_names(tables.affiliate_actions, ["loaded_at"])
+PERFORMANCE_GRAIN = list(tables.ad_performance_daily.info["grain"])
+CONVERSION_GRAIN = list(tables.conversions_daily.info["grain"])
+ACTION_GRAIN = list(tables.affiliate_actions.info["grain"])
+# A measure a platform's rows lack is one it does not report: NULL, like affiliate impressions.
+_MEASURE_COLUMNS = frozenset(m.reported for m in measures.MEASURES)
 
 
 class CoreDataError(ValueError):
@@ -82,8 +68,15 @@ def empty(schema: pa.Schema) -> pa.Table:
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """`table`'s columns of `schema`, in its order and with its types (exact casts only)."""
-    return pa.table({f.name: table[f.name].cast(f.type) for f in schema}, schema=schema)
+    """`table`'s columns of `schema`, in its order and with its types (exact casts only); a
+    measure column `table` lacks is NULL (the platform does not report that measure)."""
+    return pa.table({f.name: _column(table, f) for f in schema}, schema=schema)
+
+
+def _column(table: pa.Table, field: pa.Field) -> pa.ChunkedArray | pa.Array:
+    if field.name not in table.column_names and field.name in _MEASURE_COLUMNS:
+        return pa.nulls(table.num_rows, field.type)
+    return table[field.name].cast(field.type)
 
 
 def constant(value: object, length: int, type_: pa.DataType) -> pa.Array:
@@ -112,7 +105,7 @@ def settled(
 
 
 def _channel_column(platforms: pa.ChunkedArray) -> pa.Array:
-    channels = pa.array([AFFILIATE_CHANNEL] * len(platforms), TEXT)
+    channels = pa.array([AFFILIATE_CHANNEL] * len(platforms), pa.string())
     for platform, channel in CHANNELS.items():
         channels = pc.if_else(pc.equal(platforms, platform), channel, channels)
     return channels
@@ -131,12 +124,8 @@ def finish_performance(
 ) -> pa.Table:
     """core.ad_performance_daily rows (without loaded_at) from PERFORMANCE_LOCAL rows."""
     local = conform(local, PERFORMANCE_LOCAL)
-    rows = convert(
-        local,
-        {"spend_local": "spend", "conversion_value_local": "conversion_value"},
-        rates,
-        reporting_currency,
-    )
+    amounts = tables.converted_amounts(tables.ad_performance_daily)
+    rows = convert(local, amounts, rates, reporting_currency)
     rows = rows.append_column("channel", _channel_column(rows["platform"]))
     rows = rows.append_column(
         "settled", settled(rows["platform"], rows["date"], as_of, lookback_days)
@@ -153,7 +142,8 @@ def finish_conversions(
 ) -> pa.Table:
     """core.conversions_daily rows (without loaded_at) from CONVERSIONS_LOCAL rows."""
     local = conform(local, CONVERSIONS_LOCAL)
-    rows = convert(local, {"conversion_value_local": "conversion_value"}, rates, reporting_currency)
+    amounts = tables.converted_amounts(tables.conversions_daily)
+    rows = convert(local, amounts, rates, reporting_currency)
     rows = rows.append_column(
         "settled", settled(rows["platform"], rows["date"], as_of, lookback_days)
     )
@@ -164,14 +154,9 @@ def finish_actions(local: pa.Table, rates: pa.Table, reporting_currency: str) ->
     """core.affiliate_actions rows (without loaded_at) from ACTIONS_LOCAL rows; converted with
     the rate of the action's event day."""
     local = conform(local, ACTIONS_LOCAL)
-    rows = convert(
-        local,
-        {"sale_amount_local": "sale_amount", "commission_local": "commission"},
-        rates,
-        reporting_currency,
-        date_column="event_date",
-    )
-    return _sorted(rows.select(ACTION_COLUMNS), ["platform", "action_id"])
+    amounts = tables.converted_amounts(tables.affiliate_actions)
+    rows = convert(local, amounts, rates, reporting_currency, date_column="event_date")
+    return _sorted(rows.select(ACTION_COLUMNS), ACTION_GRAIN)
 
 
 def latest_per_key(table: pa.Table, keys: Sequence[str], order: Sequence[str]) -> pa.Table:
