@@ -46,7 +46,7 @@ ONE_DAY = dt.timedelta(days=1)
 # Graph's report-run statuses that end a run (AdReportRun.async_status).
 JOB_COMPLETED = "Job Completed"
 JOB_FAILED = ("Job Failed", "Job Skipped")
-# The pipeline's poll schedule (sources/meta/client.py): each wait 1.5x the last.
+# The pipeline's poll schedule (platforms/meta/client.py): each wait 1.5x the last.
 POLL_GROWTH = 1.5
 INSIGHTS_FIELDS = (
     "account_currency,account_id,campaign_id,campaign_name,adset_id,ad_id,date_start,date_stop,"
@@ -125,7 +125,7 @@ class Loader:
 
 
 def meta_chunks(plan: dict, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, bool]]:
-    """The pipeline's plan (sources/meta/client.plan_chunks): one sync call for a short range,
+    """The pipeline's plan (platforms/meta/client.plan_chunks): one sync call for a short range,
     else report runs of `async_chunk_days` (a tail of at most `sync_max_days` is a sync call)."""
     if (end - start).days + 1 <= plan["sync_max_days"]:
         return [(start, end, False)]

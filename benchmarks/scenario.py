@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.faults import FAULT_TYPES, RateLimit, SandboxFaults
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
@@ -57,9 +58,9 @@ RAW_TABLES = [
     raw.google_ads_accounts,
     raw.google_ads_campaign_daily,
     raw.google_ads_conversion_daily,
-    raw.meta_accounts,
-    raw.meta_ad_insights,
-    raw.meta_ad_actions,
+    meta_tables.meta_accounts,
+    meta_tables.meta_ad_insights,
+    meta_tables.meta_ad_actions,
     raw.affiliate_actions,
     raw.ecb_rates,
 ]

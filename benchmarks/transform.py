@@ -4,7 +4,7 @@ baseline computing the same numbers.
 Input: the Google Ads and Meta raw rows of the 30-day benchmark backfill (`runs.month_backfill`,
 in PostgreSQL), measured there and again on a DuckDB copy of those raw tables (the default
 engine; copied untimed). Timed, the pipeline: reading the raw window as the core asset does
-(`defs/assets/core_io.read_raw`: the warehouse sums Meta's ad-level rows to campaigns in SQL and
+(`warehouse/core_io.read_raw`: the warehouse sums Meta's ad-level rows to campaigns in SQL and
 counts every raw row of the window, Google Ads rows are read without their JSON; Arrow), then
 `transform.core.build_core` (every core table: accounts, campaigns, ad performance, conversions
 per action), then `transform.marts` (campaign_daily, channel_daily). The row count is the raw
@@ -37,6 +37,7 @@ from benchmarks import runs
 from benchmarks.common import Figure, report
 from benchmarks.scenario import RAW_TABLES
 from benchmarks.transform_inputs import TransformInputs, read_transform_inputs
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.transform.core import build_core
 from perfmkt_pipeline.transform.core.common import channel_of
@@ -175,10 +176,10 @@ def read_rows(url: str, inputs: TransformInputs) -> dict[str, list[dict[str, Any
     start, end = inputs.start, inputs.end
     windowed = {
         "google_campaign": raw.google_ads_campaign_daily,
-        "meta_insights": raw.meta_ad_insights,
-        "meta_actions": raw.meta_ad_actions,
+        "meta_insights": meta_tables.meta_ad_insights,
+        "meta_actions": meta_tables.meta_ad_actions,
     }
-    whole = {"google_accounts": raw.google_ads_accounts, "meta_accounts": raw.meta_accounts}
+    whole = {"google_accounts": raw.google_ads_accounts, "meta_accounts": meta_tables.meta_accounts}
     warehouse = Warehouse(url)
     try:
         with warehouse.begin() as conn:

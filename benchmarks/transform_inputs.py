@@ -1,5 +1,5 @@
 """The transform benchmark's input: Google Ads and Meta raw rows of a backfilled window, read
-the way the core asset reads them (`defs/assets/core_io.read_raw`: Meta summed to campaigns in
+the way the core asset reads them (`warehouse/core_io.read_raw`: Meta summed to campaigns in
 the warehouse), plus the FX rates. `rows` counts every raw row of the window."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from dataclasses import dataclass
 import pyarrow as pa
 import sqlalchemy as sa
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings, parse_settings
-from perfmkt_pipeline.defs.assets.core_io import read_raw
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.transform.core import CoreRules, RawInputs
 from perfmkt_pipeline.transform.fx import FX_COLUMNS, FX_LOOKBACK_DAYS, fx_rate_rows
 from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse.core_io import read_raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_window
 from perfmkt_pipeline.warehouse.write import arrow_schema
@@ -57,7 +58,7 @@ def read_transform_inputs(url: str) -> TransformInputs:
             ).one()
             settings = benchmark_settings()
             windows = {platform: (start, end) for platform in PLATFORMS}
-            inputs, as_of, rows = read_raw(conn, settings, windows)
+            inputs, as_of, rows = read_raw(conn, settings, windows, platforms.configured(settings))
             first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)
             rates = fx_rate_rows(read_window(conn, raw.ecb_rates, "date", first, end))
     finally:

@@ -405,10 +405,10 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     import filelock
     import sqlalchemy.exc
 
+    from perfmkt_pipeline.platforms.meta.errors import MetaError
     from perfmkt_pipeline.sources.affiliates.errors import AffiliateError
     from perfmkt_pipeline.sources.ecb import EcbDataError
     from perfmkt_pipeline.sources.google_ads.errors import GoogleAdsError
-    from perfmkt_pipeline.sources.meta.errors import MetaError
     from perfmkt_pipeline.warehouse.roles import RoleError
     from perfmkt_pipeline.warehouse.write import SliceViolation
 

@@ -14,12 +14,13 @@ from dagster import DagsterInstance, materialize
 from perfmkt_pipeline.config import DEFAULT_LOOKBACK_DAYS, Settings, parse_settings
 from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
-from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sources.affiliates.records import sync_window
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline_tests.defs.meta_assets_support import build_meta_assets, meta_resource
 
 MANAGER = "1000000001"
 # The networks' defaults: a sync reads at least this many days.
@@ -114,9 +115,9 @@ def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
         raw.google_ads_accounts,
         raw.google_ads_campaign_daily,
         raw.google_ads_conversion_daily,
-        raw.meta_accounts,
-        raw.meta_ad_insights,
-        raw.meta_ad_actions,
+        meta_tables.meta_accounts,
+        meta_tables.meta_ad_insights,
+        meta_tables.meta_ad_actions,
         raw.affiliate_actions,
         raw.load_log,
     ]

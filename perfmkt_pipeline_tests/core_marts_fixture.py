@@ -23,6 +23,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import parse_settings
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
@@ -118,7 +119,7 @@ def google_conversion_daily() -> pa.Table:
 
 
 def meta_accounts() -> pa.Table:
-    return _table(raw.meta_accounts, [
+    return _table(meta_tables.meta_accounts, [
         {"account_id": "101", "account_name": "Acme DE", "currency": "EUR",
          "timezone": "Europe/Berlin"},
     ])  # fmt: skip
@@ -131,7 +132,7 @@ def meta_ad_insights() -> pa.Table:
         (SAT, "M1", "Prospecting", "A1", D("7.00"), 700, 7),
         (SAT, "M2", "Retargeting", "A3", D("3.33"), 333, 3),
     ]
-    return _table(raw.meta_ad_insights, [
+    return _table(meta_tables.meta_ad_insights, [
         {"account_id": "101", "date": d, "campaign_id": c, "campaign_name": n, "adset_id": "S1",
          "ad_id": a, "currency": "EUR", "spend": s, "impressions": i, "clicks": k,
          "actions": "[]", "action_values": "[]"} for d, c, n, a, s, i, k in rows
@@ -149,7 +150,7 @@ def meta_ad_actions() -> pa.Table:
         (SAT, "M2", "A3", PURCHASE, "value", D("1"), D("19.99")),
         (SAT, "M2", "A3", PURCHASE, "7d_click", D("1"), D("19.99")),
     ]
-    return _table(raw.meta_ad_actions, [
+    return _table(meta_tables.meta_ad_actions, [
         {"account_id": "101", "date": d, "campaign_id": c, "ad_id": a, "action_type": t,
          "attribution": w, "actions": n, "action_value": v} for d, c, a, t, w, n, v in rows
     ])  # fmt: skip
@@ -229,7 +230,7 @@ def load_raw(warehouse: Warehouse, loaded_at: dt.datetime = PULLED_AT, **tables_
     }
     with warehouse.begin() as conn:
         for name, frame in frames.items():
-            table = getattr(raw, name)
+            table = getattr(meta_tables if name.startswith("meta_") else raw, name)
             if name.endswith("accounts") and name != "affiliate_actions":
                 slice_ = Slice({})
             elif name == "affiliate_actions":
@@ -378,12 +379,12 @@ def by_grain(rows: list[dict[str, Any]], grain: list[str], columns: list[str]) -
 
 def raw_inputs():
     """The fixture as `build_core` inputs, assembled the way the core asset does."""
+    from perfmkt_pipeline.platforms.meta.core import MetaRaw
     from perfmkt_pipeline.transform.affiliates import latest_actions
     from perfmkt_pipeline.transform.core import (
         AffiliateRaw,
         CoreRules,
         GoogleAdsRaw,
-        MetaRaw,
         RawInputs,
     )
     from perfmkt_pipeline.transform.core.networks import latest_state_table

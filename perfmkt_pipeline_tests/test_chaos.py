@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.http_server import Response
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline_tests.chaos_support import (
     affiliate_landed,
     affiliate_truth,
@@ -37,8 +37,7 @@ from perfmkt_pipeline_tests.chaos_support import (
     settings_for,
     snapshot,
 )
-from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF, sandbox, sandbox_env  # noqa: F401
-from perfmkt_pipeline_tests.sources.meta_support import (
+from perfmkt_pipeline_tests.platforms.meta.meta_support import (
     ACCOUNTS,
     UK,
     US,
@@ -47,6 +46,7 @@ from perfmkt_pipeline_tests.sources.meta_support import (
     expected_actions,
     expected_ad_days,
 )
+from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF, sandbox, sandbox_env  # noqa: F401
 
 START, END = AS_OF - timedelta(days=40), AS_OF - timedelta(days=1)
 WINDOWS = ("7d_click", "1d_view")
@@ -92,10 +92,10 @@ def test_a_backfill_through_rate_limits_server_errors_and_dropped_connections_is
     assert google_conversion_keys_landed(duckdb_url) == google_conversion_keys_truth(
         box, START, END
     )
-    assert ad_days(rows(duckdb_url, raw.meta_ad_insights)) == expected_ad_days(
+    assert ad_days(rows(duckdb_url, meta_tables.meta_ad_insights)) == expected_ad_days(
         box.world, ACCOUNTS, START, END
     )
-    assert actions(rows(duckdb_url, raw.meta_ad_actions)) == expected_actions(
+    assert actions(rows(duckdb_url, meta_tables.meta_ad_actions)) == expected_actions(
         box.world, ACCOUNTS, START, END, WINDOWS
     )
     for platform in NETWORKS:
@@ -157,7 +157,9 @@ def test_a_run_killed_inside_a_write_keeps_what_was_committed_and_the_rerun_is_e
         untouched = [r for r in after[table] if r["account_id"] in rest]
         assert untouched == [r for r in before[table] if r["account_id"] in rest], table
     # The first account committed before the kill: its rows are the new numbers.
-    landed = [r for r in rows(warehouse_url, raw.meta_ad_actions) if r["account_id"] == first]
+    landed = [
+        r for r in rows(warehouse_url, meta_tables.meta_ad_actions) if r["account_id"] == first
+    ]
     assert actions(landed) == expected_actions(box.world, [first], START, END, WINDOWS)
     assert actions(landed) != actions(
         r for r in before["raw.meta_ad_actions"] if r["account_id"] == first
@@ -166,13 +168,15 @@ def test_a_run_killed_inside_a_write_keeps_what_was_committed_and_the_rerun_is_e
 
     assert backfill(settings, warehouse_url, START, END).success
 
-    insights = rows(warehouse_url, raw.meta_ad_insights)
+    insights = rows(warehouse_url, meta_tables.meta_ad_insights)
     assert ad_days(insights) == expected_ad_days(box.world, ACCOUNTS, START, END)
     assert len(insights) == len(ad_days(insights))  # no duplicates
-    landed = rows(warehouse_url, raw.meta_ad_actions)
+    landed = rows(warehouse_url, meta_tables.meta_ad_actions)
     assert actions(landed) == expected_actions(box.world, ACCOUNTS, START, END, WINDOWS)
     assert len(landed) == len(actions(landed))
-    assert [r["account_id"] for r in rows(warehouse_url, raw.meta_accounts)] == sorted(ACCOUNTS)
+    assert [r["account_id"] for r in rows(warehouse_url, meta_tables.meta_accounts)] == sorted(
+        ACCOUNTS
+    )
 
 
 def _truncated(response: Response) -> Response:

@@ -36,9 +36,17 @@ import yaml
 from dagster import DagsterInstance
 
 from perfmkt_pipeline.cli import ui_env
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests.dead_run_definitions import HOLD_MARKER_VAR, HOLD_TABLE_VAR
+from perfmkt_pipeline_tests.platforms.meta.meta_support import (
+    ACCOUNTS,
+    actions,
+    ad_days,
+    expected_actions,
+    expected_ad_days,
+)
 from perfmkt_pipeline_tests.processes import (
     command_line,
     descendants,
@@ -47,13 +55,6 @@ from perfmkt_pipeline_tests.processes import (
     wait_until_gone,
 )
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
-from perfmkt_pipeline_tests.sources.meta_support import (
-    ACCOUNTS,
-    actions,
-    ad_days,
-    expected_actions,
-    expected_ad_days,
-)
 from perfmkt_pipeline_tests.test_ui_backfill import LAUNCH_BACKFILL, DagsterServices
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -63,7 +64,7 @@ FIRST, LAST = dt.date(2026, 11, 13), dt.date(2026, 11, 15)
 DAYS = [FIRST + dt.timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
 CODE_LOCATION = "perfmkt_pipeline_tests.dead_run_definitions"
 HELD_TABLE = "raw.meta_ad_insights"
-META_TABLES = (raw.meta_accounts, raw.meta_ad_insights, raw.meta_ad_actions)
+META_TABLES = (meta_tables.meta_accounts, meta_tables.meta_ad_insights, meta_tables.meta_ad_actions)
 META_SELECTION = "raw/meta_accounts,raw/meta_ad_insights,raw/meta_ad_actions"
 WINDOWS = ("7d_click", "1d_view")
 # The shipped run monitor with its intervals shortened, so the test does not wait minutes.
@@ -341,9 +342,9 @@ def test_a_command_line_run_killed_mid_write_is_failed_by_the_monitor_and_the_ra
         ) from None
     assert code == 0, (world["tmp"] / "again.log").read_text()[-3000:]
     box = world["box"]
-    assert ad_days(_rows(world["url"], raw.meta_ad_insights)) == expected_ad_days(
+    assert ad_days(_rows(world["url"], meta_tables.meta_ad_insights)) == expected_ad_days(
         box.world, ACCOUNTS, FIRST, LAST
     )
-    assert actions(_rows(world["url"], raw.meta_ad_actions)) == expected_actions(
+    assert actions(_rows(world["url"], meta_tables.meta_ad_actions)) == expected_actions(
         box.world, ACCOUNTS, FIRST, LAST, WINDOWS
     )

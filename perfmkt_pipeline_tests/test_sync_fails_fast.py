@@ -169,7 +169,7 @@ def test_a_transient_failure_of_the_same_step_is_still_retried_by_the_policy(
     # SOURCE_RETRY: about 5 minutes, +/- 5 minutes of jitter.
     assert 0 <= float(RETRY_MESSAGE.fullmatch(message).group(1)) <= 600, message
     assert error == (
-        "perfmkt_pipeline.sources.meta.errors.MetaRetriesExhausted: meta act_101000000000001: "
+        "perfmkt_pipeline.platforms.meta.errors.MetaRetriesExhausted: meta act_101000000000001: "
         "account still failing after 0 retries: An unexpected error has occurred. Please retry "
         "your request later. (code 2)"
     )

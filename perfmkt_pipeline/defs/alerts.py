@@ -27,7 +27,7 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_io
+from perfmkt_pipeline.defs.core_windows import core_span
 from perfmkt_pipeline.defs.partitions import daily_partitions, window
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import anomalies
@@ -131,9 +131,7 @@ def _anomaly_check(settings: Settings, rule: str) -> AssetChecksDefinition:
     def evaluate(warehouse: WarehouseResource, context) -> AssetCheckResult:
         start, end = window(context)
         with warehouse.get().begin() as conn:
-            first, last = core_io.overall(
-                core_io.platform_windows(conn, settings, start, end), start, end
-            )
+            first, last = core_span(conn, settings, start, end)
             history = first - dt.timedelta(days=rules.history_needed())
             rows = monitoring.campaign_days(conn, history, last)
         found = anomalies.RULES[rule](rows, first, last, rules)

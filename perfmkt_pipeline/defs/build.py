@@ -19,8 +19,8 @@ from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
-from perfmkt_pipeline.defs.assets.meta import build_meta_assets, meta_resource
 from perfmkt_pipeline.defs.checks import build_checks
+from perfmkt_pipeline.defs.connectors import build_all_connector_assets, connector_resources
 from perfmkt_pipeline.defs.executor import run_executor
 from perfmkt_pipeline.defs.notifications import build_notification_sensor, notification_resources
 from perfmkt_pipeline.defs.policies import fail_fast_steps
@@ -45,14 +45,13 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     resources: dict[str, object] = {"warehouse": WarehouseResource(url=url)}
     if settings.google_ads.configured:
         resources["google_ads"] = google_ads_resource()
-    if settings.meta.configured:
-        resources["meta"] = meta_resource()
+    resources.update(connector_resources(settings))
     resources.update(affiliate_resources(settings))
     resources.update(notification_resources(settings))
     assets = [
         *build_fx_assets(settings, engine_kind),
         *build_google_ads_assets(settings, engine_kind),
-        *build_meta_assets(settings, engine_kind),
+        *build_all_connector_assets(settings, engine_kind),
         *build_affiliate_assets(settings, engine_kind),
         *build_core_assets(settings, engine_kind),
         *build_mart_assets(settings, engine_kind),

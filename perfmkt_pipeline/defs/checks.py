@@ -28,20 +28,21 @@ from dagster import (
     asset_check,
 )
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_io
+from perfmkt_pipeline.defs.core_windows import core_span, core_windows
 from perfmkt_pipeline.defs.metadata import preview
 from perfmkt_pipeline.defs.partitions import daily_partitions, window
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.base.spec import RawTotals
 from perfmkt_pipeline.transform import quality
-from perfmkt_pipeline.transform.decimals import micros_to_units
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
-from perfmkt_pipeline.warehouse import measures, raw, tables
-from perfmkt_pipeline.warehouse.read import read_arrow
+from perfmkt_pipeline.warehouse import check_reads, core_io, measures, raw, tables
 
 Window = tuple[dt.date, dt.date]
 _EXAMPLES = 10
-MONEY_SUM = pa.decimal128(38, 6)
+# Where Google Ads' raw totals are (until Google Ads has its spec: its cost is in micros).
+GOOGLE_ADS_TOTALS = RawTotals(raw.google_ads_campaign_daily, spend="cost_micros", micros=True)
 MART_MEASURES = list(measures.NAMES)
 # Columns no row may hold a negative value in (spend local and reporting, impressions, clicks).
 NEVER_NEGATIVE = [
@@ -65,33 +66,28 @@ def _outcome(offenders: pa.Table, label: str) -> Outcome:
     return Outcome(offenders.num_rows == 0, metadata)
 
 
-def _between(table: sa.Table, column: str, span: Window) -> sa.ColumnElement[bool]:
-    return table.c[column].between(span[0], span[1])
-
-
 # --- evaluations ------------------------------------------------------------------------------
 
 
 def evaluate_grain(
-    conn: sa.Connection, table: sa.Table, where: sa.ColumnElement[bool] | None = None
+    conn: sa.Connection, table: sa.Table, column: str | None = None, span: Window | None = None
 ) -> Outcome:
-    """No two rows share the table's grain (its 'one row per')."""
+    """No two rows share the table's grain (its 'one row per'); with `column`, among the rows
+    whose `column` lies in `span`."""
     grain = table.info["grain"]
-    rows = read_arrow(conn, table, where, grain)
+    rows = check_reads.grain_rows(conn, table, column, span)
     outcome = _outcome(quality.duplicate_keys(rows, grain), "duplicated_keys")
     outcome.metadata["rows_checked"] = rows.num_rows
     return outcome
 
 
 def evaluate_non_negative(conn: sa.Connection, span: Window) -> Outcome:
-    table = tables.ad_performance_daily
-    rows = read_arrow(conn, table, _between(table, "date", span))
+    rows = check_reads.rows_in(conn, tables.ad_performance_daily, "date", span)
     return _outcome(quality.negative_values(rows, NEVER_NEGATIVE), "negative_rows")
 
 
 def evaluate_clicks_within_impressions(conn: sa.Connection, span: Window) -> Outcome:
-    table = tables.ad_performance_daily
-    rows = read_arrow(conn, table, _between(table, "date", span))
+    rows = check_reads.rows_in(conn, tables.ad_performance_daily, "date", span)
     return _outcome(quality.clicks_above_impressions(rows), "rows_with_more_clicks")
 
 
@@ -105,7 +101,7 @@ def evaluate_fx_coverage(conn: sa.Connection, settings: Settings, span: Window) 
         (tables.conversions_daily, "date"),
         (tables.affiliate_actions, "event_date"),
     ):
-        rows = read_arrow(conn, table, _between(table, day, span), [day, "currency", "fx_rate"])
+        rows = check_reads.rows_in(conn, table, day, span, [day, "currency", "fx_rate"])
         found = quality.fx_problems(rows, rates, settings.reporting_currency, day)
         problems.append(found.rename_columns(["date", *found.column_names[1:]]))
     return _outcome(pa.concat_tables(problems), "currency_days_without_rate")
@@ -114,7 +110,8 @@ def evaluate_fx_coverage(conn: sa.Connection, settings: Settings, span: Window) 
 def configured_accounts(settings: Settings) -> list[tuple[str, str]]:
     """(platform, account_id) of every explicitly configured account."""
     pairs = [("google_ads", a) for a in settings.google_ads.customer_ids]
-    pairs += [("meta", a) for a in settings.meta.account_ids]
+    for spec in platforms.all_specs():
+        pairs += [(spec.name, a) for a in spec.section(settings).account_ids]
     for name in core_io.NETWORKS:
         pairs += [(name, a) for a in getattr(settings, name).account_ids]
     pairs += [(feed.name, feed.account_id) for feed in settings.file_feeds]
@@ -122,7 +119,7 @@ def configured_accounts(settings: Settings) -> list[tuple[str, str]]:
 
 
 def evaluate_accounts_present(conn: sa.Connection, settings: Settings) -> Outcome:
-    accounts = read_arrow(conn, tables.ad_accounts, None, ["platform", "account_id"])
+    accounts = check_reads.rows_of(conn, tables.ad_accounts, ["platform", "account_id"])
     missing = quality.missing_accounts(configured_accounts(settings), accounts)
     metadata: dict[str, Any] = {"missing_accounts": len(missing)}
     if missing:
@@ -130,60 +127,25 @@ def evaluate_accounts_present(conn: sa.Connection, settings: Settings) -> Outcom
     return Outcome(not missing, metadata)
 
 
-def _core_totals(conn: sa.Connection, platform: str, span: Window) -> pa.Table:
-    table = tables.ad_performance_daily
-    rows = read_arrow(
-        conn,
-        table,
-        sa.and_(table.c.platform == platform, _between(table, "date", span)),
-        ["date", "spend_local", "impressions", "clicks"],
-    )
-    return rows.rename_columns(["date", "spend", "impressions", "clicks"])
-
-
-def _raw_totals(conn: sa.Connection, platform: str, span: Window) -> pa.Table:
+def _raw_totals(platform: str) -> RawTotals:
     if platform == "google_ads":
-        t = raw.google_ads_campaign_daily
-        rows = read_arrow(
-            conn, t, _between(t, "date", span), ["date", "cost_micros", "impressions", "clicks"]
-        )
-        spend = micros_to_units(rows["cost_micros"], MONEY_SUM)
-        return pa.table(
-            {
-                "date": rows["date"],
-                "spend": spend,
-                "impressions": rows["impressions"],
-                "clicks": rows["clicks"],
-            }
-        )
-    t = raw.meta_ad_insights
-    rows = read_arrow(
-        conn, t, _between(t, "date", span), ["date", "spend", "impressions", "clicks"]
-    )
-    return rows
+        return GOOGLE_ADS_TOTALS
+    core = platforms.get(platform).core
+    assert core is not None, platform
+    return core.totals
 
 
 def _affiliate_differences(conn: sa.Connection, platform: str, span: Window) -> pa.Table:
     """Commission of the non-reversed actions per event day vs core spend, and the actions raw
     holds an original record of vs core.affiliate_actions."""
-    actions = tables.affiliate_actions
-    latest = read_arrow(
-        conn,
-        actions,
-        sa.and_(actions.c.platform == platform, _between(actions, "event_date", span)),
-        ["event_date", "status", "commission_local", "action_id"],
-    )
+    latest = check_reads.affiliate_latest(conn, platform, span)
     live = latest.filter(pc.not_equal(latest["status"], "reversed"))
     expected = pa.table({"date": live["event_date"], "spend": live["commission_local"]})
-    core = _core_totals(conn, platform, span).select(["date", "spend"])
+    core = check_reads.core_totals(conn, platform, span).select(["date", "spend"])
     differences = quality.total_differences(expected, core, ["date"], ["spend"])
-    r = raw.affiliate_actions
     # Every action raw holds an original record of (a CJ correction alone, its sale posted
     # before the loaded history, cannot be settled and is rightly absent from core).
-    originals = sa.and_(
-        r.c.platform == platform, _between(r, "event_date", span), r.c.is_correction.is_(False)
-    )
-    raw_ids = read_arrow(conn, r, originals, ["action_id"])
+    raw_ids = check_reads.affiliate_original_ids(conn, platform, span)
     raw_actions = pc.unique(raw_ids["action_id"])
     missing = raw_actions.filter(pc.invert(pc.is_in(raw_actions, latest["action_id"])))
     if len(missing):
@@ -199,11 +161,12 @@ def evaluate_raw_totals(
     clicks; Meta spend, impressions, clicks; affiliates: commission of non-reversed actions,
     and every raw action present in core.affiliate_actions."""
     found = []
+    reported = {"google_ads", *(spec.name for spec in platforms.all_specs() if spec.core)}
     for platform, span in windows.items():
-        if platform in ("google_ads", "meta"):
+        if platform in reported:
             d = quality.total_differences(
-                _raw_totals(conn, platform, span),
-                _core_totals(conn, platform, span),
+                check_reads.raw_totals(conn, _raw_totals(platform), span),
+                check_reads.core_totals(conn, platform, span),
                 ["date"],
                 ["spend", "impressions", "clicks"],
             )
@@ -217,15 +180,11 @@ def evaluate_raw_totals(
 
 def evaluate_mart_totals(conn: sa.Connection, span: Window) -> Outcome:
     """Per day and platform, both marts sum to what core.ad_performance_daily holds."""
-    core = read_arrow(
-        conn, tables.ad_performance_daily, _between(tables.ad_performance_daily, "date", span),
-        ["date", "platform", *MART_MEASURES],
-    )  # fmt: skip
+    columns = ["date", "platform", *MART_MEASURES]
+    core = check_reads.rows_in(conn, tables.ad_performance_daily, "date", span, columns)
     found = []
     for mart in (tables.campaign_daily, tables.channel_daily):
-        rows = read_arrow(
-            conn, mart, _between(mart, "date", span), ["date", "platform", *MART_MEASURES]
-        )
+        rows = check_reads.rows_in(conn, mart, "date", span, columns)
         d = quality.total_differences(core, rows, ["date", "platform"], MART_MEASURES)
         found.append(d.append_column("mart", pa.array([mart.fullname] * d.num_rows, pa.string())))
     return _outcome(pa.concat_tables(found), "differences")
@@ -237,8 +196,7 @@ AD_PERFORMANCE = AssetKey(["core", "ad_performance_daily"])
 
 
 def _span(conn: sa.Connection, settings: Settings, context: AssetCheckExecutionContext) -> Window:
-    start, end = window(context)
-    return core_io.overall(core_io.platform_windows(conn, settings, start, end), start, end)
+    return core_span(conn, settings, *window(context))
 
 
 def _check(
@@ -288,9 +246,7 @@ def _grain_check(settings: Settings, table: sa.Table) -> AssetChecksDefinition:
         if column is None:
             return evaluate_grain(conn, table)
         first, last = _span(conn, settings, context)
-        return evaluate_grain(
-            conn, table, _between(table, column, (first - dt.timedelta(days=before), last))
-        )
+        return evaluate_grain(conn, table, column, (first - dt.timedelta(days=before), last))
 
     return _check(
         settings,
@@ -312,7 +268,7 @@ def build_checks(settings: Settings, engine_kind: str | None = None) -> list[Ass
         )
     ]  # fmt: skip
     span = lambda conn, context: _span(conn, settings, context)  # noqa: E731
-    windows = lambda conn, context: core_io.platform_windows(conn, settings, *window(context))  # noqa: E731
+    windows = lambda conn, context: core_windows(conn, settings, *window(context))  # noqa: E731
     checks += [
         _check(settings, AD_PERFORMANCE, "no_negative_spend_clicks_impressions",
                "Spend (local and reporting), impressions and clicks are never negative.",

@@ -21,6 +21,7 @@ from typing import Any
 from dagster import AssetsDefinition, Backoff, Failure, In, Jitter, OpDefinition, Out, RetryPolicy
 from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunction
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
 from perfmkt_pipeline.sources.ecb import EcbDataError
@@ -29,7 +30,6 @@ from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsDataError,
     GoogleAdsPermissionError,
 )
-from perfmkt_pipeline.sources.meta.errors import MetaDataError, MetaFatalError
 from perfmkt_pipeline.warehouse.loss import RowLossError
 from perfmkt_pipeline.warehouse.write import SliceViolation
 
@@ -48,13 +48,12 @@ WAREHOUSE_RETRY = RetryPolicy(
 # Errors a retry cannot fix: the client has classified them as fatal or as bad data. Google Ads'
 # plain GoogleAdsFatalError is left out on purpose: the client also raises it when its own
 # retries ran out, which a step retry minutes later can cure (as it can GoogleAdsQuotaError).
+# Registered platforms add their own fatal and data errors (their spec's `errors`).
 NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     ConfigError,
     GoogleAdsAuthError,
     GoogleAdsPermissionError,
     GoogleAdsDataError,
-    MetaFatalError,
-    MetaDataError,
     FatalError,
     AffiliateDataError,
     EcbDataError,
@@ -63,9 +62,15 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
 )
 
 
+def not_retryable() -> tuple[type[BaseException], ...]:
+    """Every error type a retry cannot fix: the shared ones and each platform's."""
+    found = [error for spec in platforms.all_specs() for error in spec.errors.not_retryable]
+    return (*NOT_RETRYABLE, *found)
+
+
 def is_retryable(error: BaseException) -> bool:
     """Whether a later attempt of the step may succeed where this error stopped it."""
-    return not isinstance(error, NOT_RETRYABLE)
+    return not isinstance(error, not_retryable())
 
 
 @contextlib.contextmanager

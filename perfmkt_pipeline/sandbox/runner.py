@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.sandbox import ecb, oauth
 from perfmkt_pipeline.sandbox.anomalies import Injection
 from perfmkt_pipeline.sandbox.awin import AwinApp
@@ -26,14 +27,14 @@ from perfmkt_pipeline.sandbox.faults import SandboxFaults
 from perfmkt_pipeline.sandbox.google_ads_server import GoogleAdsServer
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, SandboxHTTPServer, check_loopback
 from perfmkt_pipeline.sandbox.impact import ImpactApp
-from perfmkt_pipeline.sandbox.meta import MetaApp
 from perfmkt_pipeline.sandbox.spec import PLATFORMS, WorldSpec
 from perfmkt_pipeline.sandbox.tls import GRPC_ROOTS_ENV
 from perfmkt_pipeline.sandbox.world import World
 
-# Meta's base URL carries no version: the SDK appends "/vNN.0/...".
+# Registered platforms bring their own stand-ins (their spec's `standin`). Meta's base URL
+# carries no version: the SDK appends "/vNN.0/...".
 HTTP_APPS: dict[str, type[PlatformApp]] = {
-    "meta": MetaApp,
+    **{spec.name: spec.standin.load() for spec in platforms.all_specs() if spec.standin},
     "impact": ImpactApp,
     "cj": CjApp,
     "awin": AwinApp,
@@ -124,7 +125,11 @@ class Sandbox:
         creds = self.credentials
         env = {
             "PERFMKT_GOOGLE_OAUTH_URL": self.url("google_oauth") + oauth.TOKEN_PATH,
-            "PERFMKT_META_URL": self.url("meta"),
+            **{
+                spec.standin.url_env_var: self.url(spec.name)
+                for spec in platforms.all_specs()
+                if spec.standin
+            },
             "PERFMKT_IMPACT_URL": self.url("impact"),
             "PERFMKT_CJ_URL": self.url("cj"),
             "PERFMKT_AWIN_URL": self.url("awin"),

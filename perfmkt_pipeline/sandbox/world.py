@@ -21,7 +21,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from perfmkt_pipeline.sandbox import affiliate_data, anomalies, ecb_data, meta_data
+from perfmkt_pipeline.platforms.meta.standin import data as meta_data
+from perfmkt_pipeline.sandbox import affiliate_data, anomalies, ecb_data
 from perfmkt_pipeline.sandbox import ground_truth as _gt
 from perfmkt_pipeline.sandbox.generation import (
     UNITS_PER_USD,

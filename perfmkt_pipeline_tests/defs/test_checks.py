@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from dagster import materialize
 
 from perfmkt_pipeline.defs import checks
-from perfmkt_pipeline.defs.assets import core_io
 from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
+from perfmkt_pipeline.defs.core_windows import core_windows
 from perfmkt_pipeline.defs.resources import WarehouseResource
-from perfmkt_pipeline.warehouse import tables
+from perfmkt_pipeline.warehouse import core_io, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests import core_marts_fixture as fx
 
@@ -54,7 +54,7 @@ def warehouse(correct_file: Path, tmp_path: Path) -> Iterator[Warehouse]:
 
 
 def _windows(conn):
-    return core_io.platform_windows(conn, fx.SETTINGS, fx.START, fx.END)
+    return core_windows(conn, fx.SETTINGS, fx.START, fx.END)
 
 
 def _span(conn):

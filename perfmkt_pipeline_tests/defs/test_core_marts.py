@@ -15,6 +15,7 @@ from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_arrow
@@ -137,7 +138,7 @@ def _repull(warehouse: Warehouse) -> None:
         warehouse,
         REPULLED_AT,
         google_ads_conversion_daily=fx._table(fx.raw.google_ads_conversion_daily, conversions),
-        meta_ad_insights=fx._table(fx.raw.meta_ad_insights, insights),
+        meta_ad_insights=fx._table(meta_tables.meta_ad_insights, insights),
         affiliate_actions=fx._table(fx.raw.affiliate_actions, [*records, reversal]),
     )
 

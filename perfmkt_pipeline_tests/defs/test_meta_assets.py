@@ -16,23 +16,18 @@ from dagster._core.storage.tags import (
 )
 
 from perfmkt_pipeline.config import parse_settings
-from perfmkt_pipeline.defs.assets.meta import (
+from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
+from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline_tests.defs.meta_assets_support import (
     ACCOUNTS_KEY,
     ACTIONS_KEY,
     INSIGHTS_KEY,
     build_meta_assets,
     meta_resource,
 )
-from perfmkt_pipeline.defs.resources import WarehouseResource
-from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.warehouse import raw
-from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline_tests.sandbox_fixtures import (  # noqa: F401 (registers `sandbox`)
-    AS_OF,
-    sandbox,
-    sandbox_env,
-)
-from perfmkt_pipeline_tests.sources.meta_support import (
+from perfmkt_pipeline_tests.platforms.meta.meta_support import (
     ACCOUNTS,
     UK,
     US,
@@ -42,6 +37,11 @@ from perfmkt_pipeline_tests.sources.meta_support import (
     expected_actions,
     expected_ad_days,
     expected_campaign_days,
+)
+from perfmkt_pipeline_tests.sandbox_fixtures import (  # noqa: F401 (registers `sandbox`)
+    AS_OF,
+    sandbox,
+    sandbox_env,
 )
 
 # 45 days ending the day before the sandbox's as-of date: report runs of 30 and 15 days.
@@ -113,8 +113,8 @@ def test_a_backfill_through_rate_limits_lands_exactly_the_ground_truth_and_is_id
     assert box.counters.faults("meta", "rate_limit") == 2
     for account_id in ACCOUNTS:  # one insights request per account per 30 days
         assert box.counters.count("meta", "meta.report_run", account_id) == 2
-    insights = rows(warehouse_url, raw.meta_ad_insights)
-    landed_actions = rows(warehouse_url, raw.meta_ad_actions)
+    insights = rows(warehouse_url, meta_tables.meta_ad_insights)
+    landed_actions = rows(warehouse_url, meta_tables.meta_ad_actions)
     world = box.world
     assert ad_days(insights) == expected_ad_days(world, ACCOUNTS, START, END)
     assert actions(landed_actions) == expected_actions(world, ACCOUNTS, START, END, WINDOWS)
@@ -128,7 +128,7 @@ def test_a_backfill_through_rate_limits_lands_exactly_the_ground_truth_and_is_id
         kept_whole = json.loads(row["actions"]) if row["actions"] is not None else None
         assert kept_whole == record.get("actions")
     assert [(r["account_id"], r["account_name"], r["currency"], r["timezone"]) for r in rows(
-        warehouse_url, raw.meta_accounts
+        warehouse_url, meta_tables.meta_accounts
     )] == [
         (US, "Acme US Social", "USD", "America/Los_Angeles"),
         (UK, "Acme UK Social", "GBP", "Europe/London"),
@@ -152,8 +152,8 @@ def test_a_backfill_through_rate_limits_lands_exactly_the_ground_truth_and_is_id
     # The same range again, through faults again, leaves the same rows.
     box.faults.set("meta", rate_limit_first_n=1, rate_limit_code=80000, fail_first_n=1)
     assert run(box, warehouse_url, START, END).success
-    assert rows(warehouse_url, raw.meta_ad_insights) == insights
-    assert rows(warehouse_url, raw.meta_ad_actions) == landed_actions
+    assert rows(warehouse_url, meta_tables.meta_ad_insights) == insights
+    assert rows(warehouse_url, meta_tables.meta_ad_actions) == landed_actions
 
 
 def test_re_pulling_after_the_as_of_date_moves_leaves_exactly_the_restated_values(
@@ -161,18 +161,18 @@ def test_re_pulling_after_the_as_of_date_moves_leaves_exactly_the_restated_value
 ):
     start, end = AS_OF - timedelta(days=40), AS_OF - timedelta(days=1)
     assert run(box, warehouse_url, start, end, accounts=[UK]).success
-    before = actions(rows(warehouse_url, raw.meta_ad_actions))
+    before = actions(rows(warehouse_url, meta_tables.meta_ad_actions))
     box.world.as_of = AS_OF + timedelta(days=7)
 
     assert run(box, warehouse_url, start, end, accounts=[UK]).success
 
-    after = actions(rows(warehouse_url, raw.meta_ad_actions))
+    after = actions(rows(warehouse_url, meta_tables.meta_ad_actions))
     old = expected_actions(box.world, [UK], start, end, WINDOWS, as_of=AS_OF)
     new = expected_actions(box.world, [UK], start, end, WINDOWS)
     assert before == old and after == new
     changed = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
     assert changed and min(k[2] for k in changed) > AS_OF - timedelta(days=28)
-    assert ad_days(rows(warehouse_url, raw.meta_ad_insights)) == expected_ad_days(
+    assert ad_days(rows(warehouse_url, meta_tables.meta_ad_insights)) == expected_ad_days(
         box.world, [UK], start, end
     )
 
@@ -180,19 +180,21 @@ def test_re_pulling_after_the_as_of_date_moves_leaves_exactly_the_restated_value
 def test_days_graph_no_longer_keeps_are_left_as_the_warehouse_holds_them(box, duckdb_url):
     start, end = date(2026, 1, 10), date(2026, 1, 20)
     assert run(box, duckdb_url, start, end, accounts=[UK]).success
-    first_pull = rows(duckdb_url, raw.meta_ad_insights)
+    first_pull = rows(duckdb_url, meta_tables.meta_ad_insights)
     assert {r["date"] for r in first_pull} == {start + timedelta(days=n) for n in range(11)}
     wh = Warehouse(duckdb_url)
     try:
         with wh.begin() as conn:
-            loads = sa.select(raw.meta_ad_insights.c.date, raw.meta_ad_insights.c.loaded_at)
+            loads = sa.select(
+                meta_tables.meta_ad_insights.c.date, meta_tables.meta_ad_insights.c.loaded_at
+            )
             first_loads = dict(conn.execute(loads.distinct()).all())
         # 37 months on, Graph serves from 2026-01-15 only.
         box.world.as_of = date(2029, 2, 15)
 
         assert run(box, duckdb_url, start, end, accounts=[UK]).success
 
-        assert rows(duckdb_url, raw.meta_ad_insights) == first_pull
+        assert rows(duckdb_url, meta_tables.meta_ad_insights) == first_pull
         with wh.begin() as conn:
             second_loads = dict(conn.execute(loads.distinct()).all())
     finally:

@@ -25,6 +25,7 @@ from perfmkt_pipeline.defs.policies import (
     fail_fast,
     fail_fast_steps,
 )
+from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
 from perfmkt_pipeline.sources.affiliates.errors import (
     AuthenticationError,
     RetriesExhaustedError,
@@ -35,7 +36,6 @@ from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsFatalError,
     GoogleAdsQuotaError,
 )
-from perfmkt_pipeline.sources.meta.errors import MetaFatalError, MetaRetriesExhausted
 
 # The policies' shape, without their minutes of delay.
 FAST_RETRY = RetryPolicy(max_retries=SOURCE_RETRY.max_retries)

@@ -14,13 +14,14 @@ from dagster import DagsterInstance, materialize
 
 from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.http_server import ResultCache
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sources.affiliates import sync_window
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline_tests.chaos_support import raw_assets, rows, settings_for, snapshot
+from perfmkt_pipeline_tests.platforms.meta.meta_support import UK
 from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF, sandbox, sandbox_env  # noqa: F401
-from perfmkt_pipeline_tests.sources.meta_support import UK
 
 START, END = AS_OF - dt.timedelta(days=7), AS_OF - dt.timedelta(days=1)  # 11-13..11-19
 GOOGLE = "2345678901"
@@ -112,7 +113,7 @@ CASES = {
         "metric and restates conversions)",
     ),
     "meta": (
-        _drop_meta, raw.meta_ad_insights, UK, (START, END), (55, 27),
+        _drop_meta, meta_tables.meta_ad_insights, UK, (START, END), (55, 27),
         "at most 10% may vanish on a re-read (Meta omits zero-activity rows and re-attributes "
         "actions for 28 days)",
     ),

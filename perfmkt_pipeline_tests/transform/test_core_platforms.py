@@ -9,7 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from perfmkt_pipeline.transform.core import CoreDataError, google_ads, meta, networks
+from perfmkt_pipeline.platforms.meta import core as meta
+from perfmkt_pipeline.transform.core import CoreDataError, google_ads, networks
 from perfmkt_pipeline.transform.core.common import latest_per_key, settled
 from perfmkt_pipeline_tests import core_marts_fixture as fx
 

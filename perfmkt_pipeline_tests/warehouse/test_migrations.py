@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from perfmkt_pipeline.platforms.meta import tables as _meta_tables  # noqa: F401 (its raw tables)
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.migrate import current_revision, head_revision, upgrade

@@ -31,10 +31,10 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import ConfigError, FileFeedSettings, NetworkSettings, Settings
-from perfmkt_pipeline.defs.assets import row_loss
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
-from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
+from perfmkt_pipeline.platforms.base import row_loss
+from perfmkt_pipeline.platforms.base.parallel import Progress, for_each_account
 from perfmkt_pipeline.sources.affiliates import ActionRecord, Window, sync_window
 from perfmkt_pipeline.sources.affiliates.awin import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline.sources.affiliates.cj import CjClient

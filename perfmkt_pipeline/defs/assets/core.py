@@ -1,9 +1,10 @@
 """The core asset: raw -> every reconciled core table, one transaction per run window.
 
 Thin: the window comes from the partition (widened per platform by core_io.platform_windows),
-core_io reads raw, transform/core builds the rows, transform/restatements compares them with the
-rows they replace, and core_io replaces every slice in the same transaction; accounts and
-campaigns are upserted (core_dims), never replaced by the window.
+warehouse/core_io reads raw (each registered platform through its spec's core mapping),
+transform/core builds the rows, transform/restatements compares them with the rows they replace,
+and core_io replaces every slice in the same transaction; accounts and campaigns are upserted
+(warehouse/core_dims), never replaced by the window.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -20,16 +21,17 @@ from dagster import (
     multi_asset,
 )
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_dims, core_io
 from perfmkt_pipeline.defs.assets.summaries import summary
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform.core import CoreRules, build_core
+from perfmkt_pipeline.transform.core.evidence import with_evidence
 from perfmkt_pipeline.transform.restatements import restatements
-from perfmkt_pipeline.warehouse import tables
+from perfmkt_pipeline.warehouse import core_io, tables
 
 FX_RATES = AssetKey(["core", "fx_rates"])
 AD_ACCOUNTS = AssetKey(["core", "ad_accounts"])
@@ -67,6 +69,10 @@ _TABLES = {
 }
 
 
+def _key(table) -> AssetKey:
+    return AssetKey([table.schema, table.name])
+
+
 def raw_keys(settings: Settings) -> dict[str, list[AssetKey]]:
     """The configured platforms' raw asset keys, by role."""
     keys: dict[str, list[AssetKey]] = {"accounts": [], "daily": [], "names": [], "affiliate": []}
@@ -77,13 +83,11 @@ def raw_keys(settings: Settings) -> dict[str, list[AssetKey]]:
             AssetKey(["raw", "google_ads_conversion_daily"]),
         ]
         keys["names"].append(AssetKey(["raw", "google_ads_campaign_daily"]))
-    if settings.meta.configured:
-        keys["accounts"].append(AssetKey(["raw", "meta_accounts"]))
-        keys["daily"] += [
-            AssetKey(["raw", "meta_ad_insights"]),
-            AssetKey(["raw", "meta_ad_actions"]),
-        ]
-        keys["names"].append(AssetKey(["raw", "meta_ad_insights"]))
+    for spec in platforms.configured(settings):
+        if spec.core is not None:
+            keys["accounts"].append(_key(spec.core.accounts))
+            keys["daily"] += [_key(table) for table in spec.core.daily]
+            keys["names"].append(_key(spec.core.names))
     keys["affiliate"] = [
         AssetKey(["raw", "affiliate_actions", platform])
         for platform in core_io.affiliate_platforms(settings)
@@ -107,6 +111,7 @@ def _deps(settings: Settings) -> dict[AssetKey, list[AssetKey]]:
 def build_core_assets(settings: Settings, engine_kind: str) -> list[AssetsDefinition]:
     """One multi-asset writing every core table (except fx_rates, see assets/fx.py)."""
     rules = CoreRules.from_settings(settings)
+    registered = platforms.configured(settings)
     deps = _deps(settings)
     specs = [
         AssetSpec(
@@ -137,15 +142,15 @@ def build_core_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
         wh = warehouse.get()
         loaded_at = dt.datetime.now(dt.UTC)  # the load's timestamp, stamped on every row
         with wh.begin() as conn:
-            windows = core_io.platform_windows(conn, settings, start, end)
+            windows = core_io.platform_windows(conn, settings, start, end, registered)
             context.log.info(f"core {start}..{end}: days per platform {windows}")
-            raw_inputs, pulled, raw_rows = core_io.read_raw(conn, settings, windows)
+            raw_inputs, pulled, raw_rows = core_io.read_raw(conn, settings, windows, registered)
             fx = core_io.read_fx(conn, core_io.overall(windows, start, end))
             core = core_io.clip(build_core(raw_inputs, fx, rules, pulled), windows)
-            core = core_dims.with_evidence(core, raw_inputs)
+            core = with_evidence(core, raw_inputs)
             previous = core_io.read_core_performance(conn, windows)
             restated = restatements(previous, core.ad_performance_daily, loaded_at)
-            core_io.write_core(wh, conn, core, restated, windows, loaded_at)
+            core_io.write_core(wh, conn, core, restated, windows, loaded_at, registered)
         wh.refresh_statistics(core_io.CORE_TABLES)
         context.log.info(
             f"core {start}..{end}: {raw_rows} raw rows -> "

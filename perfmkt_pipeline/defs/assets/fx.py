@@ -14,7 +14,7 @@ from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.sources import ecb
 from perfmkt_pipeline.transform.fx import FX_HISTORY_DAYS_BEFORE_START, fx_rate_rows
 from perfmkt_pipeline.warehouse import raw, tables
-from perfmkt_pipeline.warehouse.read import read_window
+from perfmkt_pipeline.warehouse.core_io import read_ecb_rates
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 
@@ -80,7 +80,7 @@ def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefiniti
         first, end = _history(context)
         wh = warehouse.get()
         with wh.begin() as conn:
-            frame = fx_rate_rows(read_window(conn, raw.ecb_rates, "date", first, end))
+            frame = fx_rate_rows(read_ecb_rates(conn, first, end))
             result = replace_slice(
                 wh, tables.fx_rates, frame, Slice({}, "date", first, end), connection=conn
             )

@@ -26,12 +26,12 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import SECRET_ENV_VARS, Settings
-from perfmkt_pipeline.defs.assets import row_loss
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
-from perfmkt_pipeline.defs.parallel import Progress, for_each_account
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.resources import WarehouseResource
-from perfmkt_pipeline.defs.spool import ArrowSpool
+from perfmkt_pipeline.platforms.base import row_loss
+from perfmkt_pipeline.platforms.base.parallel import Progress, for_each_account
+from perfmkt_pipeline.platforms.base.spool import ArrowSpool
 from perfmkt_pipeline.sources.google_ads import (
     Account,
     CampaignDay,
@@ -55,6 +55,7 @@ LOGIN_CUSTOMER_ID_ENV_VAR = "GOOGLE_ADS_LOGIN_CUSTOMER_ID"
 CAMPAIGN_DAILY = AssetKey(["raw", "google_ads_campaign_daily"])
 CONVERSION_DAILY = AssetKey(["raw", "google_ads_conversion_daily"])
 ACCOUNTS = AssetKey(["raw", "google_ads_accounts"])
+ROW_LOSS_REASON = "Google Ads omits a campaign-day without any metric and restates conversions"
 
 
 class GoogleAdsResource(ConfigurableResource):
@@ -164,7 +165,7 @@ def build_google_ads_assets(settings: Settings, engine_kind: str) -> list[Assets
         in raw.google_ads_accounts) in one transaction per account and chunk."""
         start, end = window(context)
         wh = warehouse.get()
-        guard = row_loss.guard("google_ads", settings.google_ads, context.log)
+        guard = row_loss.guard("google_ads", settings.google_ads, context.log, why=ROW_LOSS_REASON)
         with google_ads.reader(settings, logger=context.log) as reader:
             accounts = reader.accounts()
             progress = Progress(len(accounts))

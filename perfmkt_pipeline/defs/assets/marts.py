@@ -1,7 +1,7 @@
 """The marts asset: core.ad_performance_daily -> marts.campaign_daily and marts.channel_daily,
 both replaced for the run's window in one transaction.
 
-The window is the core asset's (core_io.platform_windows): affiliate runs can rebuild event days
+The window is the core asset's (defs/core_windows.core_span): affiliate runs can rebuild event days
 before the partition, and the marts must follow them.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
@@ -19,17 +19,16 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_io
 from perfmkt_pipeline.defs.assets.core import AD_PERFORMANCE_DAILY, CAMPAIGNS
 from perfmkt_pipeline.defs.assets.summaries import summary
+from perfmkt_pipeline.defs.core_windows import core_span
 from perfmkt_pipeline.defs.mart_metadata import channel_picture
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import marts
-from perfmkt_pipeline.warehouse import tables
-from perfmkt_pipeline.warehouse.read import read_arrow
+from perfmkt_pipeline.warehouse import core_io, tables
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 CAMPAIGN_DAILY = AssetKey(["marts", "campaign_daily"])
@@ -82,15 +81,9 @@ def build_mart_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
         wh = warehouse.get()
         loaded_at = dt.datetime.now(dt.UTC)  # the load's timestamp, stamped on every row
         with wh.begin() as conn:
-            first, last = core_io.overall(
-                core_io.platform_windows(conn, settings, start, end), start, end
-            )
-            performance = read_arrow(
-                conn,
-                tables.ad_performance_daily,
-                tables.ad_performance_daily.c.date.between(first, last),
-            )
-            campaign_rows = marts.campaign_daily(performance, read_arrow(conn, tables.campaigns))
+            first, last = core_span(conn, settings, start, end)
+            performance = core_io.read_performance(conn, first, last)
+            campaign_rows = marts.campaign_daily(performance, core_io.read_campaigns(conn))
             channel_rows = marts.channel_daily(performance)
             for table, rows in (
                 (tables.campaign_daily, campaign_rows),

@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from perfmkt_pipeline.platforms.base.json_codec import compact_json
 from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError
-from perfmkt_pipeline.sources.json_codec import compact_json
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ import google.oauth2.credentials
 import requests
 from google.ads.googleads.client import GoogleAdsClient
 
+from perfmkt_pipeline.platforms.base.sinks import RowList, RowSink
 from perfmkt_pipeline.sources.google_ads import queries
 from perfmkt_pipeline.sources.google_ads.errors import (
     TOKEN_EXPIRED_CODE,
@@ -58,7 +59,6 @@ from perfmkt_pipeline.sources.google_ads.parsing import (
     parse_customer_client_row,
 )
 from perfmkt_pipeline.sources.google_ads.retry import RetryPolicy
-from perfmkt_pipeline.sources.sinks import RowList, RowSink
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

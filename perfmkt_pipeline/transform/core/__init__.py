@@ -5,7 +5,8 @@ from perfmkt_pipeline.transform.core.build import (
     CoreRules,
     CoreTables,
     GoogleAdsRaw,
-    MetaRaw,
+    PlatformCore,
+    PlatformRaw,
     RawInputs,
     build_core,
 )
@@ -17,7 +18,8 @@ __all__ = [
     "CoreRules",
     "CoreTables",
     "GoogleAdsRaw",
-    "MetaRaw",
+    "PlatformCore",
+    "PlatformRaw",
     "RawInputs",
     "build_core",
 ]

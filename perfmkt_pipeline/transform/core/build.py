@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pyarrow as pa
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.transform.core import google_ads, meta, networks
+from perfmkt_pipeline.transform.core import google_ads, networks
 from perfmkt_pipeline.transform.core.common import (
     ACCOUNTS,
     ACTIONS_LOCAL,
@@ -84,13 +85,30 @@ class GoogleAdsRaw:
 
 
 @dataclass(frozen=True)
-class MetaRaw:
-    accounts: pa.Table  # raw.meta_accounts
-    # raw.meta_ad_insights and raw.meta_ad_actions of the window: ad-level rows, or (as the core
-    # asset reads them) their campaign roll-ups meta.INSIGHTS_ROLLUP and meta.ACTIONS_ROLLUP.
-    insights: pa.Table
-    actions: pa.Table
-    campaign_names: pa.Table  # raw.meta_ad_insights rows naming each campaign (latest)
+class PlatformCore:
+    """One platform's contribution to the core tables, before FX and `settled` (local frames:
+    transform.core.common's ACCOUNTS, CAMPAIGNS, PERFORMANCE_LOCAL, CONVERSIONS_LOCAL)."""
+
+    accounts: pa.Table
+    campaigns: pa.Table
+    performance: pa.Table
+    conversions: pa.Table
+
+
+class PlatformRaw(Protocol):
+    """What a platform's core mapping read from raw for a window (its spec's `core`): its
+    account rows and the rows naming each campaign (both with `loaded_at`, the evidence of the
+    core rows made from them), and how its rows become core rows."""
+
+    platform: str
+
+    @property
+    def accounts(self) -> pa.Table: ...
+
+    @property
+    def campaign_names(self) -> pa.Table: ...
+
+    def core(self, rules: CoreRules) -> PlatformCore: ...
 
 
 @dataclass(frozen=True)
@@ -102,7 +120,7 @@ class AffiliateRaw:
 @dataclass(frozen=True)
 class RawInputs:
     google_ads: GoogleAdsRaw | None = None
-    meta: MetaRaw | None = None
+    meta: PlatformRaw | None = None  # a registered platform's raw inputs (platforms/)
     affiliates: AffiliateRaw | None = None
 
 
@@ -140,13 +158,11 @@ def build_core(
         )
         conversions.append(google_ads.conversions(g.conversion_daily, g.accounts))
     if raw.meta is not None:
-        m = raw.meta
-        accounts.append(meta.accounts(m.accounts))
-        campaigns.append(meta.campaigns(m.campaign_names))
-        performance.append(
-            meta.performance(m.insights, m.actions, m.accounts, rules.meta_conversion_action_types)
-        )
-        conversions.append(meta.conversions(m.insights, m.actions, m.accounts))
+        mapped = raw.meta.core(rules)
+        accounts.append(mapped.accounts)
+        campaigns.append(mapped.campaigns)
+        performance.append(mapped.performance)
+        conversions.append(mapped.conversions)
     if raw.affiliates is not None:
         a = raw.affiliates
         accounts.append(networks.accounts(rules.affiliate_accounts, a.latest))

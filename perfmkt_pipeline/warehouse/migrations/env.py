@@ -2,9 +2,12 @@
 
 from alembic import context
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.warehouse import raw  # noqa: F401  (registers the raw tables)
 from perfmkt_pipeline.warehouse.migrate import VERSION_TABLE, VERSION_TABLE_SCHEMA
 from perfmkt_pipeline.warehouse.tables import metadata
+
+platforms.all_specs()  # registers each platform's own raw tables (platforms/<name>/tables.py)
 
 connection = context.config.attributes["connection"]
 if connection is None:

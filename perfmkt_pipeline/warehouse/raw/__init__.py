@@ -2,7 +2,8 @@
 
 `raw` is the pipeline's own business (WAREHOUSE.md): it may change freely, as long as every record a
 source returned is kept in `record` (JSON text, exactly as received) before anything transforms it.
-Every table carries the slice columns the write path replaces by: a source/platform, an account and
+A registered platform's own raw tables live in its folder (platforms/<name>/tables.py) and are
+listed by its spec. Every table carries the slice columns the write path replaces by: a source/platform, an account and
 a date (`date` for daily reports, `window_date` for affiliate actions read by update day).
 """
 
@@ -13,7 +14,6 @@ from perfmkt_pipeline.warehouse.raw.google_ads import (
     google_ads_campaign_daily,
     google_ads_conversion_daily,
 )
-from perfmkt_pipeline.warehouse.raw.meta import meta_accounts, meta_ad_actions, meta_ad_insights
 
 __all__ = [
     "affiliate_actions",
@@ -22,7 +22,4 @@ __all__ = [
     "google_ads_campaign_daily",
     "google_ads_conversion_daily",
     "load_log",
-    "meta_accounts",
-    "meta_ad_actions",
-    "meta_ad_insights",
 ]

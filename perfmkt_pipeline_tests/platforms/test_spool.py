@@ -8,8 +8,8 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from perfmkt_pipeline.defs.spool import ArrowSpool
-from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.platforms.base.spool import ArrowSpool
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
 
 
 def row(ad: str, spend: str) -> dict:
@@ -35,7 +35,7 @@ def read(spool: ArrowSpool) -> list[tuple]:
 
 
 def test_rows_come_back_page_by_page_with_the_table_types(tmp_path):
-    spool = ArrowSpool(raw.meta_ad_insights, tmp_path)
+    spool = ArrowSpool(meta_tables.meta_ad_insights, tmp_path)
     spool.add([row("a1", "1.25"), row("a2", "0.10")])
     spool.add([row("a3", "7")])
 
@@ -49,7 +49,7 @@ def test_rows_come_back_page_by_page_with_the_table_types(tmp_path):
 
 
 def test_a_rolled_back_attempt_is_not_written_and_clear_starts_over(tmp_path):
-    spool = ArrowSpool(raw.meta_ad_insights, tmp_path)
+    spool = ArrowSpool(meta_tables.meta_ad_insights, tmp_path)
     spool.add([row("a1", "1")])
     mark = spool.mark()
     spool.add([row("a2", "2")])  # an attempt that is started over

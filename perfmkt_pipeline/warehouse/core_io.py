@@ -1,7 +1,9 @@
 """Reads and writes of the core asset: which days a run rebuilds per platform, the raw slices it
 reads for them, and the core slices it replaces (all inside the caller's transaction).
 
-Google Ads and Meta land raw rows by report day, so a run over [start, end] rebuilds exactly
+Registered platforms (platforms/: the caller passes the configured ones, `registered`) read
+their own raw inputs through their spec's core mapping (`spec.core.read`). Google Ads and the
+registered platforms land raw rows by report day, so a run over [start, end] rebuilds exactly
 those days. Affiliate networks land records by *read window* and re-read a trailing lookback, so
 for each affiliate platform the run rebuilds every event day touched by a record of its raw read
 window (the range and its lookback), plus [start, end] itself; for those days it reads every
@@ -14,27 +16,30 @@ older version landed by update or posting day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.assets import core_dims, core_raw
 from perfmkt_pipeline.sources.affiliates import sync_window
 from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions
 from perfmkt_pipeline.transform.core import AffiliateRaw, CoreRules, CoreTables, RawInputs
 from perfmkt_pipeline.transform.core.networks import latest_state_table
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse import core_dims, core_raw, raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline.warehouse.read import read_arrow, read_query
+from perfmkt_pipeline.warehouse.read import read_arrow, read_query, read_window
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
-GOOGLE_ADS, META = "google_ads", "meta"
+GOOGLE_ADS = "google_ads"
 NETWORKS = ("impact", "cj", "awin")
 Window = tuple[dt.date, dt.date]
+# A registered platform's spec (platforms/base/spec.PlatformSpec): its `name` and `core.read`.
+Registered = Sequence[Any]
 
 
 def affiliate_platforms(settings: Settings) -> list[str]:
@@ -48,13 +53,20 @@ def _lookback(settings: Settings, platform: str) -> int:
 
 
 def platform_windows(
-    conn: sa.Connection, settings: Settings, start: dt.date, end: dt.date
+    conn: sa.Connection,
+    settings: Settings,
+    start: dt.date,
+    end: dt.date,
+    registered: Registered = (),
 ) -> dict[str, Window]:
-    """The inclusive days each configured platform's core rows are rebuilt for."""
+    """The inclusive days each configured platform's core rows are rebuilt for (`registered`:
+    the configured registered platforms, which land by report day)."""
     windows: dict[str, Window] = {}
-    for name in (GOOGLE_ADS, META):
-        if getattr(settings, name).configured:
-            windows[name] = (start, end)
+    if settings.google_ads.configured:
+        windows[GOOGLE_ADS] = (start, end)
+    for spec in registered:
+        if spec.core is not None:
+            windows[spec.name] = (start, end)
     table = raw.affiliate_actions
     for platform in affiliate_platforms(settings):
         first, last = sync_window(start, end, _lookback(settings, platform))
@@ -88,23 +100,30 @@ def _pulled_on(*frames: pa.Table) -> dt.date | None:
 
 
 def read_raw(
-    conn: sa.Connection, settings: Settings, windows: Mapping[str, Window]
+    conn: sa.Connection,
+    settings: Settings,
+    windows: Mapping[str, Window],
+    registered: Registered = (),
 ) -> tuple[RawInputs, dict[str, dt.date], int]:
-    """The raw inputs of `build_core` (Meta summed to campaigns in the warehouse, see
-    core_raw), the day each platform's data was pulled (its newest load among the raw rows of
-    its window), and how many raw rows those inputs cover."""
+    """The raw inputs of `build_core` (each registered platform's read by its core mapping, e.g.
+    Meta summed to campaigns in the warehouse), the day each platform's data was pulled (its
+    newest load among the raw rows of its window), and how many raw rows those inputs cover."""
     pulled: dict[str, dt.date | None] = {}
-    google = meta = affiliates = None
+    google = mapped = affiliates = None
     rows = 0
     if GOOGLE_ADS in windows:
         google, (count, newest) = core_raw.read_google_ads(conn, windows[GOOGLE_ADS])
         pulled[GOOGLE_ADS] = core_raw.pulled_on(newest)
         rows += count
-    if META in windows:
-        meta, (count, newest) = core_raw.read_meta(conn, windows[META])
-        pulled[META] = core_raw.pulled_on(newest)
+    readers = [spec for spec in registered if spec.core is not None and spec.name in windows]
+    if len(readers) > 1:  # RawInputs holds one registered platform until every one is moved
+        raise ValueError(f"more than one registered platform to read: {[s.name for s in readers]}")
+    for spec in readers:
+        mapped, (count, newest) = spec.core.read(conn, windows[spec.name])
+        pulled[spec.name] = core_raw.pulled_on(newest)
         rows += count
-    platforms = [p for p in windows if p not in (GOOGLE_ADS, META)]
+    own = {GOOGLE_ADS, *(spec.name for spec in registered)}
+    platforms = [p for p in windows if p not in own]
     if platforms:
         records = [_affiliate_records(conn, p, windows[p]) for p in platforms]
         for platform, frame in zip(platforms, records, strict=True):
@@ -112,7 +131,7 @@ def read_raw(
             rows += frame.num_rows
         affiliates = _affiliate_inputs(conn, settings, platforms, records)
     as_of = {platform: day for platform, day in pulled.items() if day is not None}
-    return RawInputs(google, meta, affiliates), as_of, rows
+    return RawInputs(google, mapped, affiliates), as_of, rows
 
 
 def _affiliate_records(conn: sa.Connection, platform: str, window: Window) -> pa.Table:
@@ -151,6 +170,11 @@ def _affiliate_inputs(
     )
 
 
+def read_ecb_rates(conn: sa.Connection, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """raw.ecb_rates rows published in [first, last] (what core.fx_rates is made from)."""
+    return read_window(conn, raw.ecb_rates, "date", first, last)
+
+
 def read_fx(conn: sa.Connection, window: Window) -> pa.Table:
     first = window[0] - dt.timedelta(days=FX_LOOKBACK_DAYS)
     return read_arrow(
@@ -159,6 +183,17 @@ def read_fx(conn: sa.Connection, window: Window) -> pa.Table:
         tables.fx_rates.c.date.between(first, window[1]),
         tables.column_names(tables.fx_rates, ["loaded_at"]),
     )
+
+
+def read_performance(conn: sa.Connection, first: dt.date, last: dt.date) -> pa.Table:
+    """Every core.ad_performance_daily row of [first, last]."""
+    table = tables.ad_performance_daily
+    return read_arrow(conn, table, table.c.date.between(first, last))
+
+
+def read_campaigns(conn: sa.Connection) -> pa.Table:
+    """Every core.campaigns row."""
+    return read_arrow(conn, tables.campaigns)
 
 
 def performance_slices(windows: Mapping[str, Window], column: str = "date") -> list[Slice]:
@@ -216,6 +251,7 @@ def write_core(
     restated: pa.Table,
     windows: Mapping[str, Window],
     loaded_at: dt.datetime,
+    registered: Registered = (),
 ) -> None:
     """Replace every core slice the run covers and upsert its accounts and campaigns (which
     carry their evidence, core_dims.with_evidence), on the caller's connection (one
@@ -232,7 +268,8 @@ def write_core(
         platform = slice_.filters["platform"]
         put(tables.ad_performance_daily, of(core.ad_performance_daily, platform), slice_)
         put(tables.conversions_daily, of(core.conversions_daily, platform), slice_)
-    affiliate = {p: w for p, w in windows.items() if p not in (GOOGLE_ADS, META)}
+    own = {GOOGLE_ADS, *(spec.name for spec in registered)}
+    affiliate = {p: w for p, w in windows.items() if p not in own}
     for slice_ in performance_slices(affiliate, "event_date"):
         platform = slice_.filters["platform"]
         put(tables.affiliate_actions, of(core.affiliate_actions, platform), slice_)

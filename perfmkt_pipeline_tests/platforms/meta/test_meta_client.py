@@ -15,17 +15,16 @@ import pytest
 import requests
 
 from perfmkt_pipeline.config import MetaSettings
-from perfmkt_pipeline.sandbox.faults import MetaFaults
-from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.sources.meta import (
+from perfmkt_pipeline.platforms.meta import (
     MetaAsyncJobError,
     MetaClient,
     MetaFatalError,
     action_rows,
     insight_row,
 )
-from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
-from perfmkt_pipeline_tests.sources.meta_support import (
+from perfmkt_pipeline.sandbox.faults import MetaFaults
+from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline_tests.platforms.meta.meta_support import (
     ACCOUNTS,
     JP,
     UK,
@@ -39,6 +38,7 @@ from perfmkt_pipeline_tests.sources.meta_support import (
     expected_ad_days,
     expected_campaign_days,
 )
+from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 
 WINDOWS = ("7d_click", "1d_view")
 

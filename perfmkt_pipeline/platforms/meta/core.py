@@ -10,16 +10,18 @@ toward ad_performance_daily.conversions is MetaSettings.conversion_action_types.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from perfmkt_pipeline.transform.core import CoreRules, PlatformCore
 from perfmkt_pipeline.transform.core.common import (
     ACCOUNTS,
     CAMPAIGNS,
     CONVERSIONS,
     CONVERSIONS_LOCAL,
-    META,
     MONEY,
     PERFORMANCE_LOCAL,
     CoreDataError,
@@ -29,7 +31,7 @@ from perfmkt_pipeline.transform.core.common import (
 )
 from perfmkt_pipeline.transform.decimals import to_decimal
 
-PLATFORM = META
+PLATFORM = "meta"
 # The attribution key of raw.meta_ad_actions holding the count under the requested attribution.
 CONFIGURED_ATTRIBUTION = "value"
 _KEYS = ["account_id", "date", "campaign_id"]
@@ -86,7 +88,7 @@ def _rollup(rows: pa.Table, keys: list[str], sums: list[str], schema: pa.Schema)
 
 def rollup_insights(ad_insights: pa.Table) -> pa.Table:
     """INSIGHTS_ROLLUP rows: raw.meta_ad_insights rows summed per campaign, day and currency
-    (core_io reads the same from the warehouse in SQL)."""
+    (core_read.py reads the same from the warehouse in SQL)."""
     return _rollup(
         ad_insights, INSIGHTS_ROLLUP_KEYS, ["spend", "impressions", "clicks"], INSIGHTS_ROLLUP
     )
@@ -94,7 +96,7 @@ def rollup_insights(ad_insights: pa.Table) -> pa.Table:
 
 def rollup_actions(ad_actions: pa.Table) -> pa.Table:
     """ACTIONS_ROLLUP rows: the configured-attribution rows of raw.meta_ad_actions summed per
-    campaign, day and action type (core_io reads the same from the warehouse in SQL)."""
+    campaign, day and action type (core_read.py reads the same from the warehouse in SQL)."""
     return _rollup(
         _value_rows(ad_actions), ACTIONS_ROLLUP_KEYS, ["actions", "action_value"], ACTIONS_ROLLUP
     )
@@ -211,3 +213,26 @@ def conversions(insights: pa.Table, actions: pa.Table, raw_accounts: pa.Table) -
     rows = _with_currency(rows, _account_currency(raw_accounts, insights))
     rows = rows.append_column("platform", constant(PLATFORM, rows.num_rows, pa.string()))
     return conform(rows, CONVERSIONS_LOCAL)
+
+
+@dataclass(frozen=True)
+class MetaRaw:
+    """Meta's raw inputs of the core tables for a window (a transform.core `PlatformRaw`)."""
+
+    platform: ClassVar[str] = PLATFORM
+    accounts: pa.Table  # raw.meta_accounts
+    # raw.meta_ad_insights and raw.meta_ad_actions of the window: ad-level rows, or (as the core
+    # asset reads them) their campaign roll-ups INSIGHTS_ROLLUP and ACTIONS_ROLLUP.
+    insights: pa.Table
+    actions: pa.Table
+    campaign_names: pa.Table  # raw.meta_ad_insights rows naming each campaign (latest)
+
+    def core(self, rules: CoreRules) -> PlatformCore:
+        return PlatformCore(
+            accounts=accounts(self.accounts),
+            campaigns=campaigns(self.campaign_names),
+            performance=performance(
+                self.insights, self.actions, self.accounts, rules.meta_conversion_action_types
+            ),
+            conversions=conversions(self.insights, self.actions, self.accounts),
+        )

@@ -23,7 +23,7 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.session import FacebookSession
 from requests.adapters import HTTPAdapter
 
-from perfmkt_pipeline.sources.meta.errors import (
+from perfmkt_pipeline.platforms.meta.errors import (
     Action,
     Failure,
     MetaError,
@@ -33,7 +33,7 @@ from perfmkt_pipeline.sources.meta.errors import (
     classify,
     scrub,
 )
-from perfmkt_pipeline.sources.meta.usage import UsageGovernor, parse_usage
+from perfmkt_pipeline.platforms.meta.usage import UsageGovernor, parse_usage
 
 T = TypeVar("T")
 # Waits are stretched by up to this share, so that parallel clients do not retry in lock-step.
@@ -126,7 +126,7 @@ class GraphTransport:
         self.retry_max_seconds = retry_max_seconds
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
-        self.log = logger or logging.getLogger("perfmkt_pipeline.sources.meta")
+        self.log = logger or logging.getLogger("perfmkt_pipeline.platforms.meta")
         self._secrets = tuple(
             s for s in (access_token, app_secret, getattr(session, "appsecret_proof", None)) if s
         )

@@ -33,22 +33,22 @@ from facebook_business.api import FacebookRequest
 from facebook_business.typechecker import TypeChecker
 
 from perfmkt_pipeline.config import MetaSettings
-from perfmkt_pipeline.sources.meta.errors import MetaAsyncJobError, describe_range
-from perfmkt_pipeline.sources.meta.parsing import (
+from perfmkt_pipeline.platforms.base.sinks import RowList, RowSink
+from perfmkt_pipeline.platforms.meta.errors import MetaAsyncJobError, describe_range
+from perfmkt_pipeline.platforms.meta.parsing import (
     ACCOUNT_FIELDS,
     INSIGHTS_FIELDS,
     AccountInfo,
     parse_account,
 )
-from perfmkt_pipeline.sources.meta.transport import (
+from perfmkt_pipeline.platforms.meta.transport import (
     BeyondRetention,
     Clock,
     GraphTransport,
     JobNotReady,
     SplitRange,
 )
-from perfmkt_pipeline.sources.meta.usage import UsageGovernor
-from perfmkt_pipeline.sources.sinks import RowList, RowSink
+from perfmkt_pipeline.platforms.meta.usage import UsageGovernor
 
 # async_status values (AdReportRun); only "Job Completed" means the results can be read.
 JOB_COMPLETED = "Job Completed"

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from perfmkt_pipeline.sandbox.faults import MetaFaults
-from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
-from perfmkt_pipeline.sandbox.meta_insights import (
+from perfmkt_pipeline.platforms.meta.standin.insights import (
     InsightsQuery,
     MetaParamError,
     decode_cursor,
@@ -32,6 +30,8 @@ from perfmkt_pipeline.sandbox.meta_insights import (
     insight_rows,
     parse_insights_query,
 )
+from perfmkt_pipeline.sandbox.faults import MetaFaults
+from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
 _PATH = re.compile(r"^/(v\d+\.\d+)/([^/]+)(?:/([^/]*))?/?$")
 # Graph's "too many calls" family: code -> (message, error_subcode).

@@ -1,5 +1,6 @@
-"""The core asset's dimension tables (core.ad_accounts, core.campaigns): each built row carries
-the evidence behind it, and the rows are upserted by grain, never replaced by the run's window.
+"""The evidence of the core dimension rows (core.ad_accounts, core.campaigns): each built row
+carries it, and the rows are upserted by grain, never replaced by the run's window
+(warehouse/core_dims.write_dimensions).
 
 The evidence of a row is the `loaded_at` of the raw row its values come from: raw.google_ads_
 accounts / raw.meta_accounts for an account, and for a campaign the raw row it was named on (the
@@ -12,17 +13,13 @@ run whose window describes fewer accounts or campaigns leaves the others in plac
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
-from perfmkt_pipeline.transform.core import CoreTables, RawInputs
+from perfmkt_pipeline.transform.core.build import CoreTables, RawInputs
 from perfmkt_pipeline.warehouse import tables
-from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.tables import EVIDENCE
-from perfmkt_pipeline.warehouse.write import upsert_rows
 
 _STAMP = pa.timestamp("us", tz="UTC")
 ACCOUNT_KEYS = list(tables.ad_accounts.info["grain"])
@@ -49,7 +46,10 @@ def _evidence(inputs: RawInputs) -> tuple[pa.Table, pa.Table]:
     accounts, campaigns = [], []
     account = {"platform": "platform", "account_id": "account_id"}
     campaign = {**account, "campaign_id": "campaign_id"}
-    for platform, raw in (("google_ads", inputs.google_ads), ("meta", inputs.meta)):
+    described = [("google_ads", inputs.google_ads)]
+    if inputs.meta is not None:
+        described.append((inputs.meta.platform, inputs.meta))
+    for platform, raw in described:
         if raw is not None:
             accounts.append(_newest(raw.accounts, platform, account))
             campaigns.append(_newest(raw.campaign_names, platform, campaign))
@@ -82,12 +82,3 @@ def with_evidence(core: CoreTables, inputs: RawInputs) -> CoreTables:
         ad_accounts=_with(core.ad_accounts, accounts, ACCOUNT_KEYS),
         campaigns=_with(core.campaigns, campaigns, CAMPAIGN_KEYS),
     )
-
-
-def write_dimensions(
-    warehouse: Warehouse, conn: sa.Connection, core: CoreTables, loaded_at: dt.datetime
-) -> None:
-    """Upsert the run's account and campaign rows (which carry their evidence) on the caller's
-    connection."""
-    for table, rows in ((tables.ad_accounts, core.ad_accounts), (tables.campaigns, core.campaigns)):
-        upsert_rows(warehouse, table, rows, loaded_at=loaded_at, connection=conn)

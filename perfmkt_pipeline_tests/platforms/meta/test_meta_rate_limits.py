@@ -8,8 +8,8 @@ import pytest
 import requests
 from facebook_business.exceptions import FacebookRequestError
 
-from perfmkt_pipeline.sources.meta.errors import Action, classify
-from perfmkt_pipeline.sources.meta.usage import UsageGovernor, UsageReading, parse_usage
+from perfmkt_pipeline.platforms.meta.errors import Action, classify
+from perfmkt_pipeline.platforms.meta.usage import UsageGovernor, UsageReading, parse_usage
 
 TOKEN = "EAAtokenThatMustNeverBePrinted1234567890"
 

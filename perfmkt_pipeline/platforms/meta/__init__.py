@@ -5,21 +5,21 @@ session, usage pacing and retries; errors.py classifies failures; usage.py reads
 headers; parsing.py turns records into raw landing rows.
 """
 
-from perfmkt_pipeline.sources.meta.client import Chunk, InsightsChunk, MetaClient, plan_chunks
-from perfmkt_pipeline.sources.meta.errors import (
+from perfmkt_pipeline.platforms.meta.client import Chunk, InsightsChunk, MetaClient, plan_chunks
+from perfmkt_pipeline.platforms.meta.errors import (
     MetaAsyncJobError,
     MetaDataError,
     MetaError,
     MetaFatalError,
     MetaRetriesExhausted,
 )
-from perfmkt_pipeline.sources.meta.parsing import (
+from perfmkt_pipeline.platforms.meta.parsing import (
     AccountInfo,
     action_rows,
     counted_conversions,
     insight_row,
 )
-from perfmkt_pipeline.sources.meta.transport import Clock, SystemClock
+from perfmkt_pipeline.platforms.meta.transport import Clock, SystemClock
 
 __all__ = [
     "AccountInfo",

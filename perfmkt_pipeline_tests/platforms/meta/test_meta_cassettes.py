@@ -8,13 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from perfmkt_pipeline.platforms.meta import MetaFatalError, action_rows, insight_row
+from perfmkt_pipeline.platforms.meta.usage import parse_usage
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
-from perfmkt_pipeline.sources.meta import MetaFatalError, action_rows, insight_row
-from perfmkt_pipeline.sources.meta.usage import parse_usage
-from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF
-from perfmkt_pipeline_tests.sources.meta_cassettes import SCENARIOS, UNKNOWN_ACCOUNT, replay
-from perfmkt_pipeline_tests.sources.meta_support import (
+from perfmkt_pipeline_tests.platforms.meta.meta_cassettes import SCENARIOS, UNKNOWN_ACCOUNT, replay
+from perfmkt_pipeline_tests.platforms.meta.meta_support import (
     JP,
     UK,
     US,
@@ -23,6 +22,7 @@ from perfmkt_pipeline_tests.sources.meta_support import (
     expected_actions,
     expected_ad_days,
 )
+from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF
 
 WORLD = World(WorldSpec.small(), as_of=AS_OF)
 

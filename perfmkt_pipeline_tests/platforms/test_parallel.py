@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from perfmkt_pipeline.defs.parallel import Progress, for_each_account
+from perfmkt_pipeline.platforms.base.parallel import Progress, for_each_account
 
 
 def test_results_come_back_in_account_order_with_at_most_the_bound_running_at_once():

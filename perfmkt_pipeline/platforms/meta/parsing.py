@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from perfmkt_pipeline.sources.json_codec import compact_json
-from perfmkt_pipeline.sources.meta.errors import MetaDataError
+from perfmkt_pipeline.platforms.base.json_codec import compact_json
+from perfmkt_pipeline.platforms.meta.errors import MetaDataError
 
 # The insights fields the pipeline requests (PLATFORMS.md), at level=ad with time_increment=1.
 INSIGHTS_FIELDS = (

@@ -1,13 +1,11 @@
-"""The core asset's reads of Google Ads and Meta raw rows: only what the transform uses crosses
-out of the warehouse.
+"""The core asset's reads of raw rows: only what the transform uses crosses out of the
+warehouse.
 
-Meta lands one row per ad (and per ad, action type and attribution window), while core is at
-campaign grain; the warehouse sums ads to campaigns in SQL (the same roll-ups as
-`transform.core.meta.rollup_insights` / `rollup_actions`), so tens of thousands of campaign rows
-leave it instead of hundreds of thousands of ad rows. Google Ads rows are read without the raw
-JSON `record` (the transform never reads it). How many raw rows the window holds and the newest
-load among them (the day the data was pulled, which decides `settled`) come from aggregates over
-every row, whatever attribution.
+A platform landing rows below campaign grain (ads) has them summed to campaigns in SQL
+(`rollup`), so tens of thousands of campaign rows leave the warehouse instead of hundreds of
+thousands of ad rows. Google Ads rows are read without the raw JSON `record` (the transform
+never reads it). How many raw rows the window holds and the newest load among them (the day the
+data was pulled, which decides `settled`) come from aggregates over every row (`coverage`).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from perfmkt_pipeline.transform.core import GoogleAdsRaw, MetaRaw, meta
+from perfmkt_pipeline.transform.core import GoogleAdsRaw
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.read import read_arrow, read_query
 from perfmkt_pipeline.warehouse.write import arrow_schema
@@ -37,17 +35,17 @@ GOOGLE_CONVERSIONS = [
 # loaded_at: the evidence of the core rows made from them (core_dims).
 ACCOUNT_COLUMNS = ["account_id", "account_name", "currency", "timezone", "loaded_at"]
 _LOADED_AT = pa.timestamp("us", tz="UTC")
-# PostgreSQL memory for the roll-ups' hash tables. At the default 4 MB, a month of Meta actions
-# (~10^5 rows per attribution) does not fit: the planner sorts instead, spilling to disk, about
+# PostgreSQL memory for the roll-ups' hash tables. At the default 4 MB, a month of ad-level
+# actions (~10^5 rows per attribution, as Meta's) does not fit: the planner sorts instead, spilling to disk, about
 # twice as slow. Set for the reading transaction only.
 ROLLUP_WORK_MEM = "64MB"
 
 
-def _in_window(table: sa.Table, window: Window) -> sa.ColumnElement[bool]:
+def in_window(table: sa.Table, window: Window) -> sa.ColumnElement[bool]:
     return table.c.date.between(window[0], window[1])
 
 
-def _rollup_memory(conn: sa.Connection) -> None:
+def rollup_memory(conn: sa.Connection) -> None:
     """PostgreSQL: room for the roll-ups to aggregate in memory, for the rest of the
     transaction (never less than the session already has)."""
     if conn.dialect.name != "postgresql":
@@ -68,7 +66,7 @@ def latest_rows(table: sa.Table, keys: list[str], order: str, columns: list[str]
     return sa.select(*[table.c[c] for c in columns]).select_from(table.join(latest, on))
 
 
-def _names(conn: sa.Connection, table: sa.Table, columns: list[str]) -> pa.Table:
+def campaign_names(conn: sa.Connection, table: sa.Table, columns: list[str]) -> pa.Table:
     """The distinct rows naming each campaign on its latest day (all history, not just the
     window; with their load time, the evidence of the core row), in a fixed order (so a tie between names on one day resolves the same way on
     every engine)."""
@@ -83,7 +81,7 @@ def coverage(
     """How many rows `tables` hold in the window, and the newest `loaded_at` among them."""
     per_table = [
         sa.select(sa.func.count().label("n"), sa.func.max(t.c.loaded_at).label("newest")).where(
-            _in_window(t, window)
+            in_window(t, window)
         )
         for t in tables
     ]
@@ -100,9 +98,9 @@ def read_google_ads(conn: sa.Connection, window: Window) -> tuple[GoogleAdsRaw, 
     daily, actions = raw.google_ads_campaign_daily, raw.google_ads_conversion_daily
     inputs = GoogleAdsRaw(
         accounts=read_arrow(conn, raw.google_ads_accounts, None, ACCOUNT_COLUMNS),
-        campaign_daily=read_arrow(conn, daily, _in_window(daily, window), GOOGLE_DAILY),
-        conversion_daily=read_arrow(conn, actions, _in_window(actions, window), GOOGLE_CONVERSIONS),
-        campaign_names=_names(
+        campaign_daily=read_arrow(conn, daily, in_window(daily, window), GOOGLE_DAILY),
+        conversion_daily=read_arrow(conn, actions, in_window(actions, window), GOOGLE_CONVERSIONS),
+        campaign_names=campaign_names(
             conn,
             daily,
             ["account_id", "campaign_id", "date", "campaign_name", "campaign_status", "loaded_at"],
@@ -122,7 +120,7 @@ def _rollup_query(
     with_ads: bool,
     covered: bool,
 ) -> sa.Select:
-    """SQL of transform.core.meta's roll-ups: sums per `keys` (and, when `covered`, how many
+    """SQL of a roll-up to campaigns: sums per `keys` (and, when `covered`, how many
     rows each sums and their newest load); `ad_id` is the smallest ad of a group without
     campaign_id when `with_ads` (only asked for when there is such a group)."""
     grain = [table.c[k] for k in keys]
@@ -140,7 +138,7 @@ def _rollup_query(
     )
 
 
-def _rollup(
+def rollup(
     conn: sa.Connection,
     table: sa.Table,
     schema: pa.Schema,
@@ -161,43 +159,12 @@ def _rollup(
     return rows.select(schema.names), (count, pc.max(rows["_loaded_at"]).as_py())
 
 
-def _read_meta_actions(conn: sa.Connection, window: Window) -> tuple[pa.Table, Covered]:
-    """The configured-attribution raw.meta_ad_actions rows of the window summed per campaign
-    and action type, and every raw.meta_ad_actions row of the window (whatever attribution)."""
-    actions = raw.meta_ad_actions
-    value = actions.c.attribution == meta.CONFIGURED_ATTRIBUTION
-    rolled, _ = _rollup(
-        conn, actions, meta.ACTIONS_ROLLUP, ["actions", "action_value"],
-        sa.and_(_in_window(actions, window), value), covered=False,
-    )  # fmt: skip
-    # Coverage counts every attribution's rows, which the roll-up leaves out.
-    return rolled, coverage(conn, [actions], window)
-
-
-def read_meta(conn: sa.Connection, window: Window) -> tuple[MetaRaw, Covered]:
-    """The window's Meta inputs, summed to campaigns in the warehouse, and the raw rows they
-    cover."""
-    insights = raw.meta_ad_insights
-    _rollup_memory(conn)
-    rolled_insights, (insight_rows, insights_loaded) = _rollup(
-        conn, insights, meta.INSIGHTS_ROLLUP, ["spend", "impressions", "clicks"],
-        _in_window(insights, window), covered=True,
-    )  # fmt: skip
-    accounts = read_arrow(conn, raw.meta_accounts, None, ACCOUNT_COLUMNS)
-    names = _names(
-        conn, insights, ["account_id", "campaign_id", "date", "campaign_name", "loaded_at"]
-    )
-    rolled_actions, (action_rows, actions_loaded) = _read_meta_actions(conn, window)
-    inputs = MetaRaw(accounts, rolled_insights, rolled_actions, names)
-    stamps = [moment for moment in (insights_loaded, actions_loaded) if moment is not None]
-    return inputs, (insight_rows + action_rows, max(stamps) if stamps else None)
-
-
 def pulled_on(newest: dt.datetime | None) -> dt.date | None:
     """The UTC day of the newest load (None without rows)."""
     return newest.astimezone(dt.UTC).date() if newest is not None else None
 
 
 __all__ = [
-    "coverage", "latest_rows", "pulled_on", "read_google_ads", "read_meta",
+    "campaign_names", "coverage", "in_window", "latest_rows", "pulled_on", "read_google_ads",
+    "rollup", "rollup_memory",
 ]  # fmt: skip

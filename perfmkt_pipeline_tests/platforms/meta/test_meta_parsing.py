@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from perfmkt_pipeline.sources.meta import (
+from perfmkt_pipeline.platforms.meta import (
     Chunk,
     MetaDataError,
     action_rows,

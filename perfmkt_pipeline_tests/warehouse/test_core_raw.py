@@ -11,9 +11,12 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from perfmkt_pipeline.defs.assets import core_io
-from perfmkt_pipeline.transform.core import CoreDataError, CoreRules, MetaRaw, build_core, meta
-from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline import platforms
+from perfmkt_pipeline.platforms.meta import core as meta
+from perfmkt_pipeline.platforms.meta import tables as meta_tables
+from perfmkt_pipeline.platforms.meta.core import MetaRaw
+from perfmkt_pipeline.transform.core import CoreDataError, CoreRules, build_core
+from perfmkt_pipeline.warehouse import core_io
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 from perfmkt_pipeline_tests import core_marts_fixture as fx
@@ -21,6 +24,7 @@ from perfmkt_pipeline_tests import core_marts_fixture as fx
 D = Decimal
 THU, FRI, SAT = fx.THU, fx.FRI, fx.SAT
 WINDOWS = {"google_ads": (fx.START, fx.END), "meta": (fx.START, fx.END)}
+REGISTERED = [platforms.get("meta")]
 # Loaded later than the fixture, on the next UTC day: the pull day comes from the newest row.
 ACTIONS_LOADED_AT = dt.datetime(2026, 11, 21, 0, 30, tzinfo=dt.UTC)
 
@@ -32,7 +36,7 @@ def _insights() -> pa.Table:
     empty = {"spend": None, "impressions": None, "clicks": None}
     rows.append({**rows[3], "ad_id": "A4", **empty})
     rows.append({**rows[3], "date": FRI, "campaign_id": "M3", "campaign_name": "Brand", **empty})
-    return fx._table(raw.meta_ad_insights, rows)
+    return fx._table(meta_tables.meta_ad_insights, rows)
 
 
 def _actions(campaign_of_a1: str | None = "M1") -> pa.Table:
@@ -40,12 +44,12 @@ def _actions(campaign_of_a1: str | None = "M1") -> pa.Table:
     for row in rows:
         if row["ad_id"] == "A1":
             row["campaign_id"] = campaign_of_a1
-    return fx._table(raw.meta_ad_actions, rows)
+    return fx._table(meta_tables.meta_ad_actions, rows)
 
 
 def _read(warehouse: Warehouse):
     with warehouse.begin() as conn:
-        return core_io.read_raw(conn, fx.SETTINGS, WINDOWS)
+        return core_io.read_raw(conn, fx.SETTINGS, WINDOWS, REGISTERED)
 
 
 def _loaded(url: str, insights: pa.Table, actions: pa.Table) -> Warehouse:
@@ -56,7 +60,7 @@ def _loaded(url: str, insights: pa.Table, actions: pa.Table) -> Warehouse:
     days = Slice({}, "date", fx.START, fx.END)
     with warehouse.begin() as conn:
         replace_slice(
-            warehouse, raw.meta_ad_actions, actions, days, loaded_at=ACTIONS_LOADED_AT,
+            warehouse, meta_tables.meta_ad_actions, actions, days, loaded_at=ACTIONS_LOADED_AT,
             connection=conn,
         )  # fmt: skip
     return warehouse
@@ -140,7 +144,7 @@ def test_a_meta_row_without_campaign_still_names_its_ad(
         if row["ad_id"] == "A2":
             row["campaign_id"] = insights_campaign
     warehouse = _loaded(
-        warehouse_url, fx._table(raw.meta_ad_insights, insights), _actions(actions_campaign)
+        warehouse_url, fx._table(meta_tables.meta_ad_insights, insights), _actions(actions_campaign)
     )
     try:
         inputs, pulled, _ = _read(warehouse)
@@ -161,12 +165,12 @@ def test_postgresql_rolls_up_in_memory_for_the_reading_transaction_only(postgres
         with warehouse.begin() as conn:
             before = work_mem(conn)
             conn.exec_driver_sql("SET LOCAL work_mem = '4MB'")  # PostgreSQL's default
-            core_io.read_raw(conn, fx.SETTINGS, WINDOWS)
+            core_io.read_raw(conn, fx.SETTINGS, WINDOWS, REGISTERED)
             assert work_mem(conn) == "64MB"
         with warehouse.begin() as conn:
             assert work_mem(conn) == before  # the next transaction has the session's again
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")  # more already: kept
-            core_io.read_raw(conn, fx.SETTINGS, WINDOWS)
+            core_io.read_raw(conn, fx.SETTINGS, WINDOWS, REGISTERED)
             assert work_mem(conn) == "256MB"
     finally:
         warehouse.dispose()

@@ -5,7 +5,7 @@ against a fresh in-process sandbox through `recording.recorder("meta")`, which s
 access_token and appsecret_proof; tests replay the YAML with record mode "none" (no sandbox, no
 network). Re-record after changing the client's requests:
 
-    .venv/bin/python -m perfmkt_pipeline_tests.sources.meta_cassettes [scenario ...]
+    .venv/bin/python -m perfmkt_pipeline_tests.platforms.meta.meta_cassettes [scenario ...]
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfmkt_pipeline.config import MetaSettings
+from perfmkt_pipeline.platforms.meta import MetaClient, MetaError
 from perfmkt_pipeline.sandbox.http_server import Response
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.sources.meta import MetaClient, MetaError
+from perfmkt_pipeline_tests.platforms.meta.meta_support import JP, UK, US, FakeClock, ListLogger
 from perfmkt_pipeline_tests.recording import recorder
 from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF
-from perfmkt_pipeline_tests.sources.meta_support import JP, UK, US, FakeClock, ListLogger
 
 UNKNOWN_ACCOUNT = "999000000000009"
 # What replays send instead of the sandbox's: cassettes match with credentials scrubbed.

@@ -1,0 +1,90 @@
+"""Meta (Marketing API, ad-level daily insights), described for the registry."""
+
+from __future__ import annotations
+
+from perfmkt_pipeline.platforms.base.spec import (
+    Connector,
+    CoreMapping,
+    Credential,
+    ErrorClasses,
+    PlatformSpec,
+    RawAsset,
+    RawTotals,
+    RequestBudget,
+    StandIn,
+)
+from perfmkt_pipeline.platforms.meta import core_read, sync
+from perfmkt_pipeline.platforms.meta.errors import (
+    MetaDataError,
+    MetaFatalError,
+    MetaRetriesExhausted,
+)
+from perfmkt_pipeline.platforms.meta.tables import meta_accounts, meta_ad_actions, meta_ad_insights
+
+NAME = "meta"
+# Meta restates insights for 28 days (attribution windows close, invalid activity is removed):
+# https://www.facebook.com/business/help/1329822420714248 (PLATFORMS.md).
+RESTATEMENT_DAYS = 28
+
+SPEC = PlatformSpec(
+    name=NAME,
+    channel="social",
+    config_section="meta",
+    credentials=(
+        Credential("access_token", "META_ACCESS_TOKEN"),
+        # When set, every request is signed with it (appsecret_proof).
+        Credential("app_secret", "META_APP_SECRET", required=False),
+    ),
+    raw_tables=(meta_accounts, meta_ad_insights, meta_ad_actions),
+    connector=Connector(
+        asset_name="meta_raw",
+        raw_assets=(
+            RawAsset(
+                meta_accounts,
+                "Meta ad accounts as Graph describes them (name, currency, time zone), one row "
+                "per configured account, with the record as received.",
+            ),
+            RawAsset(
+                meta_ad_insights,
+                "Meta ad-level daily insights (level=ad, time_increment=1) in each ad account's "
+                "own currency and time zone: spend, impressions, clicks, and actions / action "
+                "values kept whole, plus every record exactly as received.",
+            ),
+            RawAsset(
+                meta_ad_actions,
+                "Meta actions and action values per ad, day, action type and attribution "
+                "('value' = the attribution setting in force, or a requested window such as "
+                "7d_click / 1d_view), broken out of the insights records.",
+            ),
+        ),
+        sync=sync.sync,
+        group="meta",
+        kind="meta",
+        pool="meta",
+        resource_key="meta",
+        description="Meta Marketing API insights for the partition window, landed in raw: "
+        "several ad accounts at once (meta.max_concurrent_accounts), each chunk of days of an "
+        "account in one transaction.",
+        resource_description="Credentials for the Meta Marketing API. `access_token` is a "
+        "system-user or user token with ads_read; `app_secret`, when set, signs every request "
+        "(appsecret_proof).",
+    ),
+    errors=ErrorClasses(
+        fatal=(MetaFatalError,), data=(MetaDataError,), retryable=(MetaRetriesExhausted,)
+    ),
+    default_lookback_days=RESTATEMENT_DAYS,
+    # Graph paces by its usage headers (usage.py), not by a fixed rate; a 45-day backfill of an
+    # account is one async report run (benchmarks/api_efficiency.py).
+    budget=RequestBudget(calls_per_minute=None),
+    standin=StandIn(
+        app="perfmkt_pipeline.platforms.meta.standin.app:MetaApp", url_env_var="PERFMKT_META_URL"
+    ),
+    core=CoreMapping(
+        read=core_read.read,
+        accounts=meta_accounts,
+        daily=(meta_ad_insights, meta_ad_actions),
+        names=meta_ad_insights,
+        totals=RawTotals(meta_ad_insights, spend="spend"),
+    ),
+    row_loss_reason=sync.ROW_LOSS_REASON,
+)
