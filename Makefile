@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PERFMKT_DAGSTER_INSTANCE ?= local
 INSTANCE_TEMPLATE := $(if $(filter postgres,$(PERFMKT_DAGSTER_INSTANCE)),dagster.postgres.yaml,dagster.yaml)
 
-.PHONY: demo test ui sandbox bench bench-write bench-floor bench-fixed lint format clean
+.PHONY: demo test ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ ui: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 
 sandbox: $(VENV)/.installed
 	$(BIN)/perfmkt sandbox
+
+# A Celery worker for `executor.kind: celery` (README: "Running on several machines"): it takes
+# steps from the broker in $$PERFMKT_CELERY_BROKER_URL, on WORKER_QUEUE (default: the configured
+# executor.celery.queue), WORKER_CONCURRENCY steps at once.
+WORKER_CONCURRENCY ?= 4
+WORKER_QUEUE ?=
+worker: $(VENV)/.installed
+	$(BIN)/perfmkt worker --concurrency $(WORKER_CONCURRENCY)$(if $(WORKER_QUEUE), --queue $(WORKER_QUEUE)) $(WORKER_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import (
+    DagsterError,
     DagsterEvent,
     DailyPartitionsDefinition,
     Executor,
@@ -171,6 +172,11 @@ def _inner_executor(settings: Settings) -> tuple[ExecutorDefinition, dict]:
     return multiprocess_executor, executor_config(settings)
 
 
+class ExecutorRefused(DagsterError, ConfigError):
+    """The executor cannot run with this instance. A Dagster error: the run fails at once, its
+    failure event carrying this message."""
+
+
 def _require_k8s_run_launcher(init_context: InitExecutorContext) -> None:
     """dagster-k8s' step handler takes the step pods' defaults from the instance's run launcher,
     which must then be its K8sRunLauncher (the Dagster Helm chart's)."""
@@ -178,7 +184,7 @@ def _require_k8s_run_launcher(init_context: InitExecutorContext) -> None:
 
     launcher = init_context.instance.run_launcher
     if not isinstance(launcher, K8sRunLauncher):
-        raise ConfigError(
+        raise ExecutorRefused(
             "executor.kind: k8s launches every step as a Kubernetes Job and needs a Dagster "
             "instance whose run launcher is dagster-k8s' K8sRunLauncher (the Dagster Helm "
             f"chart's, see deploy/); this instance's is {type(launcher).__name__}"
