@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PERFMKT_DAGSTER_INSTANCE ?= local
 INSTANCE_TEMPLATE := $(if $(filter postgres,$(PERFMKT_DAGSTER_INSTANCE)),dagster.postgres.yaml,dagster.yaml)
 
-.PHONY: demo test ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery lint format clean
+.PHONY: demo test rabbitmq ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,20 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
 	@test -x $(CHROMIUM) || { echo "make test: apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 1; }
 
-test: $(VENV)/.installed-dev $(CHROMIUM)
+# The Celery tests need RabbitMQ at 127.0.0.1:5672 (normally running): start the machine's own
+# if it is not up. If it cannot be started, the tests say so (and fail with CI=true).
+RABBITMQ_UP = $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5672), 2).close()" 2>/dev/null
+
+rabbitmq:
+	@$(RABBITMQ_UP) && exit 0; \
+	if ! command -v rabbitmq-server >/dev/null; then \
+		echo "make test: RabbitMQ is not running at 127.0.0.1:5672 and rabbitmq-server is not installed" >&2; exit 0; fi; \
+	echo "make test: starting RabbitMQ (rabbitmq-server -detached)"; \
+	rabbitmq-server -detached; \
+	for i in $$(seq 90); do $(RABBITMQ_UP) && exit 0; sleep 1; done; \
+	echo "make test: RabbitMQ did not come up at 127.0.0.1:5672 within 90 s" >&2
+
+test: $(VENV)/.installed-dev $(CHROMIUM) rabbitmq
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2
