@@ -79,7 +79,7 @@ WORKER_QUEUE ?=
 worker: $(VENV)/.installed
 	$(BIN)/perfmkt worker --concurrency $(WORKER_CONCURRENCY)$(if $(WORKER_QUEUE), --queue $(WORKER_QUEUE)) $(WORKER_ARGS)
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev rabbitmq
 	$(BIN)/python -m benchmarks
 
 bench-write: $(VENV)/.installed-dev
@@ -91,6 +91,10 @@ bench-floor: $(VENV)/.installed-dev
 
 bench-fixed: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.fixed_cost
+
+# One Celery worker against two (RabbitMQ at 127.0.0.1:5672, PostgreSQL; see README).
+bench-celery: $(VENV)/.installed-dev rabbitmq
+	$(BIN)/python -m benchmarks.celery_scaling
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
