@@ -20,8 +20,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 CONFIG_ENV_VAR = "PERFMKT_CONFIG"
 DEFAULT_CONFIG_PATH = Path("perfmkt.yaml")
@@ -831,6 +829,9 @@ def executor_problems(settings: Settings, environ: Mapping[str, str] | None = No
             f"lacks {CELERY_BROKER_ENV_VAR} (e.g. pyamqp://user:password@rabbitmq:5672/perfmkt)"
         )
     if kind in MULTI_MACHINE_EXECUTORS:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         url = warehouse_url(environ)
         try:
             parsed = make_url(url)
