@@ -77,7 +77,7 @@ sandbox: $(VENV)/.installed
 WORKER_CONCURRENCY ?= 4
 WORKER_QUEUE ?=
 worker: $(VENV)/.installed
-	$(BIN)/perfmkt worker --concurrency $(WORKER_CONCURRENCY)$(if $(WORKER_QUEUE), --queue $(WORKER_QUEUE)) $(WORKER_ARGS)
+	$(BIN)/perfmkt worker --concurrency $(WORKER_CONCURRENCY)$(if $(WORKER_QUEUE), --queue $(WORKER_QUEUE))$(if $(WORKER_ARGS), $(WORKER_ARGS))
 
 bench: $(VENV)/.installed-dev rabbitmq
 	$(BIN)/python -m benchmarks
