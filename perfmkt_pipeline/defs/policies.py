@@ -22,6 +22,7 @@ from dagster import AssetsDefinition, Backoff, Failure, In, Jitter, OpDefinition
 from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunction
 
 from perfmkt_pipeline.config import ConfigError
+from perfmkt_pipeline.platforms.orders.errors import OrderFatalError
 from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
 from perfmkt_pipeline.sources.ecb import EcbDataError
 from perfmkt_pipeline.sources.google_ads.errors import (
@@ -60,6 +61,7 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     EcbDataError,
     SliceViolation,
     RowLossError,
+    OrderFatalError,
 )
 
 

@@ -1,5 +1,5 @@
-"""Errors of the orders source, classified once: a data error (an order that cannot be loaded) or
-a source error (the database or the files cannot be read). Every message names the source, and
+"""Errors of the orders source, classified once: retryable (the database cannot be reached),
+fatal (a query it refuses, a bad URL, missing files) or data (an order that cannot be loaded). Every message names the source, and
 for an order its id and the field; never the database URL (it may hold a password)."""
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ class OrderSourceError(Exception):
         self.source = source
 
 
-class OrderDataError(OrderSourceError, ValueError):
+class OrderFatalError(OrderSourceError):
+    """Retrying cannot help: a query the database refuses, a bad URL, missing files."""
+
+
+class OrderDataError(OrderFatalError, ValueError):
     """An order that cannot be loaded; names source, order, field and column (and, in a file,
     the file and line). Nothing of the run is written."""
 

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from perfmkt_pipeline.config import OrderSourceSettings
-from perfmkt_pipeline.platforms.orders.errors import OrderDataError, OrderSourceError
+from perfmkt_pipeline.platforms.orders.errors import OrderDataError, OrderFatalError
 
 SUFFIXES = (".csv", ".parquet")
 CHUNK_ROWS = 20_000
@@ -36,19 +36,19 @@ def order_files(source: OrderSourceSettings) -> list[Path]:
         paths = [Path(p) for p in sorted(glob.glob(location, recursive=True))]
         paths = [p for p in paths if p.is_file() and p.suffix.lower() in SUFFIXES]
         if not paths:
-            raise OrderSourceError(source.name, f"{location}: no .csv or .parquet file matches")
+            raise OrderFatalError(source.name, f"{location}: no .csv or .parquet file matches")
         return paths
     path = Path(location)
     if path.is_dir():
         paths = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
         if not paths:
-            raise OrderSourceError(source.name, f"{path}: no .csv or .parquet file in the folder")
+            raise OrderFatalError(source.name, f"{path}: no .csv or .parquet file in the folder")
         return paths
     if path.is_file():
         if path.suffix.lower() not in SUFFIXES:
-            raise OrderSourceError(source.name, f"{path}: neither .csv nor .parquet")
+            raise OrderFatalError(source.name, f"{path}: neither .csv nor .parquet")
         return [path]
-    raise OrderSourceError(source.name, f"{path}: no such file or folder")
+    raise OrderFatalError(source.name, f"{path}: no such file or folder")
 
 
 def file_rows(
@@ -95,7 +95,7 @@ def _parquet_rows(source, path: Path, check_columns, chunk_rows: int) -> Iterato
     try:
         parquet = pq.ParquetFile(path)
     except Exception as error:  # pyarrow raises several types for a file that is not Parquet
-        raise OrderSourceError(source.name, f"{path}: not a Parquet file ({error})") from None
+        raise OrderFatalError(source.name, f"{path}: not a Parquet file ({error})") from None
     check_columns(parquet.schema_arrow.names, "the file's columns", str(path))
     number = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):

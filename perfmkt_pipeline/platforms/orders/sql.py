@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from perfmkt_pipeline.config import OrderSourceSettings
-from perfmkt_pipeline.platforms.orders.errors import OrderSourceError
+from perfmkt_pipeline.platforms.orders.errors import OrderFatalError, OrderSourceError
 from perfmkt_pipeline.platforms.orders.window import ReadWindow
 
 _ALIAS = "perfmkt_orders"
@@ -52,7 +52,7 @@ def engine_for(source: OrderSourceSettings, url: str) -> sa.Engine:
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
-        raise OrderSourceError(
+        raise OrderFatalError(
             source.name, f"${source.sql.url_env} is not a SQLAlchemy URL"
         ) from None
     backend = parsed.get_backend_name()
@@ -60,7 +60,7 @@ def engine_for(source: OrderSourceSettings, url: str) -> sa.Engine:
     try:
         return sa.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
     except (ImportError, sa.exc.NoSuchModuleError) as error:
-        raise OrderSourceError(
+        raise OrderFatalError(
             source.name, f"${source.sql.url_env}: no driver for {backend!r} ({error})"
         ) from None
 
@@ -133,8 +133,12 @@ def sql_rows(
                 names = list(result.keys())
                 for part in result.partitions(source.sql.chunk_rows):
                     yield names, [dict(zip(names, row, strict=True)) for row in part]
-            except sa.exc.SQLAlchemyError as error:
+            except sa.exc.OperationalError as error:  # the connection broke off: may be transient
                 raise OrderSourceError(
+                    source.name, f"{what}: the query failed: {_first_line(error)}"
+                ) from None
+            except sa.exc.SQLAlchemyError as error:  # refused: a missing table or column, syntax
+                raise OrderFatalError(
                     source.name, f"{what}: the query failed: {_first_line(error)}"
                 ) from None
     finally:
