@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PERFMKT_DAGSTER_INSTANCE ?= local
 INSTANCE_TEMPLATE := $(if $(filter postgres,$(PERFMKT_DAGSTER_INSTANCE)),dagster.postgres.yaml,dagster.yaml)
 
-.PHONY: demo test rabbitmq ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery lint format clean
+.PHONY: demo test rabbitmq ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery bench-orders lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,10 @@ bench-fixed: $(VENV)/.installed-dev
 # One Celery worker against two (RabbitMQ at 127.0.0.1:5672, PostgreSQL; see README).
 bench-celery: $(VENV)/.installed-dev rabbitmq
 	$(BIN)/python -m benchmarks.celery_scaling
+
+# Peak memory streaming 1,000,000 first-party orders from MariaDB vs 100,000.
+bench-orders: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.orders_read
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -59,6 +59,10 @@ ANALYST_PASSWORD_ENV_VAR = "PERFMKT_ANALYST_PASSWORD"
 # default (steps mostly wait on the platforms; each is a process of a few hundred MB).
 CELERY_APP = "perfmkt_pipeline.celery_app"
 DEFAULT_WORKER_CONCURRENCY = 4
+# Where the sandbox writes its shop's CSV export when MariaDB cannot be reached, and the copy of
+# the configuration that reads it.
+ORDERS_EXPORT_DIR = Path("data/sandbox/orders")
+ORDERS_CONFIG = Path("data/sandbox/perfmkt.orders-csv.yaml")
 
 
 def _today() -> dt.date:
@@ -113,11 +117,62 @@ def _create_instance_storage(home: Path) -> None:
     DagsterInstance.from_config(str(home)).dispose()
 
 
+def _in_ci(environ: Mapping[str, str] | None = None) -> bool:
+    return (os.environ if environ is None else environ).get("CI", "").lower() in (
+        "1",
+        "true",
+        "yes",
+    )
+
+
 def _start_sandbox(as_of: dt.date, *, fixed_ports: bool, injections: tuple = ()):
+    """The sandbox, its shop's orders on MariaDB; without a reachable MariaDB server (and not in
+    CI, where that is a failure) the orders come from the shop's CSV export instead, and the
+    sandbox configuration's SQL orders source is read as that export (`_orders_config`)."""
+    from perfmkt_pipeline.platforms.orders.standin.mariadb import MariaDbUnavailable
     from perfmkt_pipeline.sandbox.runner import Sandbox
 
     ports = SANDBOX_PORTS if fixed_ports else None
-    return Sandbox(as_of=as_of, ports=ports, injections=injections).start()
+    try:
+        return Sandbox(as_of=as_of, ports=ports, injections=injections, orders="mariadb").start()
+    except MariaDbUnavailable as error:
+        if _in_ci():
+            raise
+        folder = ORDERS_EXPORT_DIR.resolve()
+        print(
+            f"perfmkt: {error}; the sandbox serves its shop's orders as the CSV export "
+            f"{folder / 'orders.csv'} instead, and the orders source reads that file (start "
+            "MariaDB on 127.0.0.1:3306, or set PERFMKT_SANDBOX_MARIADB_URL, for the SQL source)",
+            file=sys.stderr,
+        )
+        return Sandbox(
+            as_of=as_of, ports=ports, injections=injections, orders="csv", orders_folder=folder
+        ).start()
+
+
+def _orders_config(sandbox, env: Mapping[str, str]) -> dict[str, str]:
+    """With the shop's orders served as a CSV export: a copy of the configuration in force whose
+    orders sources reading $PERFMKT_ORDERS_URL read the export instead (its columns are the
+    database's), as {PERFMKT_CONFIG: path}; else nothing to change."""
+    import yaml
+
+    from perfmkt_pipeline.config import DEFAULT_ORDERS_URL_ENV_VAR, config_source
+
+    if sandbox.orders != "csv":
+        return {}
+    source, text = config_source(env)
+    data = yaml.safe_load(text) or {}
+    for entry in data.get("orders") or []:
+        sql = entry.get("sql") or {}
+        if sql.get("url_env", DEFAULT_ORDERS_URL_ENV_VAR) == DEFAULT_ORDERS_URL_ENV_VAR:
+            entry.pop("sql", None)
+            entry["files"] = {"location": str(sandbox.orders_folder / "orders.csv")}
+    ORDERS_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    ORDERS_CONFIG.write_text(
+        f"# {source}, its orders read from the sandbox shop's CSV export (written by perfmkt)\n"
+        + yaml.safe_dump(data, sort_keys=False)
+    )
+    return {CONFIG_ENV_VAR: str(ORDERS_CONFIG.resolve())}
 
 
 def cmd_check_config(_: argparse.Namespace) -> int:
@@ -177,6 +232,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     print("# sandbox running on loopback; point the pipeline at it with:")
     for name, value in sorted(sandbox.env().items()):
         print(f"export {name}={value}")
+    if sandbox.orders == "csv":
+        print(f"# the shop's orders: the CSV export {sandbox.orders_folder / 'orders.csv'}")
     print("# Ctrl-C stops it.", flush=True)
     try:
         # Wake up now and then: Python runs a signal handler only in the main thread, and a
@@ -272,7 +329,7 @@ def run_failures(home: str, run_id: str) -> list[str]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from perfmkt_pipeline import demo_alerts
-    from perfmkt_pipeline.reporting import print_channel_totals
+    from perfmkt_pipeline.reporting import print_blended_totals, print_channel_totals
     from perfmkt_pipeline.sandbox.anomalies import demo_injections
 
     today = _today()
@@ -284,6 +341,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sandbox = _start_sandbox(today, fixed_ports=False, injections=injections)
     try:
         env = _dagster_env(sandbox.env())
+        env.update(_orders_config(sandbox, env))
         load_settings(env)  # a bad configuration is one clear message, not Dagster's traceback
         stamp = dt.datetime.now(dt.UTC)  # names the log file only
         log_file = Path(env["DAGSTER_HOME"]) / "logs" / f"demo-{stamp:%Y%m%d-%H%M%S}.log"
@@ -303,6 +361,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return code
     print(f"demo: the full log is {log_file}")
     print_channel_totals(warehouse_url(env), start, end)
+    print_blended_totals(warehouse_url(env), start, end)
     chart_first = max(start, end - dt.timedelta(days=DEMO_CHART_DAYS - 1))
     png, html = demo_alerts.write_chart(warehouse_url(env), settings, chart_first, end, CHART_DIR)
     print(f"demo: chart of {chart_first}..{end}: {png}")
@@ -324,6 +383,13 @@ def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
     return _dagster_env({**sandbox_env, CONFIG_ENV_VAR: _sandbox_config()})
 
 
+def _ui_env(sandbox) -> dict[str, str]:
+    env = ui_env(sandbox.env() if sandbox else None)
+    if sandbox is not None:
+        env.update(_orders_config(sandbox, env))
+    return env
+
+
 def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> int:
     """Run `command` (dagster dev) in a process group of its own until it exits or this process
     gets Ctrl-C, SIGTERM or SIGHUP; then stop the whole group, run processes included."""
@@ -335,7 +401,7 @@ def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> in
 def cmd_ui(args: argparse.Namespace) -> int:
     sandbox = None if args.no_sandbox else _start_sandbox(_today(), fixed_ports=False)
     try:
-        env = ui_env(sandbox.env() if sandbox else None)
+        env = _ui_env(sandbox)
         if sandbox is not None:
             print(f"ui: sandbox running; configuration {env[CONFIG_ENV_VAR]}", flush=True)
         command = [
@@ -458,6 +524,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     import sqlalchemy.exc
 
     from perfmkt_pipeline.platforms.meta.errors import MetaError
+    from perfmkt_pipeline.platforms.orders.errors import OrderSourceError
+    from perfmkt_pipeline.platforms.orders.standin.mariadb import MariaDbUnavailable
     from perfmkt_pipeline.sources.affiliates.errors import AffiliateError
     from perfmkt_pipeline.sources.ecb import EcbDataError
     from perfmkt_pipeline.sources.google_ads.errors import GoogleAdsError
@@ -467,6 +535,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     return (
         ConfigError,
         AffiliateError,  # file feeds' errors included
+        OrderSourceError,
+        MariaDbUnavailable,  # the sandbox's shop database (a failure in CI=true)
         EcbDataError,
         GoogleAdsError,
         MetaError,

@@ -386,6 +386,140 @@ class FileFeedSettings(_Model):
         return self
 
 
+# --- first-party orders -----------------------------------------------------------------------
+
+# Our fields of an order -> what each means (README "First-party orders"); the source's column
+# for each is configuration (`orders[].columns`).
+ORDER_FIELDS = (
+    "order_id",  # the shop's order id (required)
+    "ordered_at",  # when the order was placed (required); naive values are in `timezone`
+    "order_timezone",  # optional: a column naming the IANA zone of that order's naive times
+    "updated_at",  # when the shop last changed the order (required: incremental reads)
+    "revenue",  # the order's amount (required); negative only on a refund row
+    "refunded",  # optional: the amount refunded so far (revenue_local = revenue - refunded)
+    "currency",  # ISO 4217 (required unless the source's `currency` is set)
+    "status",  # the shop's status word, mapped by `status_map` (required)
+    "customer_id",
+    "is_new_customer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "landing_url",  # optional: UTM parameters not mapped to columns of their own are read here
+)
+OrderField = Literal[
+    "order_id", "ordered_at", "order_timezone", "updated_at", "revenue", "refunded", "currency",
+    "status", "customer_id", "is_new_customer", "utm_source", "utm_medium", "utm_campaign",
+    "utm_content", "utm_term", "landing_url",
+]  # fmt: skip
+REQUIRED_ORDER_FIELDS = ("order_id", "ordered_at", "updated_at", "revenue", "status")
+DEFAULT_ORDERS_URL_ENV_VAR = "PERFMKT_ORDERS_URL"
+_ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+class OrderSqlSettings(_Model):
+    """Orders read with a query against any SQLAlchemy URL (the shop's database or a replica),
+    read-only, incremental by `updated_at`, streamed in chunks."""
+
+    # The environment variable holding the URL (it may carry a password: never in the file).
+    url_env: str = DEFAULT_ORDERS_URL_ENV_VAR
+    # Exactly one: a table (`name` or `schema.name`) or a SELECT whose columns the mapping names.
+    table: str | None = None
+    query: str | None = None
+    # Rows fetched, validated and landed at a time (memory stays at one chunk).
+    chunk_rows: Annotated[int, Field(ge=100, le=1_000_000)] = 20_000
+    # Seconds to wait for a connection to the shop's database.
+    connect_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+
+    @field_validator("url_env")
+    @classmethod
+    def _url_env(cls, value: str) -> str:
+        if not _ENV_VAR_NAME.match(value):
+            raise ValueError(f"{value!r} is not an environment variable name (A-Z, 0-9, _)")
+        return value
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(
+            r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$", value
+        ):
+            raise ValueError(f"{value!r} is not a table name (name or schema.name)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OrderSqlSettings:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of table and query")
+        return self
+
+
+class OrderFilesSettings(_Model):
+    """Orders read from CSV or Parquet exports (a file, a folder or a glob)."""
+
+    location: str  # a file, a folder (every .csv / .parquet in it) or a glob such as /x/*.csv
+    # strptime format of the time columns; None: ISO 8601 (an offset, if any, is honoured).
+    timestamp_format: str | None = None
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    # The same order with the same update time twice in one file: "error" fails the run naming
+    # the file, line and order; "warn" keeps the later line and logs how many.
+    duplicates: Literal["error", "warn"] = "error"
+
+
+class OrderSourceSettings(_Model):
+    """One first-party orders source: a SQL query or a file feed, with its column mapping."""
+
+    name: str  # core.orders.source
+    sql: OrderSqlSettings | None = None
+    files: OrderFilesSettings | None = None
+    # Our field -> the source's column.
+    columns: dict[OrderField, str]
+    # The shop's status word -> placed | refunded | cancelled (exact match, as sent).
+    status_map: dict[str, Literal["placed", "refunded", "cancelled"]]
+    # The currency of every order when no currency column is mapped.
+    currency: Currency | None = None
+    # IANA zone of naive times (ordered_at, updated_at) without an `order_timezone` column.
+    timezone: str = "UTC"
+    # Each run re-reads the orders changed in this many days before its range (refunds and
+    # cancellations of older orders); a day this old counts as settled.
+    lookback_days: LookbackDays = 30
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _FEED_NAME.match(value):
+            raise ValueError(f"{value!r} must be lower_snake_case (2-31 characters)")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else _check_currency(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _usable(self) -> OrderSourceSettings:
+        if (self.sql is None) == (self.files is None):
+            raise ValueError("give exactly one of sql and files")
+        missing = [f for f in REQUIRED_ORDER_FIELDS if f not in self.columns]
+        if missing:
+            raise ValueError(f"columns must map {missing}")
+        if "currency" not in self.columns and self.currency is None:
+            raise ValueError("map a currency column or set the source's currency")
+        if not self.status_map:
+            raise ValueError("status_map maps no status word: every order would be refused")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "sql" if self.sql is not None else "files"
+
+
 # --- alerts: freshness, anomalies, notifications ---------------------------------------------
 
 # Secrets of the notification channels, read from the environment only (as Dagster EnvVars, when
@@ -636,11 +770,27 @@ class Settings(_Model):
     max_concurrent_steps: Annotated[int, Field(ge=1, le=64)] = 8
     executor: ExecutorSettings = ExecutorSettings()
     alerts: AlertSettings = AlertSettings()
+    # The day an order falls on (core.orders.date, marts.blended_daily, marts.utm_daily).
+    business_timezone: str = "UTC"
+    # First-party orders sources (the shop's own database or its exports).
+    orders: list[OrderSourceSettings] = []
 
     @field_validator("reporting_currency")
     @classmethod
     def _currency(cls, value: str) -> str:
         return _check_currency(value)
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _business_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _unique_order_sources(self) -> Settings:
+        names = [source.name for source in self.orders]
+        if len(names) != len(set(names)):
+            raise ValueError("orders: source names must be unique")
+        return self
 
     @model_validator(mode="after")
     def _unique_feed_names(self) -> Settings:
@@ -782,7 +932,24 @@ def missing_secrets(settings: Settings, environ: Mapping[str, str] | None = None
                 f"{platform}.{key}: accounts are configured but the environment lacks "
                 f"{', '.join(absent)}"
             )
-    return problems + missing_channel_secrets(settings, environ)
+    return (
+        problems
+        + missing_order_secrets(settings, environ)
+        + missing_channel_secrets(settings, environ)
+    )
+
+
+def missing_order_secrets(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Messages for each SQL orders source whose URL variable is absent from the environment."""
+    environ = os.environ if environ is None else environ
+    return [
+        f"orders.{source.name}.sql.url_env: the source is configured but the environment lacks "
+        f"{source.sql.url_env}"
+        for source in settings.orders
+        if source.sql is not None and not environ.get(source.sql.url_env)
+    ]
 
 
 def missing_channel_secrets(

@@ -20,6 +20,11 @@ from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
+from perfmkt_pipeline.defs.assets.orders import (
+    build_orders_assets,
+    build_orders_checks,
+    orders_resources,
+)
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.connectors import build_all_connector_assets, connector_resources
 from perfmkt_pipeline.defs.executor import run_executor
@@ -51,6 +56,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         resources["google_ads"] = google_ads_resource()
     resources.update(connector_resources(settings))
     resources.update(affiliate_resources(settings))
+    resources.update(orders_resources(settings))
     resources.update(notification_resources(settings))
     assets = [
         *build_fx_assets(settings, engine_kind),
@@ -59,12 +65,15 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         *build_affiliate_assets(settings, engine_kind),
         *build_core_assets(settings, engine_kind),
         *build_mart_assets(settings, engine_kind),
+        *build_orders_assets(settings, engine_kind),
     ]
     # Every step fails at once, without retries, on an error a retry cannot fix (policies.py).
     assets = fail_fast_steps(assets)
     return Definitions(
         assets=assets,
-        asset_checks=fail_fast_steps([*build_checks(settings), *build_alert_checks(settings)]),
+        asset_checks=fail_fast_steps(
+            [*build_checks(settings), *build_orders_checks(settings), *build_alert_checks(settings)]
+        ),
         schedules=build_schedules(settings, assets),
         sensors=[*build_sensors(settings, assets), build_notification_sensor(settings)],
         resources=resources,

@@ -60,7 +60,9 @@ FX = "fx"
 FX_KEYS = frozenset({AssetKey(["raw", "ecb_rates"]), AssetKey(["core", "fx_rates"])})
 # Asset group -> how its assets split into sources ("affiliates": one source per network/feed,
 # named by the last part of the key; the rest: the group is the source).
-SOURCE_GROUPS = ("google_ads", "meta", "affiliates", FX)
+SOURCE_GROUPS = ("google_ads", "meta", "affiliates", "orders", FX)
+# First-party orders sources run as "orders_<name>" (a source may share a network's name).
+ORDERS_GROUP = "orders"
 DOWNSTREAM_GROUPS = ("core", "marts")
 # How many recent source runs the sensor reads: a few days of every source, re-executions included.
 _RECENT_RUNS = 200
@@ -108,6 +110,8 @@ def source_keys(assets: Iterable[AssetsDefinition]) -> dict[str, tuple[AssetKey,
             name = FX
         elif group == "affiliates":
             name = key.path[-1]
+        elif group == ORDERS_GROUP:
+            name = f"orders_{key.path[-1]}"
         elif group in SOURCE_GROUPS:
             name = group
         elif group in DOWNSTREAM_GROUPS:
@@ -146,6 +150,7 @@ def plan_sync(
     # its D - 1 exists as a partition.
     end = min(day, scheduled_time.astimezone(dt.UTC).date()) - dt.timedelta(days=1)
     lookbacks = dict(CoreRules.from_settings(settings).lookback_days)
+    lookbacks.update({f"orders_{s.name}": s.lookback_days for s in settings.orders})
     sources = source_keys(assets)
     platform_lookbacks = [lookbacks[name] for name in sources if name != FX]
     lookbacks[FX] = max(platform_lookbacks, default=1)
