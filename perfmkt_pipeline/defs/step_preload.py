@@ -7,7 +7,8 @@ and the workspace modules its instance loads, the notification libraries the def
 with, the registered platforms (Meta's SDK objects), the DuckDB dialect, the parts of Arrow the
 transform and the checks use (Acera's group-by, pandas conversion for previews); and each read
 the migration scripts for the head revision. None of it depends on the run: importing it here
-changes what a step does in no way, only when the work is paid.
+changes what a step does in no way, only when the work is paid. The same holds for the code
+location's definitions, which every step rebuilt (`_definitions`).
 
 Each import is attempted on its own, and a module that is missing (an optional part, another
 Dagster version) is skipped: the step then imports what it needs as before. Likewise a platform
@@ -73,6 +74,19 @@ def preload() -> None:
     with contextlib.suppress(Exception):
         platforms.all_specs()
     head_revision()
+    _definitions()
+
+
+def _definitions() -> None:
+    """The code location's definitions (`perfmkt_pipeline.definitions`, which every step of a
+    deployment loads to find its job), built and resolved once here, from the same settings and
+    environment the steps would read, instead of once in every step. Settings that do not build
+    are left for the step, which then builds them itself and fails with their error, as before."""
+    try:
+        definitions = importlib.import_module("perfmkt_pipeline.definitions")
+        definitions.defs.get_repository_def()
+    except Exception:
+        return
 
 
 preload()
