@@ -9,8 +9,7 @@ from perfmkt_pipeline.warehouse.engine import Warehouse
 
 
 class WarehouseResource(ConfigurableResource):
-    """The warehouse (any SQLAlchemy URL); its schema is created or upgraded on first use (in
-    the first unit of work of a step, on its connection)."""
+    """The warehouse (any SQLAlchemy URL); its schema is created or upgraded on first use."""
 
     url: str
 
@@ -18,7 +17,7 @@ class WarehouseResource(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._warehouse = Warehouse(self.url)
-        self._warehouse.ensure_schema_on_first_use()
+        self._warehouse.ensure_schema()
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._warehouse is not None:

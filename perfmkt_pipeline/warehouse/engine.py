@@ -26,7 +26,7 @@ from alembic.ddl.impl import DefaultImpl
 from filelock import FileLock
 from sqlalchemy.pool import NullPool
 
-from perfmkt_pipeline.warehouse.migrate import is_current_on, upgrade_on
+from perfmkt_pipeline.warehouse.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,6 @@ class Warehouse:
         else:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True)
         self._migrated = False
-        self._check_schema_on_first_use = False
 
     def __repr__(self) -> str:  # never show a password
         return f"Warehouse({self.url.render_as_string(hide_password=True)})"
@@ -83,17 +82,7 @@ class Warehouse:
     @contextlib.contextmanager
     def begin(self) -> Iterator[sa.Connection]:
         """One transaction: committed when the block ends, rolled back on any exception."""
-        with self.connection() as conn, conn.begin():
-            yield conn
-
-    @contextlib.contextmanager
-    def connection(self, check_schema: bool = True) -> Iterator[sa.Connection]:
-        """A connection without a transaction (on DuckDB: holding the writer lock). After
-        `ensure_schema_on_first_use`, the first one (`check_schema`) brings the schema up to
-        date before it is handed out."""
-        with self._process_lock(), self._connect() as conn:
-            if check_schema and self._check_schema_on_first_use:
-                self._ensure_schema_on(conn)
+        with self._process_lock(), self._connect() as conn, conn.begin():
             yield conn
 
     @contextlib.contextmanager
@@ -148,21 +137,9 @@ class Warehouse:
         """Create or upgrade the schema to the latest version (once per process; a warehouse
         already at it costs one query, migrate.is_current)."""
         if not self._migrated:
-            with self.connection(check_schema=False) as conn:
-                self._ensure_schema_on(conn)
-
-    def ensure_schema_on_first_use(self) -> None:
-        """`ensure_schema`, done on the connection of the first unit of work (issue #18: a step
-        process then opens the warehouse once for both, not once more for the schema; on DuckDB
-        every opening loads the file and every closing checkpoints it)."""
-        self._check_schema_on_first_use = not self._migrated
-
-    def _ensure_schema_on(self, conn: sa.Connection) -> None:
-        if not is_current_on(conn):
-            with conn.begin():
-                upgrade_on(conn, self.backend)
-        self._migrated = True
-        self._check_schema_on_first_use = False
+            if not is_current(self):
+                upgrade(self)
+            self._migrated = True
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -43,30 +43,21 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 def upgrade(warehouse: Warehouse, revision: str = "head") -> None:
     """Bring the warehouse to `revision` (default: the latest), keeping every row."""
     with warehouse.begin() as conn:
-        upgrade_on(conn, warehouse.backend, revision)
-
-
-def upgrade_on(conn: sa.Connection, backend: str, revision: str = "head") -> None:
-    """`upgrade` inside the transaction open on `conn` (on DuckDB, under the warehouse's lock)."""
-    if backend == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY})
-    for schema in SCHEMAS:
-        conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-    command.upgrade(alembic_config(conn), revision)
+        if warehouse.backend == "postgresql":
+            conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY}
+            )
+        for schema in SCHEMAS:
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        command.upgrade(alembic_config(conn), revision)
 
 
 def is_current(warehouse: Warehouse) -> bool:
     """Whether the warehouse records exactly this code's latest version (one query; False when
     it has no version table yet)."""
-    with warehouse.connection(check_schema=False) as conn:
-        return is_current_on(conn)
-
-
-def is_current_on(conn: sa.Connection) -> bool:
-    """`is_current` on `conn`, which has no transaction open: the query runs in its own."""
     table = f"{VERSION_TABLE_SCHEMA}.{VERSION_TABLE}"
     try:
-        with conn.begin():
+        with warehouse.begin() as conn:
             versions = conn.execute(sa.text(f"SELECT version_num FROM {table}")).scalars().all()
     except sa.exc.DBAPIError:  # no schema or version table yet: the upgrade creates them
         return False
