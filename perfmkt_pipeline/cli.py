@@ -405,19 +405,15 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     import filelock
     import sqlalchemy.exc
 
-    from perfmkt_pipeline.platforms.meta.errors import MetaError
-    from perfmkt_pipeline.sources.affiliates.errors import AffiliateError
-    from perfmkt_pipeline.sources.ecb import EcbDataError
+    from perfmkt_pipeline import platforms
     from perfmkt_pipeline.sources.google_ads.errors import GoogleAdsError
     from perfmkt_pipeline.warehouse.roles import RoleError
     from perfmkt_pipeline.warehouse.write import SliceViolation
 
     return (
         ConfigError,
-        AffiliateError,  # file feeds' errors included
-        EcbDataError,
+        *(error for spec in platforms.all_specs() for error in spec.errors.expected),
         GoogleAdsError,
-        MetaError,
         RoleError,
         SliceViolation,
         sqlalchemy.exc.OperationalError,  # the warehouse cannot be reached or opened

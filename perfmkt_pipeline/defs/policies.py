@@ -23,8 +23,6 @@ from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunctio
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import ConfigError
-from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
-from perfmkt_pipeline.sources.ecb import EcbDataError
 from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,
@@ -54,9 +52,6 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     GoogleAdsAuthError,
     GoogleAdsPermissionError,
     GoogleAdsDataError,
-    FatalError,
-    AffiliateDataError,
-    EcbDataError,
     SliceViolation,
     RowLossError,
 )

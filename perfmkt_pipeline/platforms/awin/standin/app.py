@@ -133,3 +133,8 @@ class AwinApp(PlatformApp):
         if status:
             records = [r for r in records if r["commissionStatus"] == status]
         return Response.json(records)
+
+
+def secrets(sandbox) -> dict[str, str]:
+    """The access token the stand-in accepts."""
+    return {"AWIN_ACCESS_TOKEN": sandbox.credentials.awin_access_token}

@@ -18,8 +18,8 @@ import json
 import math
 from datetime import UTC, datetime
 
-from perfmkt_pipeline.sandbox import graphql_lite
-from perfmkt_pipeline.sandbox.affiliate_data import CjCommission
+from perfmkt_pipeline.platforms.cj.standin import graphql_lite
+from perfmkt_pipeline.platforms.cj.standin.data import CjCommission
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
 # CJ returns at most this many records per call (then payloadComplete is false).
@@ -235,3 +235,8 @@ class CjApp(PlatformApp):
             else:
                 out["records"] = [{w: RECORD_FIELDS[w](r) for w in wanted} for r in page]
         return out
+
+
+def secrets(sandbox) -> dict[str, str]:
+    """The personal access token the stand-in accepts."""
+    return {"CJ_ACCESS_TOKEN": sandbox.credentials.cj_access_token}

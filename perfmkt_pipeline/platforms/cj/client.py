@@ -25,14 +25,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from perfmkt_pipeline.sources.affiliates.errors import (
-    AffiliateDataError,
-    AuthenticationError,
-    FatalError,
-    RetryableError,
-)
-from perfmkt_pipeline.sources.affiliates.http import HttpClient
-from perfmkt_pipeline.sources.affiliates.records import (
+from perfmkt_pipeline.platforms.base.affiliates.records import (
     ActionRecord,
     Where,
     Window,
@@ -46,6 +39,13 @@ from perfmkt_pipeline.sources.affiliates.records import (
     record_json,
     required,
 )
+from perfmkt_pipeline.platforms.base.errors import (
+    AffiliateDataError,
+    AuthenticationError,
+    FatalError,
+    RetryableError,
+)
+from perfmkt_pipeline.platforms.base.http import HttpClient
 
 NETWORK = "cj"
 # CJ accepts at most 31 days of dates per query (commission detail API reference).

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from perfmkt_pipeline.sources.affiliates.errors import (
+from perfmkt_pipeline.platforms.base.errors import (
     AffiliateError,
     AuthenticationError,
     FatalError,

@@ -37,9 +37,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from perfmkt_pipeline.sources.affiliates.errors import FatalError, RequestRefusedError
-from perfmkt_pipeline.sources.affiliates.http import HttpClient
-from perfmkt_pipeline.sources.affiliates.records import (
+from perfmkt_pipeline.platforms.base.affiliates.records import (
     ActionRecord,
     Where,
     Window,
@@ -53,6 +51,8 @@ from perfmkt_pipeline.sources.affiliates.records import (
     record_json,
     required,
 )
+from perfmkt_pipeline.platforms.base.errors import FatalError, RequestRefusedError
+from perfmkt_pipeline.platforms.base.http import HttpClient
 
 NETWORK = "impact"
 # A date pair (ActionDateStart..ActionDateEnd) spans at most 45 days (List all actions, since

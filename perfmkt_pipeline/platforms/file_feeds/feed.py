@@ -27,9 +27,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from perfmkt_pipeline.config import FileFeedSettings
-from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError
-from perfmkt_pipeline.sources.affiliates.http import HttpClient
-from perfmkt_pipeline.sources.affiliates.records import ActionRecord, record_json
+from perfmkt_pipeline.platforms.base.affiliates.records import ActionRecord, record_json
+from perfmkt_pipeline.platforms.base.errors import AffiliateDataError
+from perfmkt_pipeline.platforms.base.http import HttpClient
 
 _CSV_SUFFIX = ".csv"
 _URL_SCHEMES = ("http", "https")

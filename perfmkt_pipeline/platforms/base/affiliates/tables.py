@@ -1,4 +1,5 @@
-"""Raw landing tables for affiliate networks and file feeds (owned by the affiliate connectors)."""
+"""The raw table every affiliate source lands in (networks and file feeds alike): one row per
+record per read window, with the record as received."""
 
 from __future__ import annotations
 

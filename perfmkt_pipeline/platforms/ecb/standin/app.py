@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from perfmkt_pipeline.sandbox.ecb_data import ECB_HIST_CSV_NAME
+from perfmkt_pipeline.platforms.ecb.standin.data import ECB_HIST_CSV_NAME
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response
 
 ZIP_PATH = "/stats/eurofxref/eurofxref-hist.zip"

@@ -15,8 +15,7 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from perfmkt_pipeline.sources.affiliates.http import HttpClient
-from perfmkt_pipeline.sources.affiliates.records import (
+from perfmkt_pipeline.platforms.base.affiliates.records import (
     ActionRecord,
     Where,
     Window,
@@ -29,6 +28,7 @@ from perfmkt_pipeline.sources.affiliates.records import (
     read_in_windows,
     required,
 )
+from perfmkt_pipeline.platforms.base.http import HttpClient
 
 NETWORK = "awin"
 # At most 31 days per call (PLATFORMS.md).

@@ -1,4 +1,5 @@
-"""The common shape every affiliate record is normalised to, the read windows, and field parsers.
+"""The common shape every affiliate record is normalised to, the read windows, and field parsers
+(shared by every affiliate source; `sync_window` is transform/affiliates.py's).
 
 Each network's record is kept as received (`record`, JSON text) next to typed fields that mean
 the same on every network. Status stays the network's own word here; transform/affiliates.py
@@ -15,15 +16,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from perfmkt_pipeline.platforms.base.errors import AffiliateDataError
 from perfmkt_pipeline.platforms.base.json_codec import compact_json
-from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError
+from perfmkt_pipeline.transform.affiliates import sync_window  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
 class ActionRecord:
     """One record of one affiliate action, as a network returned it."""
 
-    platform: str  # impact, cj, awin or a file feed's name
+    platform: str  # the platform's name (a file feed's: the feed's)
     account_id: str
     record_id: str  # the record's own id (CJ: commissionId; elsewhere the action id)
     action_id: str  # the action it describes (CJ: originalActionId)
@@ -112,12 +114,6 @@ def moment(value: Any, field: str, where: Where, zone: ZoneInfo | None = None) -
 
 def day_in(moment_: dt.datetime, zone: ZoneInfo) -> dt.date:
     return moment_.astimezone(zone).date()
-
-
-def sync_window(start: dt.date, end: dt.date, lookback_days: int) -> tuple[dt.date, dt.date]:
-    """The days a sync of [start, end] reads: the range itself, and at least the trailing
-    `lookback_days` up to its end, so statuses changed since an earlier read are re-read."""
-    return min(start, end - dt.timedelta(days=lookback_days - 1)), end
 
 
 def chunks(start: dt.date, end: dt.date, max_days: int) -> Iterator[tuple[dt.date, dt.date]]:

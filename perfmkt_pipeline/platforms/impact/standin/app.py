@@ -265,3 +265,12 @@ def _xml(envelope: dict) -> str:
         for a in envelope["Actions"]
     )
     return f'<?xml version="1.0" encoding="UTF-8"?><ImpactRadiusResponse><Actions {attrs}>{actions}</Actions></ImpactRadiusResponse>'
+
+
+def secrets(sandbox) -> dict[str, str]:
+    """The credentials the stand-in accepts: the first account's SID and the sandbox's token."""
+    accounts = sandbox.world.accounts("impact")
+    return {
+        "IMPACT_ACCOUNT_SID": accounts[0].account_id if accounts else "",
+        "IMPACT_AUTH_TOKEN": sandbox.credentials.impact_auth_token,
+    }
