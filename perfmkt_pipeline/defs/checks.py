@@ -173,7 +173,9 @@ def evaluate_raw_totals(
                 ["spend", "impressions", "clicks"],
             )
         else:
-            d = _affiliate_differences(conn, platforms.configured_instance(settings, platform), span)
+            d = _affiliate_differences(
+                conn, platforms.configured_instance(settings, platform), span
+            )
         if d.num_rows:
             found.append(d.append_column("platform", pa.array([platform] * d.num_rows)))
     offenders = pa.concat_tables(found, promote_options="default") if found else pa.table({})

@@ -99,9 +99,7 @@ def _results(landed: Iterator[Landed]) -> Iterator[MaterializeResult]:
         )
 
 
-def _request(
-    context: AssetExecutionContext, spec: PlatformSpec, settings: Settings
-) -> SyncRequest:
+def _request(context: AssetExecutionContext, spec: PlatformSpec, settings: Settings) -> SyncRequest:
     start, end = window(context)
     key = spec.connector.resource_key
     return SyncRequest(

@@ -82,8 +82,14 @@ def get(name: str) -> PlatformSpec:
 
 def configured(settings: Settings) -> list[PlatformSpec]:
     """The platforms the settings configure, in registry order; a source configured several
-    times (file feeds) as one spec per configured instance, each under its own name."""
-    return [instance for spec in all_specs() for instance in spec.instances(settings)]
+    times (file feeds) as one spec per configured instance, each under its own name. A source
+    without settings of its own (the FX rates) is always on and not listed."""
+    return [
+        instance
+        for spec in all_specs()
+        if spec.config_section is not None
+        for instance in spec.instances(settings)
+    ]
 
 
 def configured_instance(settings: Settings, name: str) -> PlatformSpec:

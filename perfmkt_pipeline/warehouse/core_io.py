@@ -178,9 +178,7 @@ def _affiliate_inputs(
     )
 
 
-def read_rates(
-    conn: sa.Connection, table: sa.Table, first: dt.date, last: dt.date
-) -> pd.DataFrame:
+def read_rates(conn: sa.Connection, table: sa.Table, first: dt.date, last: dt.date) -> pd.DataFrame:
     """The FX source's raw rates (`table`, raw.ecb_rates) published in [first, last]: what
     core.fx_rates is made from."""
     return read_window(conn, table, "date", first, last)

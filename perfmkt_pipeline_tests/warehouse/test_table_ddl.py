@@ -11,7 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 import perfmkt_pipeline.warehouse.raw  # noqa: F401  (declares the raw tables on the metadata)
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.warehouse import tables
+
+platforms.all_specs()  # declares each platform's own raw tables (platforms/<name>/tables.py)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALECTS = {"duckdb": "duckdb:///:memory:", "postgresql": "postgresql+psycopg://"}

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from perfmkt_pipeline.platforms.awin.client import AWIN_CALLS_PER_MINUTE, AwinClient
+from perfmkt_pipeline.platforms.base.affiliates import AffiliateDataError, AuthenticationError
 from perfmkt_pipeline.sandbox.faults import RateLimit
-from perfmkt_pipeline.sources.affiliates import AffiliateDataError, AuthenticationError
-from perfmkt_pipeline.sources.affiliates.awin import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
-from perfmkt_pipeline_tests.sources.affiliates_support import (
+from perfmkt_pipeline_tests.platforms.affiliates_support import (
     AWIN_ACCOUNT,
     FakeClock,
     ListLogger,
@@ -105,7 +105,7 @@ TRANSACTION_TEXT = (
 
 def test_json_number_amounts_are_read_exactly_and_the_record_is_kept_byte_for_byte():
     awin = client("http://unused", "unused", FakeClock())
-    from perfmkt_pipeline.sources.affiliates.records import json_array_items
+    from perfmkt_pipeline.platforms.base.affiliates.records import json_array_items
 
     [(data, text)] = json_array_items(f"[ {TRANSACTION_TEXT} ]")
     record = awin.parse(data, text, AWIN_ACCOUNT, OCT_1, dt.date(2026, 10, 31))

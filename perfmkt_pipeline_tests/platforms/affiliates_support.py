@@ -1,8 +1,8 @@
 """Helpers for the affiliate connector tests: a fake clock, a log collector, and cassettes.
 
-Cassettes replay by default. `PERFMKT_RECORD_CASSETTES=1 pytest perfmkt_pipeline_tests/sources/
--k affiliates` records them afresh from an in-process sandbox with the faults each test names,
-scrubbed by `recording.recorder`. Replayed requests go to an address that is never contacted.
+Cassettes replay by default. `PERFMKT_RECORD_CASSETTES=1 pytest perfmkt_pipeline_tests/platforms/
+-k "impact or cj or awin or http"` records them afresh from an in-process sandbox with the faults
+each test names, scrubbed by `recording.recorder`. Replayed requests go to an address that is never contacted.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from perfmkt_pipeline.platforms.base.http import Clock, HttpClient, RetryPolicy
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
-from perfmkt_pipeline.sources.affiliates.http import Clock, HttpClient, RetryPolicy
 from perfmkt_pipeline_tests.recording import CASSETTES, recorder
 from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF
 

@@ -11,18 +11,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
-from perfmkt_pipeline.sandbox.faults import RateLimit
-from perfmkt_pipeline.sources.affiliates import (
+from perfmkt_pipeline.platforms.base.affiliates import (
     AuthenticationError,
     FatalError,
     RetriesExhaustedError,
 )
-from perfmkt_pipeline.sources.affiliates.http import advised_wait
-from perfmkt_pipeline.sources.affiliates.impact import ImpactClient
+from perfmkt_pipeline.platforms.base.http import advised_wait
+from perfmkt_pipeline.platforms.impact.client import ImpactClient
+from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
+from perfmkt_pipeline.sandbox.faults import RateLimit
 from perfmkt_pipeline_tests.recording import CASSETTES
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
-from perfmkt_pipeline_tests.sources.affiliates_support import (
+from perfmkt_pipeline_tests.platforms.affiliates_support import (
     IMPACT_PROGRAM,
     IMPACT_SID,
     IMPACT_ZONE,

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from perfmkt_pipeline.sources.affiliates import (
+from perfmkt_pipeline.platforms.base.affiliates import (
     AffiliateDataError,
     AuthenticationError,
     FatalError,
 )
-from perfmkt_pipeline.sources.affiliates.cj import CjClient
-from perfmkt_pipeline_tests.sources.affiliates_support import (
+from perfmkt_pipeline.platforms.cj.client import CjClient
+from perfmkt_pipeline_tests.platforms.affiliates_support import (
     CJ_ACCOUNT,
     FakeClock,
     ListLogger,

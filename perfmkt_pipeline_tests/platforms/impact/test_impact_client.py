@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from perfmkt_pipeline.platforms.base.affiliates import AffiliateDataError, AuthenticationError
+from perfmkt_pipeline.platforms.base.affiliates.records import last_second, midnight
+from perfmkt_pipeline.platforms.impact.client import ImpactClient, halve, plan_windows
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline.sources.affiliates import AffiliateDataError, AuthenticationError
-from perfmkt_pipeline.sources.affiliates.impact import ImpactClient, halve, plan_windows
-from perfmkt_pipeline.sources.affiliates.records import last_second, midnight
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
-from perfmkt_pipeline_tests.sources.affiliates_support import (
+from perfmkt_pipeline_tests.platforms.affiliates_support import (
     IMPACT_PROGRAM,
     IMPACT_SID,
     IMPACT_ZONE,

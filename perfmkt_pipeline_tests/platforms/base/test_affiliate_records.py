@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from perfmkt_pipeline.sources.affiliates.awin import AWIN_MAX_WINDOW_DAYS
-from perfmkt_pipeline.sources.affiliates.records import chunks, json_array_items, sync_window
+from perfmkt_pipeline.platforms.awin.client import AWIN_MAX_WINDOW_DAYS
+from perfmkt_pipeline.platforms.base.affiliates.records import chunks, json_array_items, sync_window
 
 D = dt.date
 

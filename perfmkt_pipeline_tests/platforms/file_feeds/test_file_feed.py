@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from perfmkt_pipeline.config import FileFeedSettings
-from perfmkt_pipeline.sources.affiliates.file_feed import FileFeedError, read_feed, read_feed_window
+from perfmkt_pipeline.platforms.file_feeds.feed import FileFeedError, read_feed, read_feed_window
 
 HEADER = (
     "Order ID,Transaction Date,Status,Publisher ID,Publisher Name,Sales,Total Commission,Updated"
