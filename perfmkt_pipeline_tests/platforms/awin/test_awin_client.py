@@ -13,7 +13,6 @@ import pytest
 from perfmkt_pipeline.platforms.awin.client import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline.platforms.base.affiliates import AffiliateDataError, AuthenticationError
 from perfmkt_pipeline.sandbox.faults import RateLimit
-from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 from perfmkt_pipeline_tests.platforms.affiliates_support import (
     AWIN_ACCOUNT,
     FakeClock,
@@ -23,6 +22,7 @@ from perfmkt_pipeline_tests.platforms.affiliates_support import (
     statuses,
     world,
 )
+from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 
 UTC = ZoneInfo("UTC")
 OCT_1, NOV_9 = dt.date(2026, 10, 1), dt.date(2026, 11, 9)

@@ -20,8 +20,6 @@ from perfmkt_pipeline.platforms.base.http import advised_wait
 from perfmkt_pipeline.platforms.impact.client import ImpactClient
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import RateLimit
-from perfmkt_pipeline_tests.recording import CASSETTES
-from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 from perfmkt_pipeline_tests.platforms.affiliates_support import (
     IMPACT_PROGRAM,
     IMPACT_SID,
@@ -31,6 +29,8 @@ from perfmkt_pipeline_tests.platforms.affiliates_support import (
     http,
     statuses,
 )
+from perfmkt_pipeline_tests.recording import CASSETTES
+from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 
 DAY = dt.date(2026, 11, 10)
 

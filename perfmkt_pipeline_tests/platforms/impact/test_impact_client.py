@@ -20,7 +20,6 @@ from perfmkt_pipeline.platforms.base.affiliates.records import last_second, midn
 from perfmkt_pipeline.platforms.impact.client import ImpactClient, halve, plan_windows
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 from perfmkt_pipeline_tests.platforms.affiliates_support import (
     IMPACT_PROGRAM,
     IMPACT_SID,
@@ -32,6 +31,7 @@ from perfmkt_pipeline_tests.platforms.affiliates_support import (
     statuses,
     world,
 )
+from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 
 ZONE = ZoneInfo(IMPACT_ZONE)
 D = dt.date
