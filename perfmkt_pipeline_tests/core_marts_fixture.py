@@ -233,7 +233,9 @@ def load_raw(warehouse: Warehouse, loaded_at: dt.datetime = PULLED_AT, **tables_
     }
     with warehouse.begin() as conn:
         for name, frame in frames.items():
-            table = getattr(meta_tables if name.startswith("meta_") else raw, name)
+            module = meta_tables if name.startswith("meta_") else raw
+            module = affiliate_tables if name == "affiliate_actions" else module
+            table = getattr(module, name)
             if name.endswith("accounts") and name != "affiliate_actions":
                 slice_ = Slice({})
             elif name == "affiliate_actions":
