@@ -3,7 +3,7 @@ the ratio and the target. Exits non-zero when a target is missed.
 
     python -m benchmarks                 # all
     python -m benchmarks.write_path      # one (also: api_efficiency, end_to_end, transform,
-                                         # memory, floor, fixed_cost)
+                                         # memory, floor, fixed_cost, celery_scaling)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 
 from benchmarks import (
     api_efficiency,
+    celery_scaling,
     end_to_end,
     fixed_cost,
     floor,
@@ -32,6 +33,7 @@ BENCHMARKS = [
     ("write path", write_path.run),
     ("fixed cost of a run", fixed_cost.run),
     ("pipeline vs floor", floor.run),
+    ("Celery workers", celery_scaling.run),
 ]
 
 

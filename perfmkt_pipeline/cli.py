@@ -1,5 +1,5 @@
 """`perfmkt`: the project's command line (demo, UI, sandbox, configuration check, migrations,
-the analyst role).
+the analyst role, a Celery worker).
 
 This is an entry point, so it is the one place that reads the wall clock: the demo and the UI
 serve the sandbox "as of" today and load the days before it.
@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +25,7 @@ from perfmkt_pipeline.config import (
     CONFIG_ENV_VAR,
     ConfigError,
     load_settings,
+    require_executor,
     require_secrets,
     warehouse_url,
 )
@@ -53,6 +55,10 @@ INSTANCE_TEMPLATES = {"local": "dagster.yaml", "postgres": "dagster.postgres.yam
 # The project root of a source checkout (where the templates live when run from elsewhere).
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ANALYST_PASSWORD_ENV_VAR = "PERFMKT_ANALYST_PASSWORD"
+# `perfmkt worker`: the Celery app of the workers, and the steps each worker runs at once by
+# default (steps mostly wait on the platforms; each is a process of a few hundred MB).
+CELERY_APP = "perfmkt_pipeline.celery_app"
+DEFAULT_WORKER_CONCURRENCY = 4
 
 
 def _today() -> dt.date:
@@ -117,9 +123,41 @@ def _start_sandbox(as_of: dt.date, *, fixed_ports: bool, injections: tuple = ())
 def cmd_check_config(_: argparse.Namespace) -> int:
     settings = load_settings()
     require_secrets(settings)
+    require_executor(settings)
     print(f"configuration OK: platforms {', '.join(settings.configured_platforms()) or 'none'}")
+    print(f"executor: {settings.executor.kind}")
     print(f"warehouse: {warehouse_url()}")
     return 0
+
+
+def worker_command(
+    queue: str | None = None,
+    concurrency: int = DEFAULT_WORKER_CONCURRENCY,
+    name: str | None = None,
+    loglevel: str = "INFO",
+) -> list[str]:
+    """The Celery worker command for `executor.kind: celery`, after checking the configuration
+    (kind, broker, warehouse). It is the command `dagster-celery worker start` runs, with this
+    project's app, started directly: dagster-celery's wrapper would write the broker's URL,
+    password included, into a file under DAGSTER_HOME, and it does not pass a SIGTERM on to
+    the worker it started."""
+    from perfmkt_pipeline.celery_app import require_celery
+
+    settings = load_settings()
+    require_celery(settings, os.environ)
+    queue = queue or settings.executor.celery_settings.queue
+    name = name or f"perfmkt-{uuid.uuid4().hex[:6]}"
+    return [
+        str(Path(sys.executable).parent / "celery"), "-A", CELERY_APP, "worker",
+        "--prefetch-multiplier=1", "--loglevel", loglevel, "-Q", queue,
+        "-n", f"{name}@%h", "--concurrency", str(concurrency),
+    ]  # fmt: skip
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    command = worker_command(args.queue, args.concurrency, args.name, args.loglevel)
+    print(f"worker: {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    os.execv(command[0], command)
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -382,6 +420,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="create or upgrade the warehouse schema")
     migrate.set_defaults(run=cmd_migrate)
+
+    worker = commands.add_parser(
+        "worker", help="a Celery worker running steps of executor.kind: celery (make worker)"
+    )
+    worker.add_argument("--queue", help="queue to take steps from (default: executor.celery.queue)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_WORKER_CONCURRENCY,
+        help=f"steps run at once, each in a process (default {DEFAULT_WORKER_CONCURRENCY})",
+    )
+    worker.add_argument("--name", help="worker name, before @host (default: perfmkt-<random>)")
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(run=cmd_worker)
 
     analyst = commands.add_parser(
         "grant-analyst",

@@ -524,6 +524,100 @@ class AlertSettings(_Model):
         return _check_http_url(value).rstrip("/")
 
 
+# --- the executor: where a run's steps execute ------------------------------------------------
+
+# The Celery broker and result backend of `executor.kind: celery`, read from the environment by
+# the run worker and by every Celery worker (they may hold passwords, so never in the file).
+CELERY_BROKER_ENV_VAR = "PERFMKT_CELERY_BROKER_URL"
+CELERY_BACKEND_ENV_VAR = "PERFMKT_CELERY_BACKEND_URL"
+# dagster-celery's own default backend: results travel back through the broker (RPC), so no
+# store beside it is needed.
+DEFAULT_CELERY_BACKEND_URL = "rpc://"
+# Executors whose steps may run on other machines: they need a warehouse every machine reaches.
+MULTI_MACHINE_EXECUTORS = ("celery", "k8s")
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+# Kubernetes object names (RFC 1123 labels): namespaces, secrets, config maps, service accounts.
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _check_k8s_name(value: str) -> str:
+    if not _K8S_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a Kubernetes name (lower-case letters, digits and '-', "
+            "at most 63 characters)"
+        )
+    return value
+
+
+class CelerySettings(_Model):
+    """dagster-celery: every step is a Celery task on `queue`, run by whichever worker takes it."""
+
+    # The queue steps are sent to; `perfmkt worker` (make worker) listens on it by default.
+    queue: str = "perfmkt"
+
+    @field_validator("queue")
+    @classmethod
+    def _queue(cls, value: str) -> str:
+        if not _QUEUE_NAME.match(value):
+            raise ValueError(f"{value!r} is not a queue name (letters, digits, '_', '.', '-')")
+        return value
+
+
+class K8sSettings(_Model):
+    """dagster-k8s' job executor: every step is a Kubernetes Job of its own, in `namespace`,
+    running `image` (the code location's image, deploy/Dockerfile)."""
+
+    image: Annotated[str, Field(min_length=1)]
+    namespace: str
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    # The pods' service account; None: the namespace's default.
+    service_account_name: str | None = None
+    # Secrets and config maps whose keys become environment variables of every step pod (the
+    # platforms' secrets, PERFMKT_WAREHOUSE_URL, the DAGSTER_PG_* variables).
+    env_secrets: list[str] = []
+    env_config_maps: list[str] = []
+
+    @field_validator("namespace", "service_account_name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return value if value is None else _check_k8s_name(value)
+
+    @field_validator("env_secrets", "env_config_maps")
+    @classmethod
+    def _names(cls, values: list[str]) -> list[str]:
+        return [_check_k8s_name(value) for value in values]
+
+
+class ExecutorSettings(_Model):
+    # multiprocess: one machine (defs/executor.py); celery: Celery workers on any machines;
+    # k8s: one Kubernetes Job per step.
+    kind: Literal["multiprocess", "celery", "k8s"] = "multiprocess"
+    celery: CelerySettings | None = None
+    k8s: K8sSettings | None = None
+
+    @model_validator(mode="after")
+    def _sections_match_kind(self) -> ExecutorSettings:
+        problems = []
+        if self.kind == "k8s" and self.k8s is None:
+            problems.append(
+                "executor.k8s: executor.kind is k8s but the section is missing (it names the "
+                "image and the namespace of the step pods)"
+            )
+        for name in ("celery", "k8s"):
+            if getattr(self, name) is not None and self.kind != name:
+                problems.append(
+                    f"executor.{name}: given, but executor.kind is {self.kind} (set kind: "
+                    f"{name}, or delete the section)"
+                )
+        if problems:
+            raise _Unusable(problems)
+        return self
+
+    @property
+    def celery_settings(self) -> CelerySettings:
+        return self.celery or CelerySettings()
+
+
 class Settings(_Model):
     reporting_currency: Currency = "USD"
     start_date: dt.date
@@ -540,6 +634,7 @@ class Settings(_Model):
     # Steps of one run executed at once, each in a process of its own (defs/executor.py). Source
     # steps mostly wait on the platforms, so more than the machine's cores pays off.
     max_concurrent_steps: Annotated[int, Field(ge=1, le=64)] = 8
+    executor: ExecutorSettings = ExecutorSettings()
     alerts: AlertSettings = AlertSettings()
 
     @field_validator("reporting_currency")
@@ -720,3 +815,48 @@ def require_secrets(settings: Settings, environ: Mapping[str, str] | None = None
 def warehouse_url(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return environ.get(WAREHOUSE_URL_ENV_VAR) or DEFAULT_WAREHOUSE_URL
+
+
+def executor_problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Messages for what the configured executor lacks: the broker's URL for Celery, and for an
+    executor that runs steps on other machines, a warehouse those machines can reach."""
+    environ = os.environ if environ is None else environ
+    kind = settings.executor.kind
+    problems = []
+    if kind == "celery" and not environ.get(CELERY_BROKER_ENV_VAR):
+        problems.append(
+            f"executor.kind: celery sends every step through a broker, but the environment "
+            f"lacks {CELERY_BROKER_ENV_VAR} (e.g. pyamqp://user:password@rabbitmq:5672/perfmkt)"
+        )
+    if kind in MULTI_MACHINE_EXECUTORS:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        url = warehouse_url(environ)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            parsed = None
+        backend = parsed.get_backend_name() if parsed is not None else None
+        if backend != "postgresql":
+            if parsed is None:
+                where = "not a SQLAlchemy URL"
+            elif backend == "duckdb":
+                where = f"an embedded DuckDB file ({parsed.database or ':memory:'})"
+            else:
+                where = f"a {backend} database, not PostgreSQL"
+            problems.append(
+                f"executor.kind: {kind} runs steps on other machines, which cannot share the "
+                f"warehouse {WAREHOUSE_URL_ENV_VAR} names: {where}. Set {WAREHOUSE_URL_ENV_VAR} "
+                "to the shared PostgreSQL warehouse (postgresql://user:password@host/db), or "
+                "use executor.kind: multiprocess"
+            )
+    return problems
+
+
+def require_executor(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError naming what the configured executor lacks (called when definitions
+    load and when a Celery worker starts: refused at start-up, not at the first step)."""
+    problems = executor_problems(settings, environ)
+    if problems:
+        raise ConfigError("configuration error:\n  " + "\n  ".join(problems))

@@ -11,6 +11,7 @@ from perfmkt_pipeline.config import (
     Settings,
     load_settings,
     require_channel_secrets,
+    require_executor,
     warehouse_url,
 )
 from perfmkt_pipeline.defs.alerts import build_alert_checks
@@ -35,6 +36,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or load_settings()
     # A notification channel without its secret fails here, at start-up, not at the first alert.
     require_channel_secrets(settings)
+    # Likewise an executor without its broker, or one that runs steps on other machines with an
+    # embedded DuckDB warehouse none of them can open.
+    require_executor(settings)
     backend = normalise_url(warehouse_url()).get_backend_name()
     engine_kind = _ENGINE_KINDS.get(backend, "sql")
     # The URL may hold a password: pass it as an EnvVar so the UI shows only the variable's name.
