@@ -37,6 +37,7 @@ from benchmarks import runs
 from benchmarks.common import Figure, report
 from benchmarks.scenario import RAW_TABLES
 from benchmarks.transform_inputs import TransformInputs, read_transform_inputs
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.transform.core import build_core
@@ -256,7 +257,7 @@ def measure(url: str) -> Measured:
 
 
 # The raw tables the transform reads (no affiliates), copied to DuckDB for its measurement.
-INPUT_TABLES = [t for t in RAW_TABLES if t is not raw.affiliate_actions]
+INPUT_TABLES = [t for t in RAW_TABLES if t is not affiliate_tables.affiliate_actions]
 
 
 def copy_inputs(source_url: str, target_url: str) -> None:

@@ -23,6 +23,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import parse_settings
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -197,7 +198,9 @@ def affiliate_records() -> pa.Table:
     names = ["platform", "account_id", "window_date", "record_id", "action_id", "event_date",
              "updated_at", "status", "action_type", "partner_id", "partner_name", "currency",
              "sale_amount", "commission", "is_correction"]  # fmt: skip
-    return _table(raw.affiliate_actions, [dict(zip(names, row, strict=True)) for row in rows])
+    return _table(
+        affiliate_tables.affiliate_actions, [dict(zip(names, row, strict=True)) for row in rows]
+    )
 
 
 def fx_rates() -> pa.Table:
@@ -230,7 +233,9 @@ def load_raw(warehouse: Warehouse, loaded_at: dt.datetime = PULLED_AT, **tables_
     }
     with warehouse.begin() as conn:
         for name, frame in frames.items():
-            table = getattr(meta_tables if name.startswith("meta_") else raw, name)
+            module = meta_tables if name.startswith("meta_") else raw
+            module = affiliate_tables if name == "affiliate_actions" else module
+            table = getattr(module, name)
             if name.endswith("accounts") and name != "affiliate_actions":
                 slice_ = Slice({})
             elif name == "affiliate_actions":
@@ -379,8 +384,8 @@ def by_grain(rows: list[dict[str, Any]], grain: list[str], columns: list[str]) -
 
 def raw_inputs():
     """The fixture as `build_core` inputs, assembled the way the core asset does."""
+    from perfmkt_pipeline.platforms.base.affiliates.actions import latest_actions
     from perfmkt_pipeline.platforms.meta.core import MetaRaw
-    from perfmkt_pipeline.transform.affiliates import latest_actions
     from perfmkt_pipeline.transform.core import (
         AffiliateRaw,
         CoreRules,

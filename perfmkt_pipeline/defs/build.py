@@ -15,9 +15,8 @@ from perfmkt_pipeline.config import (
     warehouse_url,
 )
 from perfmkt_pipeline.defs.alerts import build_alert_checks
-from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.core import build_core_assets
-from perfmkt_pipeline.defs.assets.fx import build_fx_assets
+from perfmkt_pipeline.defs.assets.fx import build_fx_rates_assets
 from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.assets.orders import (
@@ -55,14 +54,12 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     if settings.google_ads.configured:
         resources["google_ads"] = google_ads_resource()
     resources.update(connector_resources(settings))
-    resources.update(affiliate_resources(settings))
     resources.update(orders_resources(settings))
     resources.update(notification_resources(settings))
     assets = [
-        *build_fx_assets(settings, engine_kind),
         *build_google_ads_assets(settings, engine_kind),
         *build_all_connector_assets(settings, engine_kind),
-        *build_affiliate_assets(settings, engine_kind),
+        *build_fx_rates_assets(settings, engine_kind),
         *build_core_assets(settings, engine_kind),
         *build_mart_assets(settings, engine_kind),
         *build_orders_assets(settings, engine_kind),

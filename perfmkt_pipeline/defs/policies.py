@@ -24,8 +24,6 @@ from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunctio
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.platforms.orders.errors import OrderFatalError
-from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
-from perfmkt_pipeline.sources.ecb import EcbDataError
 from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,
@@ -55,9 +53,6 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     GoogleAdsAuthError,
     GoogleAdsPermissionError,
     GoogleAdsDataError,
-    FatalError,
-    AffiliateDataError,
-    EcbDataError,
     SliceViolation,
     RowLossError,
     OrderFatalError,

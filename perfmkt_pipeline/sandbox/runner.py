@@ -8,7 +8,8 @@
         sandbox.faults.set("meta", rate_limit_first_n=2)
 
 It owns one `World`, `SandboxFaults`, `RequestCounters` and `SandboxCredentials`, shared by the
-HTTP stand-ins (Meta, impact.com, CJ, Awin, ECB, Google OAuth) and the Google Ads gRPC server.
+HTTP stand-ins (every registered platform's, its spec's `standin`, and Google OAuth) and the
+Google Ads gRPC server.
 Only loopback addresses are ever bound.
 """
 
@@ -19,16 +20,13 @@ from pathlib import Path
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import DEFAULT_ORDERS_URL_ENV_VAR as ORDERS_URL_ENV_VAR
-from perfmkt_pipeline.sandbox import ecb, oauth
+from perfmkt_pipeline.sandbox import oauth
 from perfmkt_pipeline.sandbox.anomalies import Injection
-from perfmkt_pipeline.sandbox.awin import AwinApp
-from perfmkt_pipeline.sandbox.cj import CjApp
 from perfmkt_pipeline.sandbox.counters import RequestCounters
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import SandboxFaults
 from perfmkt_pipeline.sandbox.google_ads_server import GoogleAdsServer
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, SandboxHTTPServer, check_loopback
-from perfmkt_pipeline.sandbox.impact import ImpactApp
 from perfmkt_pipeline.sandbox.spec import PLATFORMS, WorldSpec
 from perfmkt_pipeline.sandbox.tls import GRPC_ROOTS_ENV
 from perfmkt_pipeline.sandbox.world import World
@@ -37,10 +35,6 @@ from perfmkt_pipeline.sandbox.world import World
 # carries no version: the SDK appends "/vNN.0/...".
 HTTP_APPS: dict[str, type[PlatformApp]] = {
     **{spec.name: spec.standin.load() for spec in platforms.all_specs() if spec.standin},
-    "impact": ImpactApp,
-    "cj": CjApp,
-    "awin": AwinApp,
-    "ecb": ecb.EcbApp,
     "google_oauth": oauth.OAuthApp,
 }
 
@@ -161,14 +155,10 @@ class Sandbox:
         env = {
             "PERFMKT_GOOGLE_OAUTH_URL": self.url("google_oauth") + oauth.TOKEN_PATH,
             **{
-                spec.standin.url_env_var: self.url(spec.name)
+                spec.standin.url_env_var: self.url(spec.name) + spec.standin.path
                 for spec in platforms.all_specs()
                 if spec.standin
             },
-            "PERFMKT_IMPACT_URL": self.url("impact"),
-            "PERFMKT_CJ_URL": self.url("cj"),
-            "PERFMKT_AWIN_URL": self.url("awin"),
-            "PERFMKT_ECB_URL": self.url("ecb") + ecb.ZIP_PATH,
             "GOOGLE_ADS_DEVELOPER_TOKEN": creds.google_developer_token,
             "GOOGLE_ADS_CLIENT_ID": creds.google_client_id,
             "GOOGLE_ADS_CLIENT_SECRET": creds.google_client_secret,
@@ -176,11 +166,10 @@ class Sandbox:
             "GOOGLE_ADS_LOGIN_CUSTOMER_ID": self._login_customer_id(),
             "META_ACCESS_TOKEN": creds.meta_access_token,
             "META_APP_SECRET": creds.meta_app_secret,
-            "IMPACT_ACCOUNT_SID": self._first_account("impact"),
-            "IMPACT_AUTH_TOKEN": creds.impact_auth_token,
-            "CJ_ACCESS_TOKEN": creds.cj_access_token,
-            "AWIN_ACCESS_TOKEN": creds.awin_access_token,
         }
+        for spec in platforms.all_specs():
+            if spec.standin:
+                env.update(spec.standin.secret_values(self))
         if self.shop is not None:
             env[ORDERS_URL_ENV_VAR] = self.shop.url
         if self.google_ads is not None:
@@ -203,7 +192,3 @@ class Sandbox:
     def _login_customer_id(self) -> str:
         managers = self.world.google_managers()
         return managers[0].customer_id if managers else ""
-
-    def _first_account(self, platform: str) -> str:
-        accounts = self.world.accounts(platform)
-        return accounts[0].account_id if accounts else ""

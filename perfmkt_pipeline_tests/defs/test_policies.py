@@ -25,11 +25,11 @@ from perfmkt_pipeline.defs.policies import (
     fail_fast,
     fail_fast_steps,
 )
-from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
-from perfmkt_pipeline.sources.affiliates.errors import (
+from perfmkt_pipeline.platforms.base.errors import (
     AuthenticationError,
     RetriesExhaustedError,
 )
+from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
 from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,

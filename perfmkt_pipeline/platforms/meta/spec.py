@@ -16,6 +16,7 @@ from perfmkt_pipeline.platforms.base.spec import (
 from perfmkt_pipeline.platforms.meta import core_read, sync
 from perfmkt_pipeline.platforms.meta.errors import (
     MetaDataError,
+    MetaError,
     MetaFatalError,
     MetaRetriesExhausted,
 )
@@ -70,7 +71,10 @@ SPEC = PlatformSpec(
         "(appsecret_proof).",
     ),
     errors=ErrorClasses(
-        fatal=(MetaFatalError,), data=(MetaDataError,), retryable=(MetaRetriesExhausted,)
+        fatal=(MetaFatalError,),
+        data=(MetaDataError,),
+        retryable=(MetaRetriesExhausted,),
+        base=(MetaError,),
     ),
     default_lookback_days=RESTATEMENT_DAYS,
     # Graph paces by its usage headers (usage.py), not by a fixed rate; a 45-day backfill of an

@@ -7,8 +7,7 @@ listed by its spec. Every table carries the slice columns the write path replace
 a date (`date` for daily reports, `window_date` for affiliate actions read by update day).
 """
 
-from perfmkt_pipeline.warehouse.raw.affiliates import affiliate_actions
-from perfmkt_pipeline.warehouse.raw.common import ecb_rates, load_log
+from perfmkt_pipeline.warehouse.raw.common import load_log
 from perfmkt_pipeline.warehouse.raw.google_ads import (
     google_ads_accounts,
     google_ads_campaign_daily,
@@ -16,8 +15,6 @@ from perfmkt_pipeline.warehouse.raw.google_ads import (
 )
 
 __all__ = [
-    "affiliate_actions",
-    "ecb_rates",
     "google_ads_accounts",
     "google_ads_campaign_daily",
     "google_ads_conversion_daily",
