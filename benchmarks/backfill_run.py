@@ -38,8 +38,6 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from perfmkt_pipeline.defs.build import build_definitions
-
 JOB = "raw_backfill"
 
 
@@ -47,8 +45,10 @@ def _raw_backfill_job(
     executor_def: ExecutorDefinition | None, selection: AssetSelection | None = None
 ) -> JobDefinition:
     """Every raw asset of the project's definitions (or `selection`); `executor_def` None: the
-    project's own."""
-    defs = build_definitions()
+    project's own. The definitions are the code location's (`perfmkt_pipeline.definitions`), as
+    a deployment's run and step processes load them (the fork server has built them once)."""
+    from perfmkt_pipeline.definitions import defs
+
     job = define_asset_job(
         JOB, selection=selection or AssetSelection.key_prefixes("raw"), executor_def=executor_def
     )

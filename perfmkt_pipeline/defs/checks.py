@@ -20,20 +20,17 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from dagster import (
     AssetCheckExecutionContext,
-    AssetCheckResult,
     AssetChecksDefinition,
-    AssetCheckSeverity,
     AssetKey,
     MetadataValue,
-    asset_check,
 )
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.defs.check_steps import Check, check_steps
 from perfmkt_pipeline.defs.core_windows import core_span, core_windows
 from perfmkt_pipeline.defs.metadata import preview
 from perfmkt_pipeline.defs.partitions import daily_partitions, window
-from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.base.spec import RawTotals
 from perfmkt_pipeline.transform import quality
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
@@ -210,22 +207,8 @@ def _check(
     description: str,
     evaluate: Callable[[sa.Connection, AssetCheckExecutionContext], Outcome],
     blocking: bool = True,
-) -> AssetChecksDefinition:
-    severity = AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
-
-    @asset_check(
-        asset=asset,
-        name=name,
-        description=description,
-        blocking=blocking,
-        partitions_def=daily_partitions(settings),
-    )
-    def _run(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        with warehouse.get().begin() as conn:
-            outcome = evaluate(conn, context)
-        return AssetCheckResult(passed=outcome.passed, severity=severity, metadata=outcome.metadata)
-
-    return _run
+) -> Check:
+    return Check(asset, name, description, evaluate, blocking)
 
 
 _GRAIN_WINDOWS: dict[str, tuple[str | None, int]] = {
@@ -243,7 +226,7 @@ _GRAIN_WINDOWS: dict[str, tuple[str | None, int]] = {
 }
 
 
-def _grain_check(settings: Settings, table: sa.Table) -> AssetChecksDefinition:
+def _grain_check(settings: Settings, table: sa.Table) -> Check:
     column, before = _GRAIN_WINDOWS[table.name]
 
     def evaluate(conn: sa.Connection, context: AssetCheckExecutionContext) -> Outcome:
@@ -298,7 +281,8 @@ def build_checks(settings: Settings, engine_kind: str | None = None) -> list[Ass
                "core.ad_performance_daily (spend, impressions, clicks, conversions, value).",
                lambda conn, context: evaluate_mart_totals(conn, span(conn, context))),
     ]  # fmt: skip
-    return checks
+    # The blocking checks of one asset run in one step (defs/check_steps.py).
+    return check_steps(checks, daily_partitions(settings))
 
 
 __all__ = ["Outcome", "build_checks"]

@@ -57,6 +57,7 @@ PRELOAD_MODULES = (
     "google.ads.googleads.client",
     "facebook_business.api",
     "duckdb",
+    "perfmkt_pipeline.defs.step_preload",
 )
 # Dagster's tags of a run over a partition range, and the one capping its automatic re-runs.
 RANGE_START_TAG = "dagster/asset_partition_range_start"

@@ -26,7 +26,7 @@ from alembic.ddl.impl import DefaultImpl
 from filelock import FileLock
 from sqlalchemy.pool import NullPool
 
-from perfmkt_pipeline.warehouse.migrate import upgrade
+from perfmkt_pipeline.warehouse.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +134,11 @@ class Warehouse:
         return [name for name, _ in names]
 
     def ensure_schema(self) -> None:
-        """Create or upgrade the schema to the latest version (once per process)."""
+        """Create or upgrade the schema to the latest version (once per process; a warehouse
+        already at it costs one query, migrate.is_current)."""
         if not self._migrated:
-            upgrade(self)
+            if not is_current(self):
+                upgrade(self)
             self._migrated = True
 
     def dispose(self) -> None:

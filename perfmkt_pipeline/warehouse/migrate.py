@@ -2,10 +2,16 @@
 
 Migrations run inside one transaction that also holds a lock (PostgreSQL advisory lock; on DuckDB
 the warehouse's file lock), so two processes starting at once upgrade the schema exactly once.
+
+Every step process uses the warehouse, and nearly always finds it at the latest version: so
+`is_current` first reads the recorded version with one query (no Alembic environment, no lock,
+no migration scripts run), and only a warehouse behind this code (or without a schema) goes
+through `upgrade`.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +52,18 @@ def upgrade(warehouse: Warehouse, revision: str = "head") -> None:
         command.upgrade(alembic_config(conn), revision)
 
 
+def is_current(warehouse: Warehouse) -> bool:
+    """Whether the warehouse records exactly this code's latest version (one query; False when
+    it has no version table yet)."""
+    table = f"{VERSION_TABLE_SCHEMA}.{VERSION_TABLE}"
+    try:
+        with warehouse.begin() as conn:
+            versions = conn.execute(sa.text(f"SELECT version_num FROM {table}")).scalars().all()
+    except sa.exc.DBAPIError:  # no schema or version table yet: the upgrade creates them
+        return False
+    return versions == [head_revision()]
+
+
 def current_revision(warehouse: Warehouse) -> str | None:
     with warehouse.begin() as conn:
         context = MigrationContext.configure(
@@ -55,8 +73,9 @@ def current_revision(warehouse: Warehouse) -> str | None:
         return context.get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str:
-    """The latest schema version this code knows."""
+    """The latest schema version this code knows (read from the scripts once per process)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head

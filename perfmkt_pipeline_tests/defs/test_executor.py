@@ -72,6 +72,7 @@ def test_the_definitions_run_with_the_forking_executor_and_the_configured_step_l
                     "google.ads.googleads.client",
                     "facebook_business.api",
                     "duckdb",
+                    "perfmkt_pipeline.defs.step_preload",
                 ]
             }
         },

@@ -1,0 +1,128 @@
+"""The Dagster side of the asset checks: the checks on one asset run in one step.
+
+Each step process costs a fixed amount (a fork, Dagster's step set-up and events, the warehouse
+resource) whatever it evaluates, and a run of every asset had one step per check (issue #18).
+The blocking checks on the same asset now share a step (`multi_asset_check`); any other check
+keeps the `@asset_check` step it always had. Nothing else changes:
+
+- check names, their asset keys, descriptions, severities and blocking flags are the specs';
+- blocking: Dagster makes the assets downstream of an asset wait for that asset's blocking
+  checks, and skips them when such a check fails or its step fails; grouping the blocking checks
+  of one asset therefore blocks exactly what they blocked apart. Checks on different assets are
+  never grouped (a failure on one would stop the other's downstream), nor a non-blocking check
+  with blocking ones (its error would stop the asset's downstream, which it never did);
+- each check is evaluated in its own transaction, and one that raises does not keep the others of
+  its step from reporting: their results come first, then its error fails the step;
+- a check can still be run alone (the step runs only the selected checks).
+"""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    PartitionsDefinition,
+    asset_check,
+    multi_asset_check,
+)
+
+from perfmkt_pipeline.defs.resources import WarehouseResource
+
+
+@dataclass(frozen=True)
+class Check:
+    """One asset check: `evaluate` reads what it needs on a connection and returns an Outcome
+    (defs/checks.py); a failed blocking check is an error, a failed other check a warning."""
+
+    asset: AssetKey
+    name: str
+    description: str
+    evaluate: Callable[[sa.Connection, AssetCheckExecutionContext], Any]
+    blocking: bool = True
+
+    @property
+    def severity(self) -> AssetCheckSeverity:
+        return AssetCheckSeverity.ERROR if self.blocking else AssetCheckSeverity.WARN
+
+    def run(
+        self, context: AssetCheckExecutionContext, warehouse: WarehouseResource, **key: Any
+    ) -> AssetCheckResult:
+        with warehouse.get().begin() as conn:
+            outcome = self.evaluate(conn, context)
+        return AssetCheckResult(
+            passed=outcome.passed, severity=self.severity, metadata=outcome.metadata, **key
+        )
+
+
+def _alone(check: Check, partitions_def: PartitionsDefinition) -> AssetChecksDefinition:
+    @asset_check(
+        asset=check.asset,
+        name=check.name,
+        description=check.description,
+        blocking=check.blocking,
+        partitions_def=partitions_def,
+    )
+    def _run(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        return check.run(context, warehouse)
+
+    return _run
+
+
+def _together(
+    asset: AssetKey, checks: Sequence[Check], partitions_def: PartitionsDefinition
+) -> AssetChecksDefinition:
+    specs = [
+        AssetCheckSpec(
+            c.name,
+            asset=asset,
+            description=c.description,
+            blocking=c.blocking,
+            partitions_def=partitions_def,
+        )
+        for c in checks
+    ]
+
+    @multi_asset_check(specs=specs, name=f"{asset.to_python_identifier()}_checks", can_subset=True)
+    def _run(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> Iterator[AssetCheckResult]:
+        selected = context.selected_asset_check_keys
+        error: Exception | None = None
+        for check in checks:
+            if AssetCheckKey(asset, check.name) not in selected:
+                continue
+            try:
+                result = check.run(context, warehouse, asset_key=asset, check_name=check.name)
+            except Exception as raised:  # the step's other checks still report
+                error = error or raised
+                continue
+            yield result
+        if error is not None:
+            raise error
+
+    return _run
+
+
+def check_steps(
+    checks: Sequence[Check], partitions_def: PartitionsDefinition
+) -> list[AssetChecksDefinition]:
+    """The checks as Dagster definitions: one step for the blocking checks of each asset, one
+    for each other check."""
+    groups: dict[tuple[AssetKey, str | None], list[Check]] = {}
+    for check in checks:
+        groups.setdefault((check.asset, None if check.blocking else check.name), []).append(check)
+    return [
+        _alone(group[0], partitions_def)
+        if len(group) == 1
+        else _together(group[0].asset, group, partitions_def)
+        for group in groups.values()
+    ]

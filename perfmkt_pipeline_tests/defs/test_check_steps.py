@@ -1,0 +1,109 @@
+"""The blocking checks of one asset share a step (defs/check_steps.py): the same check names on
+the same assets, blocking as before, and one check's error does not hide the others' results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, asset, materialize
+
+from perfmkt_pipeline.defs.check_steps import Check, check_steps
+from perfmkt_pipeline.defs.checks import Outcome, build_checks
+from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline_tests import core_marts_fixture as fx
+
+CORE = ["core"]
+
+
+def test_the_checks_keep_their_names_and_assets_in_fewer_steps() -> None:
+    definitions = build_checks(fx.SETTINGS)
+    keys = sorted((k.asset_key.to_user_string(), k.name) for d in definitions for k in d.check_keys)
+    assert keys == [
+        ("core/ad_accounts", "every_configured_account_present"),
+        ("core/ad_accounts", "grain_is_unique"),
+        ("core/ad_performance_daily", "clicks_within_impressions"),
+        ("core/ad_performance_daily", "fx_rate_for_every_currency_and_day"),
+        ("core/ad_performance_daily", "grain_is_unique"),
+        ("core/ad_performance_daily", "no_negative_spend_clicks_impressions"),
+        ("core/ad_performance_daily", "raw_totals_equal_core"),
+        ("core/affiliate_actions", "grain_is_unique"),
+        ("core/campaigns", "grain_is_unique"),
+        ("core/conversions_daily", "grain_is_unique"),
+        ("core/fx_rates", "grain_is_unique"),
+        ("core/restatements", "grain_is_unique"),
+        ("marts/campaign_daily", "grain_is_unique"),
+        ("marts/channel_daily", "core_totals_equal_marts"),
+        ("marts/channel_daily", "grain_is_unique"),
+    ]
+    steps = {d.node_def.name: sorted(k.name for k in d.check_keys) for d in definitions}
+    assert len(steps) == 10
+    assert steps["core__ad_performance_daily_checks"] == [
+        "fx_rate_for_every_currency_and_day",
+        "grain_is_unique",
+        "no_negative_spend_clicks_impressions",
+        "raw_totals_equal_core",
+    ]
+    assert steps["core__ad_accounts_checks"] == [
+        "every_configured_account_present",
+        "grain_is_unique",
+    ]
+    assert steps["marts__channel_daily_checks"] == ["core_totals_equal_marts", "grain_is_unique"]
+    # The warning stays a step of its own: its error must not stop the marts.
+    assert steps["core__ad_performance_daily_clicks_within_impressions"] == [
+        "clicks_within_impressions"
+    ]
+    specs = {
+        (s.asset_key.to_user_string(), s.name): s.blocking
+        for d in definitions
+        for s in d.check_specs
+    }
+    assert [k for k, blocking in specs.items() if not blocking] == [
+        ("core/ad_performance_daily", "clicks_within_impressions")
+    ]
+
+
+def _outcome(passed: bool):
+    return lambda conn, context: Outcome(passed, {"checked": 1})
+
+
+def _raises(conn, context):
+    raise ValueError("boom: the check's own error")
+
+
+@pytest.mark.parametrize("error", [False, True])
+def test_a_failing_or_erroring_blocking_check_of_a_shared_step_stops_the_downstream_asset(
+    tmp_path: Path, error: bool
+) -> None:
+    @asset(key=AssetKey([*CORE, "checked"]))
+    def checked() -> None:
+        return None
+
+    @asset(key=AssetKey([*CORE, "downstream"]), deps=[checked])
+    def downstream() -> None:
+        return None
+
+    key = checked.key
+    checks = [
+        Check(key, "passes", "passes", _outcome(True)),
+        Check(key, "breaks", "breaks", _raises if error else _outcome(False)),
+        Check(key, "also_passes", "also passes", _outcome(True)),
+    ]
+    definitions = check_steps(checks, None)  # type: ignore[arg-type]
+    assert [d.node_def.name for d in definitions] == ["core__checked_checks"]
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    result = materialize(
+        [checked, downstream, *definitions],
+        resources={"warehouse": WarehouseResource(url=url)},
+        raise_on_error=False,
+    )
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    if error:  # the others still report; the error fails the step
+        assert evaluations == {"passes": True, "also_passes": True}
+        failure = result.get_step_failure_events()[0]
+        assert "boom: the check's own error" in failure.step_failure_data.error.to_string()
+    else:
+        assert evaluations == {"passes": True, "breaks": False, "also_passes": True}
+    assert not result.success
+    assert result.asset_materializations_for_node("core__checked")
+    assert result.asset_materializations_for_node("core__downstream") == []

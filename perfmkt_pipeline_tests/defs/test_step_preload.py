@@ -1,0 +1,52 @@
+"""The fork server's step preload (defs/step_preload.py): it builds the code location's
+definitions once for every step, and settings that do not build are left for the step to report,
+never a fork server that fails to start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from perfmkt_pipeline.defs.executor import PRELOAD_MODULES
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "perfmkt.example.yaml"
+PROBE = (
+    "import sys, perfmkt_pipeline.defs.step_preload\n"
+    "print('built' if 'perfmkt_pipeline.definitions' in sys.modules else 'not built')\n"
+    "import perfmkt_pipeline.definitions\n"
+    "print(type(perfmkt_pipeline.definitions.defs).__name__)\n"
+)
+
+
+def _probe(config: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PERFMKT_CONFIG": config}
+    return subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_fork_server_preloads_the_step_preload_last() -> None:
+    assert PRELOAD_MODULES[-1] == "perfmkt_pipeline.defs.step_preload"
+
+
+def test_valid_settings_are_built_once_by_the_preload() -> None:
+    done = _probe(str(EXAMPLE_CONFIG))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["built", "Definitions"]
+
+
+def test_settings_that_do_not_build_fail_the_step_with_their_own_error() -> None:
+    done = _probe("/nonexistent/perfmkt.yaml")
+    assert done.stdout.split() == ["not", "built"]  # the preload itself went through
+    assert done.returncode == 1
+    assert (
+        "ConfigError: PERFMKT_CONFIG names '/nonexistent/perfmkt.yaml', which is not a file"
+        in done.stderr
+    )
