@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.faults import FAULT_TYPES, RateLimit, SandboxFaults
 from perfmkt_pipeline.sandbox.runner import Sandbox
@@ -55,9 +56,9 @@ META_BACKFILL = {"page_limit": 5000, "async_chunk_days": 90}
 GOOGLE_ADS_BACKFILL = {"chunk_days": 30}
 # Tables a backfill of the raw layer fills (the load log is bookkeeping, not data).
 RAW_TABLES = [
-    raw.google_ads_accounts,
-    raw.google_ads_campaign_daily,
-    raw.google_ads_conversion_daily,
+    google_ads_tables.google_ads_accounts,
+    google_ads_tables.google_ads_campaign_daily,
+    google_ads_tables.google_ads_conversion_daily,
     meta_tables.meta_accounts,
     meta_tables.meta_ad_insights,
     meta_tables.meta_ad_actions,

@@ -23,6 +23,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import parse_settings
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -73,7 +74,7 @@ def _table(table: sa.Table, rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def google_accounts() -> pa.Table:
-    return _table(raw.google_ads_accounts, [
+    return _table(google_ads_tables.google_ads_accounts, [
         {"account_id": "1234567890", "account_name": "Acme JP", "currency": "JPY",
          "timezone": "Asia/Tokyo"},
     ])  # fmt: skip
@@ -101,7 +102,7 @@ def google_campaign_daily(overrides: dict[tuple, dict] | None = None) -> pa.Tabl
     for row in rows:
         row["account_id"] = "1234567890"
         row.update((overrides or {}).get((row["date"], row["campaign_id"]), {}))
-    return _table(raw.google_ads_campaign_daily, rows)
+    return _table(google_ads_tables.google_ads_campaign_daily, rows)
 
 
 def google_conversion_daily() -> pa.Table:
@@ -112,7 +113,7 @@ def google_conversion_daily() -> pa.Table:
         (SAT, "111", "Lead", D("2"), D("0")),
         (SAT, "222", "Purchase", D("1"), D("2000")),
     ]
-    return _table(raw.google_ads_conversion_daily, [
+    return _table(google_ads_tables.google_ads_conversion_daily, [
         {"account_id": "1234567890", "date": d, "campaign_id": c, "conversion_action_name": n,
          "conversions": k, "conversions_value": v} for d, c, n, k, v in rows
     ])  # fmt: skip
@@ -230,7 +231,9 @@ def load_raw(warehouse: Warehouse, loaded_at: dt.datetime = PULLED_AT, **tables_
     }
     with warehouse.begin() as conn:
         for name, frame in frames.items():
-            table = getattr(meta_tables if name.startswith("meta_") else raw, name)
+            owner = meta_tables if name.startswith("meta_") else raw
+            owner = google_ads_tables if name.startswith("google_ads_") else owner
+            table = getattr(owner, name)
             if name.endswith("accounts") and name != "affiliate_actions":
                 slice_ = Slice({})
             elif name == "affiliate_actions":
@@ -379,12 +382,12 @@ def by_grain(rows: list[dict[str, Any]], grain: list[str], columns: list[str]) -
 
 def raw_inputs():
     """The fixture as `build_core` inputs, assembled the way the core asset does."""
+    from perfmkt_pipeline.platforms.google_ads.core import GoogleAdsRaw
     from perfmkt_pipeline.platforms.meta.core import MetaRaw
     from perfmkt_pipeline.transform.affiliates import latest_actions
     from perfmkt_pipeline.transform.core import (
         AffiliateRaw,
         CoreRules,
-        GoogleAdsRaw,
         RawInputs,
     )
     from perfmkt_pipeline.transform.core.networks import latest_state_table
@@ -397,9 +400,12 @@ def raw_inputs():
         latest_actions(frame, rules.status_maps), rules.affiliate_currencies
     )
     return RawInputs(
-        google_ads=GoogleAdsRaw(google_accounts(), google_campaign_daily(), google_conversion_daily(),
-                                google_campaign_daily()),
-        meta=MetaRaw(meta_accounts(), meta_ad_insights(), meta_ad_actions(), meta_ad_insights()),
+        platforms={
+            "google_ads": GoogleAdsRaw(google_accounts(), google_campaign_daily(),
+                                       google_conversion_daily(), google_campaign_daily()),
+            "meta": MetaRaw(meta_accounts(), meta_ad_insights(), meta_ad_actions(),
+                            meta_ad_insights()),
+        },
         affiliates=AffiliateRaw(latest, records),
     )  # fmt: skip
 

@@ -2,8 +2,8 @@
 rebuilds core and marts once every source run of the day has finished.
 
 For the scheduled day D (the tick's date in `schedule_timezone`) the schedule requests one run per
-source, each a partition *range* run (Dagster's range tags) over [D - lookback, D - 1]: Google Ads,
-Meta, every affiliate network and file feed with its own `lookback_days`, and FX over the union
+source, each a partition *range* run (Dagster's range tags) over [D - lookback, D - 1]: every
+registered platform, affiliate network and file feed with its own `lookback_days`, and FX over the union
 of those windows (one ECB file whatever the range, and core needs a rate for every day it
 rebuilds). Dagster has no dependencies between the runs of a tick, and core read while the
 sources still write would miss their restatements, so core and marts are not requested by the
@@ -39,6 +39,7 @@ from dagster import (
     sensor,
 )
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.defs.policies import SOURCE_RETRY, WAREHOUSE_RETRY
 from perfmkt_pipeline.transform.core import CoreRules
@@ -59,8 +60,9 @@ SCHEDULE_NAME_TAG = "dagster/schedule_name"
 FX = "fx"
 FX_KEYS = frozenset({AssetKey(["raw", "ecb_rates"]), AssetKey(["core", "fx_rates"])})
 # Asset group -> how its assets split into sources ("affiliates": one source per network/feed,
-# named by the last part of the key; the rest: the group is the source).
-SOURCE_GROUPS = ("google_ads", "meta", "affiliates", FX)
+# named by the last part of the key; a registered platform's group (its connector's): the group
+# is the source, and so is FX).
+AFFILIATES = "affiliates"
 DOWNSTREAM_GROUPS = ("core", "marts")
 # How many recent source runs the sensor reads: a few days of every source, re-executions included.
 _RECENT_RUNS = 200
@@ -91,6 +93,12 @@ class PlannedRun:
         )
 
 
+def source_groups() -> tuple[str, ...]:
+    """The asset groups whose assets are sources: each registered platform's, the affiliates',
+    and FX."""
+    return (*(spec.connector.group for spec in platforms.all_specs()), AFFILIATES, FX)
+
+
 def _keys_by_group(assets: Iterable[AssetsDefinition]) -> dict[AssetKey, str]:
     return {
         key: group
@@ -106,16 +114,17 @@ def source_keys(assets: Iterable[AssetsDefinition]) -> dict[str, tuple[AssetKey,
     for key, group in sorted(_keys_by_group(assets).items()):
         if key in FX_KEYS:
             name = FX
-        elif group == "affiliates":
+        elif group == AFFILIATES:
             name = key.path[-1]
-        elif group in SOURCE_GROUPS:
+        elif group in source_groups():
             name = group
         elif group in DOWNSTREAM_GROUPS:
             continue
         else:
             raise ValueError(
                 f"asset {key.to_user_string()} is in group {group!r}, which the daily sync does "
-                f"not know: add it to SOURCE_GROUPS (with a lookback) or DOWNSTREAM_GROUPS"
+                f"not know: register its platform (with a lookback) or add it to "
+                f"DOWNSTREAM_GROUPS"
             )
         sources.setdefault(name, []).append(key)
     return {name: tuple(keys) for name, keys in sources.items()}

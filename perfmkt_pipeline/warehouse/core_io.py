@@ -2,9 +2,10 @@
 reads for them, and the core slices it replaces (all inside the caller's transaction).
 
 Registered platforms (platforms/: the caller passes the configured ones, `registered`) read
-their own raw inputs through their spec's core mapping (`spec.core.read`). Google Ads and the
-registered platforms land raw rows by report day, so a run over [start, end] rebuilds exactly
-those days. Affiliate networks land records by *read window* and re-read a trailing lookback, so
+their own raw inputs through their spec's core mapping (`spec.core.read`), into
+`RawInputs.platforms` keyed by name; they land raw rows by report day, so a run over [start, end]
+rebuilds exactly those days. Every other platform of a run is an affiliate network or file feed
+(`affiliate_platforms`); a window naming neither is an error naming it. Affiliate networks land records by *read window* and re-read a trailing lookback, so
 for each affiliate platform the run rebuilds every event day touched by a record of its raw read
 window (the range and its lookback), plus [start, end] itself; for those days it reads every
 record of every action (all read windows), reduces them to each action's latest state and
@@ -35,7 +36,6 @@ from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_arrow, read_query, read_window
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
-GOOGLE_ADS = "google_ads"
 NETWORKS = ("impact", "cj", "awin")
 Window = tuple[dt.date, dt.date]
 # A registered platform's spec (platforms/base/spec.PlatformSpec): its `name` and `core.read`.
@@ -62,8 +62,6 @@ def platform_windows(
     """The inclusive days each configured platform's core rows are rebuilt for (`registered`:
     the configured registered platforms, which land by report day)."""
     windows: dict[str, Window] = {}
-    if settings.google_ads.configured:
-        windows[GOOGLE_ADS] = (start, end)
     for spec in registered:
         if spec.core is not None:
             windows[spec.name] = (start, end)
@@ -109,21 +107,17 @@ def read_raw(
     Meta summed to campaigns in the warehouse), the day each platform's data was pulled (its
     newest load among the raw rows of its window), and how many raw rows those inputs cover."""
     pulled: dict[str, dt.date | None] = {}
-    google = mapped = affiliates = None
+    mapped: dict[str, Any] = {}
+    affiliates = None
     rows = 0
-    if GOOGLE_ADS in windows:
-        google, (count, newest) = core_raw.read_google_ads(conn, windows[GOOGLE_ADS])
-        pulled[GOOGLE_ADS] = core_raw.pulled_on(newest)
-        rows += count
-    readers = [spec for spec in registered if spec.core is not None and spec.name in windows]
-    if len(readers) > 1:  # RawInputs holds one registered platform until every one is moved
-        raise ValueError(f"more than one registered platform to read: {[s.name for s in readers]}")
-    for spec in readers:
-        mapped, (count, newest) = spec.core.read(conn, windows[spec.name])
-        pulled[spec.name] = core_raw.pulled_on(newest)
-        rows += count
-    own = {GOOGLE_ADS, *(spec.name for spec in registered)}
-    platforms = [p for p in windows if p not in own]
+    readers = {spec.name: spec for spec in registered if spec.core is not None}
+    for name, spec in readers.items():
+        if name in windows:
+            mapped[name], (count, newest) = spec.core.read(conn, windows[name])
+            pulled[name] = core_raw.pulled_on(newest)
+            rows += count
+    platforms = [p for p in windows if p not in readers]
+    _known_affiliates(settings, platforms)
     if platforms:
         records = [_affiliate_records(conn, p, windows[p]) for p in platforms]
         for platform, frame in zip(platforms, records, strict=True):
@@ -131,7 +125,18 @@ def read_raw(
             rows += frame.num_rows
         affiliates = _affiliate_inputs(conn, settings, platforms, records)
     as_of = {platform: day for platform, day in pulled.items() if day is not None}
-    return RawInputs(google, mapped, affiliates), as_of, rows
+    return RawInputs(mapped, affiliates), as_of, rows
+
+
+def _known_affiliates(settings: Settings, names: Sequence[str]) -> None:
+    """Refuse a window of a platform that is neither registered (passed in) nor a configured
+    affiliate network or file feed, naming it."""
+    unknown = [name for name in names if name not in affiliate_platforms(settings)]
+    if unknown:
+        raise ValueError(
+            f"no raw reader for platform {unknown[0]!r}: neither a registered platform of this "
+            "run nor a configured affiliate network or file feed"
+        )
 
 
 def _affiliate_records(conn: sa.Connection, platform: str, window: Window) -> pa.Table:
@@ -268,7 +273,7 @@ def write_core(
         platform = slice_.filters["platform"]
         put(tables.ad_performance_daily, of(core.ad_performance_daily, platform), slice_)
         put(tables.conversions_daily, of(core.conversions_daily, platform), slice_)
-    own = {GOOGLE_ADS, *(spec.name for spec in registered)}
+    own = {spec.name for spec in registered}
     affiliate = {p: w for p, w in windows.items() if p not in own}
     for slice_ in performance_slices(affiliate, "event_date"):
         platform = slice_.filters["platform"]

@@ -25,16 +25,16 @@ from perfmkt_pipeline.defs.policies import (
     fail_fast,
     fail_fast_steps,
 )
-from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
-from perfmkt_pipeline.sources.affiliates.errors import (
-    AuthenticationError,
-    RetriesExhaustedError,
-)
-from perfmkt_pipeline.sources.google_ads.errors import (
+from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,
     GoogleAdsFatalError,
     GoogleAdsQuotaError,
+)
+from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
+from perfmkt_pipeline.sources.affiliates.errors import (
+    AuthenticationError,
+    RetriesExhaustedError,
 )
 
 # The policies' shape, without their minutes of delay.

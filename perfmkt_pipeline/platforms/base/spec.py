@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -139,6 +139,9 @@ class ErrorClasses:
     fatal: tuple[type[BaseException], ...] = ()
     data: tuple[type[BaseException], ...] = ()
     retryable: tuple[type[BaseException], ...] = ()
+    # Every error the client raises (their common base): its message names the source, account,
+    # day or field, so the CLI prints it without a traceback.
+    base: tuple[type[BaseException], ...] = ()
 
     @property
     def not_retryable(self) -> tuple[type[BaseException], ...]:
@@ -157,16 +160,36 @@ class RequestBudget:
 
 @dataclass(frozen=True)
 class StandIn:
-    """The platform's sandbox stand-in: `app` names the HTTP app class ("module:Class", imported
-    only when a sandbox starts) and `url_env_var` the variable the pipeline reads its base URL
-    from (config.ENDPOINT_ENV_VARS)."""
+    """The platform's sandbox stand-in, imported only when a sandbox starts.
+
+    `app` names its class ("module:Class"). By default it is an HTTP app (a sandbox
+    `PlatformApp`, built from the sandbox's world, faults, counters and credentials) that the
+    sandbox serves on a loopback port, putting its base URL in `url_env_var`. With `server=True`
+    it is a server of its own (gRPC, say), built from the same four plus `host=` and `port=`,
+    with `start()`, `stop()` and `env()` (the variables pointing the pipeline at it); the
+    sandbox can be started without it (`Sandbox(<name>=False)`). `env` names a function
+    ("module:function") of the started sandbox giving the credentials and other variables the
+    pipeline needs to call it. `port` is the port `perfmkt sandbox` binds for it (the bundled
+    configuration, sandbox.yaml, names it).
+    """
 
     app: str
-    url_env_var: str
+    url_env_var: str | None = None
+    server: bool = False
+    env: str | None = None
+    port: int | None = None
 
     def load(self) -> type:
-        module, _, name = self.app.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return _attribute(self.app)
+
+    def environment(self, sandbox: Any) -> dict[str, str]:
+        """The variables `env` gives for the started `sandbox` (none without it)."""
+        return dict(_attribute(self.env)(sandbox)) if self.env else {}
+
+
+def _attribute(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
@@ -174,7 +197,10 @@ class PlatformSpec:
     """One source, described once.
 
     `config_section` is its attribute on `Settings` (and its YAML section); the platform counts
-    as configured when that section says so (`configured`). `lookback_days` is its restatement
+    as configured when that section says so (`configured`), and `accounts_field` is the
+    section's list of explicitly configured accounts (`accounts_key` names what configures them,
+    in messages). `endpoints` maps each of its `Settings.endpoints` keys to the environment
+    variable overriding it (config.ENDPOINT_ENV_VARS). `lookback_days` is its restatement
     lookback: how far back a day may still change, so the days within it are not `settled`
     (`default_lookback_days` unless the settings say otherwise). `core` is the platform's core
     mapping (raw rows -> core rows, per grain), used by the core asset.
@@ -193,6 +219,9 @@ class PlatformSpec:
     core: CoreMapping | None = None
     # Why a re-read may return fewer rows than the window held (said when a load is refused).
     row_loss_reason: str = ""
+    endpoints: Mapping[str, str] = field(default_factory=dict, compare=False)
+    accounts_field: str = "account_ids"
+    accounts_key: str = "account_ids"
 
     def section(self, settings: Settings) -> Any:
         return getattr(settings, self.config_section)
@@ -200,12 +229,25 @@ class PlatformSpec:
     def configured(self, settings: Settings) -> bool:
         return bool(self.section(settings).configured)
 
+    def account_ids(self, settings: Settings) -> list[str]:
+        """The accounts the settings name explicitly (a manager's discovered ones are not)."""
+        return list(getattr(self.section(settings), self.accounts_field))
+
     def lookback_days(self, settings: Settings) -> int:
         return int(getattr(self.section(settings), "lookback_days", self.default_lookback_days))
 
     @property
     def env_vars(self) -> tuple[str, ...]:
         return tuple(c.env_var for c in self.credentials)
+
+    @property
+    def required_env_vars(self) -> tuple[str, ...]:
+        """The credentials' variables a configured platform cannot run without."""
+        return tuple(c.env_var for c in self.credentials if c.required)
+
+    @property
+    def optional_env_vars(self) -> tuple[str, ...]:
+        return tuple(c.env_var for c in self.credentials if not c.required)
 
 
 def resolve(specs: Iterable[PlatformSpec]) -> dict[str, PlatformSpec]:

@@ -16,6 +16,7 @@ from perfmkt_pipeline.platforms.base.spec import (
 from perfmkt_pipeline.platforms.meta import core_read, sync
 from perfmkt_pipeline.platforms.meta.errors import (
     MetaDataError,
+    MetaError,
     MetaFatalError,
     MetaRetriesExhausted,
 )
@@ -70,14 +71,21 @@ SPEC = PlatformSpec(
         "(appsecret_proof).",
     ),
     errors=ErrorClasses(
-        fatal=(MetaFatalError,), data=(MetaDataError,), retryable=(MetaRetriesExhausted,)
+        fatal=(MetaFatalError,),
+        data=(MetaDataError,),
+        retryable=(MetaRetriesExhausted,),
+        base=(MetaError,),
     ),
     default_lookback_days=RESTATEMENT_DAYS,
     # Graph paces by its usage headers (usage.py), not by a fixed rate; a 45-day backfill of an
     # account is one async report run (benchmarks/api_efficiency.py).
     budget=RequestBudget(calls_per_minute=None),
     standin=StandIn(
-        app="perfmkt_pipeline.platforms.meta.standin.app:MetaApp", url_env_var="PERFMKT_META_URL"
+        app="perfmkt_pipeline.platforms.meta.standin.app:MetaApp",
+        # The base URL carries no version: the SDK appends "/vNN.0/...".
+        url_env_var="PERFMKT_META_URL",
+        env="perfmkt_pipeline.platforms.meta.standin.env:sandbox_env",
+        port=8701,
     ),
     core=CoreMapping(
         read=core_read.read,
@@ -87,4 +95,5 @@ SPEC = PlatformSpec(
         totals=RawTotals(meta_ad_insights, spend="spend"),
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
+    endpoints={"meta": "PERFMKT_META_URL"},
 )
