@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 from perfmkt_pipeline.config import (
     CONFIG_ENV_VAR,
     ConfigError,
-    _Derived,
+    Derived,
     load_settings,
     require_secrets,
     warehouse_url,
@@ -59,7 +59,7 @@ def _sandbox_ports() -> dict[str, int]:
     return {**own, **_SHARED_SANDBOX_PORTS}
 
 
-SANDBOX_PORTS: Mapping[str, int] = _Derived(_sandbox_ports)
+SANDBOX_PORTS: Mapping[str, int] = Derived(_sandbox_ports)
 DEFAULT_DAGSTER_HOME = Path(".dagster_home")
 # Which Dagster instance template goes into DAGSTER_HOME: local SQLite storage or the shared
 # PostgreSQL one (its connection from the DAGSTER_PG_* variables, see dagster.postgres.yaml).

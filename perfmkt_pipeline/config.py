@@ -76,7 +76,7 @@ def _specs() -> list[Any]:
     return platforms.all_specs()
 
 
-class _Derived(Mapping[str, Any]):
+class Derived(Mapping[str, Any]):
     """A read-only mapping computed from the registry each time it is read (a plug-in platform
     registered later is included)."""
 
@@ -96,7 +96,7 @@ class _Derived(Mapping[str, Any]):
         return repr(dict(self._build()))
 
 
-class _DerivedTuple(Sequence[str]):
+class DerivedTuple(Sequence[str]):
     """A read-only sequence computed from the registry each time it is read."""
 
     def __init__(self, build: Callable[[], tuple[str, ...]]):
@@ -114,7 +114,7 @@ class _DerivedTuple(Sequence[str]):
 
 # `Endpoints` key -> environment variable overriding that endpoint: each registered platform's
 # own (its spec's `endpoints`), then the networks' and the ECB's.
-ENDPOINT_ENV_VARS: Mapping[str, str] = _Derived(
+ENDPOINT_ENV_VARS: Mapping[str, str] = Derived(
     lambda: {
         **{key: var for spec in _specs() for key, var in spec.endpoints.items()},
         "impact": "PERFMKT_IMPACT_URL",
@@ -126,7 +126,7 @@ ENDPOINT_ENV_VARS: Mapping[str, str] = _Derived(
 
 # Secrets each platform needs once it has accounts configured; only ever read from the
 # environment. A registered platform's are its spec's required credentials.
-SECRET_ENV_VARS: Mapping[str, tuple[str, ...]] = _Derived(
+SECRET_ENV_VARS: Mapping[str, tuple[str, ...]] = Derived(
     lambda: {
         **{spec.name: spec.required_env_vars for spec in _specs()},
         "impact": ("IMPACT_ACCOUNT_SID", "IMPACT_AUTH_TOKEN"),
@@ -136,7 +136,7 @@ SECRET_ENV_VARS: Mapping[str, tuple[str, ...]] = _Derived(
 )
 # Optional secrets: used when set, never required (the registered platforms' optional
 # credentials).
-OPTIONAL_SECRET_ENV_VARS: Sequence[str] = _DerivedTuple(
+OPTIONAL_SECRET_ENV_VARS: Sequence[str] = DerivedTuple(
     lambda: tuple(var for spec in _specs() for var in spec.optional_env_vars)
 )
 

@@ -3,9 +3,9 @@
     with Sandbox(as_of=date(2024, 6, 1)) as sandbox:
         os.environ.update(sandbox.env())
         ...                                   # run the pipeline against it
-        sandbox.world.ground_truth("meta", start, end)
-        sandbox.counters.count("meta", "meta.insights_sync")
-        sandbox.faults.set("meta", rate_limit_first_n=2)
+        sandbox.world.ground_truth(platform, start, end)
+        sandbox.counters.count(platform, kind)
+        sandbox.faults.set(platform, rate_limit_first_n=2)
 
 It owns one `World`, `SandboxFaults`, `RequestCounters` and `SandboxCredentials`, shared by
 every stand-in: the registered platforms' own (their spec's `standin`: an HTTP app served here,
@@ -61,8 +61,8 @@ class Sandbox:
     """All stand-ins over one world. `start()`/`stop()` or use as a context manager.
 
     A registered platform whose stand-in is a server of its own is reachable as an attribute of
-    its name (`sandbox.google_ads`: the server, or None when left out) and can be left out with
-    a keyword of its name (`Sandbox(..., google_ads=False)`)."""
+    its name (`sandbox.<name>`: the server, or None when left out) and can be left out with a
+    keyword of its name (`Sandbox(..., <name>=False)`)."""
 
     def __init__(
         self,
@@ -76,7 +76,7 @@ class Sandbox:
         injections: tuple[Injection, ...] = (),
         **servers: bool,
     ):
-        """`ports` fixes ports per stand-in ("meta", ..., "google_ads"); the rest get free ones.
+        """`ports` fixes ports per stand-in (by name); the rest get free ones.
         `injections` are anomalies served on top of the world (sandbox/anomalies.py);
         `servers`: <platform>=False leaves that platform's server stand-in out."""
         self.host = check_loopback(host)
@@ -150,7 +150,7 @@ class Sandbox:
     # -- addresses -----------------------------------------------------------------------------
 
     def url(self, platform: str) -> str:
-        """Base URL of an HTTP stand-in ("meta", "impact", "cj", "awin", "ecb", "google_oauth")."""
+        """Base URL of an HTTP stand-in (by name: a registered platform's, or a shared one)."""
         if platform not in self._servers:
             raise RuntimeError(f"sandbox not started or no HTTP stand-in for {platform!r}")
         return self._servers[platform].url

@@ -103,8 +103,8 @@ def read_raw(
     windows: Mapping[str, Window],
     registered: Registered = (),
 ) -> tuple[RawInputs, dict[str, dt.date], int]:
-    """The raw inputs of `build_core` (each registered platform's read by its core mapping, e.g.
-    Meta summed to campaigns in the warehouse), the day each platform's data was pulled (its
+    """The raw inputs of `build_core` (each registered platform's read by its core mapping, which
+    may sum ad rows to campaigns in the warehouse), the day each platform's data was pulled (its
     newest load among the raw rows of its window), and how many raw rows those inputs cover."""
     pulled: dict[str, dt.date | None] = {}
     mapped: dict[str, Any] = {}

@@ -220,6 +220,9 @@ class PlatformSpec:
     # Why a re-read may return fewer rows than the window held (said when a load is refused).
     row_loss_reason: str = ""
     endpoints: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # Heavy client libraries the run's fork server imports once (defs/executor.py), so every
+    # step process starts with them loaded.
+    preload: tuple[str, ...] = ()
     accounts_field: str = "account_ids"
     accounts_key: str = "account_ids"
 

@@ -113,6 +113,7 @@ SPEC = PlatformSpec(
         # The OAuth token endpoint the client refreshes its access token at.
         "google_oauth": "PERFMKT_GOOGLE_OAUTH_URL",
     },
+    preload=("google.ads.googleads.client",),
     # Accounts are listed, or discovered under the manager.
     accounts_field="customer_ids",
     accounts_key="customer_ids/manager_customer_id",

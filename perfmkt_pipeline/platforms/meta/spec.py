@@ -96,4 +96,5 @@ SPEC = PlatformSpec(
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
     endpoints={"meta": "PERFMKT_META_URL"},
+    preload=("facebook_business.api",),
 )
