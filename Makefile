@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PERFMKT_DAGSTER_INSTANCE ?= local
 INSTANCE_TEMPLATE := $(if $(filter postgres,$(PERFMKT_DAGSTER_INSTANCE)),dagster.postgres.yaml,dagster.yaml)
 
-.PHONY: demo test ui sandbox bench bench-write bench-floor bench-fixed lint format clean
+.PHONY: demo test rabbitmq ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery bench-orders lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,20 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
 	@test -x $(CHROMIUM) || { echo "make test: apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 1; }
 
-test: $(VENV)/.installed-dev $(CHROMIUM)
+# The Celery tests need RabbitMQ at 127.0.0.1:5672 (normally running): start the machine's own
+# if it is not up. If it cannot be started, the tests say so (and fail with CI=true).
+RABBITMQ_UP = $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5672), 2).close()" 2>/dev/null
+
+rabbitmq:
+	@$(RABBITMQ_UP) && exit 0; \
+	if ! command -v rabbitmq-server >/dev/null; then \
+		echo "make test: RabbitMQ is not running at 127.0.0.1:5672 and rabbitmq-server is not installed" >&2; exit 0; fi; \
+	echo "make test: starting RabbitMQ (rabbitmq-server -detached)"; \
+	rabbitmq-server -detached; \
+	for i in $$(seq 90); do $(RABBITMQ_UP) && exit 0; sleep 1; done; \
+	echo "make test: RabbitMQ did not come up at 127.0.0.1:5672 within 90 s" >&2
+
+test: $(VENV)/.installed-dev $(CHROMIUM) rabbitmq
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2
@@ -58,7 +71,15 @@ ui: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 sandbox: $(VENV)/.installed
 	$(BIN)/perfmkt sandbox
 
-bench: $(VENV)/.installed-dev
+# A Celery worker for `executor.kind: celery` (README: "Running on several machines"): it takes
+# steps from the broker in $$PERFMKT_CELERY_BROKER_URL, on WORKER_QUEUE (default: the configured
+# executor.celery.queue), WORKER_CONCURRENCY steps at once.
+WORKER_CONCURRENCY ?= 4
+WORKER_QUEUE ?=
+worker: $(VENV)/.installed
+	$(BIN)/perfmkt worker --concurrency $(WORKER_CONCURRENCY)$(if $(WORKER_QUEUE), --queue $(WORKER_QUEUE))$(if $(WORKER_ARGS), $(WORKER_ARGS))
+
+bench: $(VENV)/.installed-dev rabbitmq
 	$(BIN)/python -m benchmarks
 
 bench-write: $(VENV)/.installed-dev
@@ -70,6 +91,14 @@ bench-floor: $(VENV)/.installed-dev
 
 bench-fixed: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.fixed_cost
+
+# One Celery worker against two (RabbitMQ at 127.0.0.1:5672, PostgreSQL; see README).
+bench-celery: $(VENV)/.installed-dev rabbitmq
+	$(BIN)/python -m benchmarks.celery_scaling
+
+# Peak memory streaming 1,000,000 first-party orders from MariaDB vs 100,000.
+bench-orders: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.orders_read
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -3,7 +3,7 @@ the ratio and the target. Exits non-zero when a target is missed.
 
     python -m benchmarks                 # all
     python -m benchmarks.write_path      # one (also: api_efficiency, end_to_end, transform,
-                                         # memory, floor, fixed_cost)
+                                         # memory, floor, fixed_cost, celery_scaling, orders_read)
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import time
 
 from benchmarks import (
     api_efficiency,
+    celery_scaling,
     end_to_end,
     fixed_cost,
     floor,
     memory,
+    orders_read,
     transform,
     write_path,
 )
@@ -30,8 +32,10 @@ BENCHMARKS = [
     ("transform throughput", transform.run),
     ("peak memory", memory.run),
     ("write path", write_path.run),
+    ("orders from MariaDB", orders_read.run),
     ("fixed cost of a run", fixed_cost.run),
     ("pipeline vs floor", floor.run),
+    ("Celery workers", celery_scaling.run),
 ]
 
 

@@ -1,5 +1,5 @@
 """`perfmkt`: the project's command line (demo, UI, sandbox, configuration check, migrations,
-the analyst role).
+the analyst role, a Celery worker).
 
 This is an entry point, so it is the one place that reads the wall clock: the demo and the UI
 serve the sandbox "as of" today and load the days before it.
@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -25,6 +26,7 @@ from perfmkt_pipeline.config import (
     ConfigError,
     Derived,
     load_settings,
+    require_executor,
     require_secrets,
     warehouse_url,
 )
@@ -68,6 +70,14 @@ INSTANCE_TEMPLATES = {"local": "dagster.yaml", "postgres": "dagster.postgres.yam
 # The project root of a source checkout (where the templates live when run from elsewhere).
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ANALYST_PASSWORD_ENV_VAR = "PERFMKT_ANALYST_PASSWORD"
+# `perfmkt worker`: the Celery app of the workers, and the steps each worker runs at once by
+# default (steps mostly wait on the platforms; each is a process of a few hundred MB).
+CELERY_APP = "perfmkt_pipeline.celery_app"
+DEFAULT_WORKER_CONCURRENCY = 4
+# Where the sandbox writes its shop's CSV export when MariaDB cannot be reached, and the copy of
+# the configuration that reads it.
+ORDERS_EXPORT_DIR = Path("data/sandbox/orders")
+ORDERS_CONFIG = Path("data/sandbox/perfmkt.orders-csv.yaml")
 
 
 def _today() -> dt.date:
@@ -122,19 +132,102 @@ def _create_instance_storage(home: Path) -> None:
     DagsterInstance.from_config(str(home)).dispose()
 
 
+def _in_ci(environ: Mapping[str, str] | None = None) -> bool:
+    return (os.environ if environ is None else environ).get("CI", "").lower() in (
+        "1",
+        "true",
+        "yes",
+    )
+
+
 def _start_sandbox(as_of: dt.date, *, fixed_ports: bool, injections: tuple = ()):
+    """The sandbox, its shop's orders on MariaDB; without a reachable MariaDB server (and not in
+    CI, where that is a failure) the orders come from the shop's CSV export instead, and the
+    sandbox configuration's SQL orders source is read as that export (`_orders_config`)."""
+    from perfmkt_pipeline.platforms.orders.standin.mariadb import MariaDbUnavailable
     from perfmkt_pipeline.sandbox.runner import Sandbox
 
     ports = dict(SANDBOX_PORTS) if fixed_ports else None
-    return Sandbox(as_of=as_of, ports=ports, injections=injections).start()
+    try:
+        return Sandbox(as_of=as_of, ports=ports, injections=injections, orders="mariadb").start()
+    except MariaDbUnavailable as error:
+        if _in_ci():
+            raise
+        folder = ORDERS_EXPORT_DIR.resolve()
+        print(
+            f"perfmkt: {error}; the sandbox serves its shop's orders as the CSV export "
+            f"{folder / 'orders.csv'} instead, and the orders source reads that file (start "
+            "MariaDB on 127.0.0.1:3306, or set PERFMKT_SANDBOX_MARIADB_URL, for the SQL source)",
+            file=sys.stderr,
+        )
+        return Sandbox(
+            as_of=as_of, ports=ports, injections=injections, orders="csv", orders_folder=folder
+        ).start()
+
+
+def _orders_config(sandbox, env: Mapping[str, str]) -> dict[str, str]:
+    """With the shop's orders served as a CSV export: a copy of the configuration in force whose
+    orders sources reading $PERFMKT_ORDERS_URL read the export instead (its columns are the
+    database's), as {PERFMKT_CONFIG: path}; else nothing to change."""
+    import yaml
+
+    from perfmkt_pipeline.config import DEFAULT_ORDERS_URL_ENV_VAR, config_source
+
+    if sandbox.orders != "csv":
+        return {}
+    source, text = config_source(env)
+    data = yaml.safe_load(text) or {}
+    for entry in data.get("orders") or []:
+        sql = entry.get("sql") or {}
+        if sql.get("url_env", DEFAULT_ORDERS_URL_ENV_VAR) == DEFAULT_ORDERS_URL_ENV_VAR:
+            entry.pop("sql", None)
+            entry["files"] = {"location": str(sandbox.orders_folder / "orders.csv")}
+    ORDERS_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    ORDERS_CONFIG.write_text(
+        f"# {source}, its orders read from the sandbox shop's CSV export (written by perfmkt)\n"
+        + yaml.safe_dump(data, sort_keys=False)
+    )
+    return {CONFIG_ENV_VAR: str(ORDERS_CONFIG.resolve())}
 
 
 def cmd_check_config(_: argparse.Namespace) -> int:
     settings = load_settings()
     require_secrets(settings)
+    require_executor(settings)
     print(f"configuration OK: platforms {', '.join(settings.configured_platforms()) or 'none'}")
+    print(f"executor: {settings.executor.kind}")
     print(f"warehouse: {warehouse_url()}")
     return 0
+
+
+def worker_command(
+    queue: str | None = None,
+    concurrency: int = DEFAULT_WORKER_CONCURRENCY,
+    name: str | None = None,
+    loglevel: str = "INFO",
+) -> list[str]:
+    """The Celery worker command for `executor.kind: celery`, after checking the configuration
+    (kind, broker, warehouse). It is the command `dagster-celery worker start` runs, with this
+    project's app, started directly: dagster-celery's wrapper would write the broker's URL,
+    password included, into a file under DAGSTER_HOME, and it does not pass a SIGTERM on to
+    the worker it started."""
+    from perfmkt_pipeline.celery_app import require_celery
+
+    settings = load_settings()
+    require_celery(settings, os.environ)
+    queue = queue or settings.executor.celery_settings.queue
+    name = name or f"perfmkt-{uuid.uuid4().hex[:6]}"
+    return [
+        str(Path(sys.executable).parent / "celery"), "-A", CELERY_APP, "worker",
+        "--prefetch-multiplier=1", "--loglevel", loglevel, "-Q", queue,
+        "-n", f"{name}@%h", "--concurrency", str(concurrency),
+    ]  # fmt: skip
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    command = worker_command(args.queue, args.concurrency, args.name, args.loglevel)
+    print(f"worker: {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    os.execv(command[0], command)
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -154,6 +247,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     print("# sandbox running on loopback; point the pipeline at it with:")
     for name, value in sorted(sandbox.env().items()):
         print(f"export {name}={value}")
+    if sandbox.orders == "csv":
+        print(f"# the shop's orders: the CSV export {sandbox.orders_folder / 'orders.csv'}")
     print("# Ctrl-C stops it.", flush=True)
     try:
         # Wake up now and then: Python runs a signal handler only in the main thread, and a
@@ -249,7 +344,7 @@ def run_failures(home: str, run_id: str) -> list[str]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from perfmkt_pipeline import demo_alerts
-    from perfmkt_pipeline.reporting import print_channel_totals
+    from perfmkt_pipeline.reporting import print_blended_totals, print_channel_totals
     from perfmkt_pipeline.sandbox.anomalies import demo_injections
 
     today = _today()
@@ -261,6 +356,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sandbox = _start_sandbox(today, fixed_ports=False, injections=injections)
     try:
         env = _dagster_env(sandbox.env())
+        env.update(_orders_config(sandbox, env))
         load_settings(env)  # a bad configuration is one clear message, not Dagster's traceback
         stamp = dt.datetime.now(dt.UTC)  # names the log file only
         log_file = Path(env["DAGSTER_HOME"]) / "logs" / f"demo-{stamp:%Y%m%d-%H%M%S}.log"
@@ -280,6 +376,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return code
     print(f"demo: the full log is {log_file}")
     print_channel_totals(warehouse_url(env), start, end)
+    print_blended_totals(warehouse_url(env), start, end)
     chart_first = max(start, end - dt.timedelta(days=DEMO_CHART_DAYS - 1))
     png, html = demo_alerts.write_chart(warehouse_url(env), settings, chart_first, end, CHART_DIR)
     print(f"demo: chart of {chart_first}..{end}: {png}")
@@ -301,6 +398,13 @@ def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
     return _dagster_env({**sandbox_env, CONFIG_ENV_VAR: _sandbox_config()})
 
 
+def _ui_env(sandbox) -> dict[str, str]:
+    env = ui_env(sandbox.env() if sandbox else None)
+    if sandbox is not None:
+        env.update(_orders_config(sandbox, env))
+    return env
+
+
 def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> int:
     """Run `command` (dagster dev) in a process group of its own until it exits or this process
     gets Ctrl-C, SIGTERM or SIGHUP; then stop the whole group, run processes included."""
@@ -312,7 +416,7 @@ def _run_until_interrupted(command: Sequence[str], env: Mapping[str, str]) -> in
 def cmd_ui(args: argparse.Namespace) -> int:
     sandbox = None if args.no_sandbox else _start_sandbox(_today(), fixed_ports=False)
     try:
-        env = ui_env(sandbox.env() if sandbox else None)
+        env = _ui_env(sandbox)
         if sandbox is not None:
             print(f"ui: sandbox running; configuration {env[CONFIG_ENV_VAR]}", flush=True)
         command = [
@@ -398,6 +502,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="create or upgrade the warehouse schema")
     migrate.set_defaults(run=cmd_migrate)
 
+    worker = commands.add_parser(
+        "worker", help="a Celery worker running steps of executor.kind: celery (make worker)"
+    )
+    worker.add_argument("--queue", help="queue to take steps from (default: executor.celery.queue)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_WORKER_CONCURRENCY,
+        help=f"steps run at once, each in a process (default {DEFAULT_WORKER_CONCURRENCY})",
+    )
+    worker.add_argument("--name", help="worker name, before @host (default: perfmkt-<random>)")
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(run=cmd_worker)
+
     analyst = commands.add_parser(
         "grant-analyst",
         help="PostgreSQL: create/update a read-only role on core and marts (none on raw)",
@@ -421,6 +539,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     import sqlalchemy.exc
 
     from perfmkt_pipeline import platforms
+    from perfmkt_pipeline.platforms.orders.errors import OrderSourceError
+    from perfmkt_pipeline.platforms.orders.standin.mariadb import MariaDbUnavailable
     from perfmkt_pipeline.sources.affiliates.errors import AffiliateError
     from perfmkt_pipeline.sources.ecb import EcbDataError
     from perfmkt_pipeline.warehouse.roles import RoleError
@@ -429,6 +549,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     return (
         ConfigError,
         AffiliateError,  # file feeds' errors included
+        OrderSourceError,
+        MariaDbUnavailable,  # the sandbox's shop database (a failure in CI=true)
         EcbDataError,
         *(error for spec in platforms.all_specs() for error in spec.errors.base),
         RoleError,

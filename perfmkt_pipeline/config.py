@@ -457,6 +457,140 @@ class FileFeedSettings(_Model):
         return self
 
 
+# --- first-party orders -----------------------------------------------------------------------
+
+# Our fields of an order -> what each means (README "First-party orders"); the source's column
+# for each is configuration (`orders[].columns`).
+ORDER_FIELDS = (
+    "order_id",  # the shop's order id (required)
+    "ordered_at",  # when the order was placed (required); naive values are in `timezone`
+    "order_timezone",  # optional: a column naming the IANA zone of that order's naive times
+    "updated_at",  # when the shop last changed the order (required: incremental reads)
+    "revenue",  # the order's amount (required); negative only on a refund row
+    "refunded",  # optional: the amount refunded so far (revenue_local = revenue - refunded)
+    "currency",  # ISO 4217 (required unless the source's `currency` is set)
+    "status",  # the shop's status word, mapped by `status_map` (required)
+    "customer_id",
+    "is_new_customer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "landing_url",  # optional: UTM parameters not mapped to columns of their own are read here
+)
+OrderField = Literal[
+    "order_id", "ordered_at", "order_timezone", "updated_at", "revenue", "refunded", "currency",
+    "status", "customer_id", "is_new_customer", "utm_source", "utm_medium", "utm_campaign",
+    "utm_content", "utm_term", "landing_url",
+]  # fmt: skip
+REQUIRED_ORDER_FIELDS = ("order_id", "ordered_at", "updated_at", "revenue", "status")
+DEFAULT_ORDERS_URL_ENV_VAR = "PERFMKT_ORDERS_URL"
+_ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+class OrderSqlSettings(_Model):
+    """Orders read with a query against any SQLAlchemy URL (the shop's database or a replica),
+    read-only, incremental by `updated_at`, streamed in chunks."""
+
+    # The environment variable holding the URL (it may carry a password: never in the file).
+    url_env: str = DEFAULT_ORDERS_URL_ENV_VAR
+    # Exactly one: a table (`name` or `schema.name`) or a SELECT whose columns the mapping names.
+    table: str | None = None
+    query: str | None = None
+    # Rows fetched, validated and landed at a time (memory stays at one chunk).
+    chunk_rows: Annotated[int, Field(ge=100, le=1_000_000)] = 20_000
+    # Seconds to wait for a connection to the shop's database.
+    connect_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+
+    @field_validator("url_env")
+    @classmethod
+    def _url_env(cls, value: str) -> str:
+        if not _ENV_VAR_NAME.match(value):
+            raise ValueError(f"{value!r} is not an environment variable name (A-Z, 0-9, _)")
+        return value
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(
+            r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$", value
+        ):
+            raise ValueError(f"{value!r} is not a table name (name or schema.name)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OrderSqlSettings:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of table and query")
+        return self
+
+
+class OrderFilesSettings(_Model):
+    """Orders read from CSV or Parquet exports (a file, a folder or a glob)."""
+
+    location: str  # a file, a folder (every .csv / .parquet in it) or a glob such as /x/*.csv
+    # strptime format of the time columns; None: ISO 8601 (an offset, if any, is honoured).
+    timestamp_format: str | None = None
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    # The same order with the same update time twice in one file: "error" fails the run naming
+    # the file, line and order; "warn" keeps the later line and logs how many.
+    duplicates: Literal["error", "warn"] = "error"
+
+
+class OrderSourceSettings(_Model):
+    """One first-party orders source: a SQL query or a file feed, with its column mapping."""
+
+    name: str  # core.orders.source
+    sql: OrderSqlSettings | None = None
+    files: OrderFilesSettings | None = None
+    # Our field -> the source's column.
+    columns: dict[OrderField, str]
+    # The shop's status word -> placed | refunded | cancelled (exact match, as sent).
+    status_map: dict[str, Literal["placed", "refunded", "cancelled"]]
+    # The currency of every order when no currency column is mapped.
+    currency: Currency | None = None
+    # IANA zone of naive times (ordered_at, updated_at) without an `order_timezone` column.
+    timezone: str = "UTC"
+    # Each run re-reads the orders changed in this many days before its range (refunds and
+    # cancellations of older orders); a day this old counts as settled.
+    lookback_days: LookbackDays = 30
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _FEED_NAME.match(value):
+            raise ValueError(f"{value!r} must be lower_snake_case (2-31 characters)")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else _check_currency(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _usable(self) -> OrderSourceSettings:
+        if (self.sql is None) == (self.files is None):
+            raise ValueError("give exactly one of sql and files")
+        missing = [f for f in REQUIRED_ORDER_FIELDS if f not in self.columns]
+        if missing:
+            raise ValueError(f"columns must map {missing}")
+        if "currency" not in self.columns and self.currency is None:
+            raise ValueError("map a currency column or set the source's currency")
+        if not self.status_map:
+            raise ValueError("status_map maps no status word: every order would be refused")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "sql" if self.sql is not None else "files"
+
+
 # --- alerts: freshness, anomalies, notifications ---------------------------------------------
 
 # Secrets of the notification channels, read from the environment only (as Dagster EnvVars, when
@@ -595,6 +729,100 @@ class AlertSettings(_Model):
         return _check_http_url(value).rstrip("/")
 
 
+# --- the executor: where a run's steps execute ------------------------------------------------
+
+# The Celery broker and result backend of `executor.kind: celery`, read from the environment by
+# the run worker and by every Celery worker (they may hold passwords, so never in the file).
+CELERY_BROKER_ENV_VAR = "PERFMKT_CELERY_BROKER_URL"
+CELERY_BACKEND_ENV_VAR = "PERFMKT_CELERY_BACKEND_URL"
+# dagster-celery's own default backend: results travel back through the broker (RPC), so no
+# store beside it is needed.
+DEFAULT_CELERY_BACKEND_URL = "rpc://"
+# Executors whose steps may run on other machines: they need a warehouse every machine reaches.
+MULTI_MACHINE_EXECUTORS = ("celery", "k8s")
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+# Kubernetes object names (RFC 1123 labels): namespaces, secrets, config maps, service accounts.
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _check_k8s_name(value: str) -> str:
+    if not _K8S_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a Kubernetes name (lower-case letters, digits and '-', "
+            "at most 63 characters)"
+        )
+    return value
+
+
+class CelerySettings(_Model):
+    """dagster-celery: every step is a Celery task on `queue`, run by whichever worker takes it."""
+
+    # The queue steps are sent to; `perfmkt worker` (make worker) listens on it by default.
+    queue: str = "perfmkt"
+
+    @field_validator("queue")
+    @classmethod
+    def _queue(cls, value: str) -> str:
+        if not _QUEUE_NAME.match(value):
+            raise ValueError(f"{value!r} is not a queue name (letters, digits, '_', '.', '-')")
+        return value
+
+
+class K8sSettings(_Model):
+    """dagster-k8s' job executor: every step is a Kubernetes Job of its own, in `namespace`,
+    running `image` (the code location's image, deploy/Dockerfile)."""
+
+    image: Annotated[str, Field(min_length=1)]
+    namespace: str
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    # The pods' service account; None: the namespace's default.
+    service_account_name: str | None = None
+    # Secrets and config maps whose keys become environment variables of every step pod (the
+    # platforms' secrets, PERFMKT_WAREHOUSE_URL, the DAGSTER_PG_* variables).
+    env_secrets: list[str] = []
+    env_config_maps: list[str] = []
+
+    @field_validator("namespace", "service_account_name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return value if value is None else _check_k8s_name(value)
+
+    @field_validator("env_secrets", "env_config_maps")
+    @classmethod
+    def _names(cls, values: list[str]) -> list[str]:
+        return [_check_k8s_name(value) for value in values]
+
+
+class ExecutorSettings(_Model):
+    # multiprocess: one machine (defs/executor.py); celery: Celery workers on any machines;
+    # k8s: one Kubernetes Job per step.
+    kind: Literal["multiprocess", "celery", "k8s"] = "multiprocess"
+    celery: CelerySettings | None = None
+    k8s: K8sSettings | None = None
+
+    @model_validator(mode="after")
+    def _sections_match_kind(self) -> ExecutorSettings:
+        problems = []
+        if self.kind == "k8s" and self.k8s is None:
+            problems.append(
+                "executor.k8s: executor.kind is k8s but the section is missing (it names the "
+                "image and the namespace of the step pods)"
+            )
+        for name in ("celery", "k8s"):
+            if getattr(self, name) is not None and self.kind != name:
+                problems.append(
+                    f"executor.{name}: given, but executor.kind is {self.kind} (set kind: "
+                    f"{name}, or delete the section)"
+                )
+        if problems:
+            raise _Unusable(problems)
+        return self
+
+    @property
+    def celery_settings(self) -> CelerySettings:
+        return self.celery or CelerySettings()
+
+
 class Settings(_Model):
     reporting_currency: Currency = "USD"
     start_date: dt.date
@@ -611,12 +839,29 @@ class Settings(_Model):
     # Steps of one run executed at once, each in a process of its own (defs/executor.py). Source
     # steps mostly wait on the platforms, so more than the machine's cores pays off.
     max_concurrent_steps: Annotated[int, Field(ge=1, le=64)] = 8
+    executor: ExecutorSettings = ExecutorSettings()
     alerts: AlertSettings = AlertSettings()
+    # The day an order falls on (core.orders.date, marts.blended_daily, marts.utm_daily).
+    business_timezone: str = "UTC"
+    # First-party orders sources (the shop's own database or its exports).
+    orders: list[OrderSourceSettings] = []
 
     @field_validator("reporting_currency")
     @classmethod
     def _currency(cls, value: str) -> str:
         return _check_currency(value)
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _business_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _unique_order_sources(self) -> Settings:
+        names = [source.name for source in self.orders]
+        if len(names) != len(set(names)):
+            raise ValueError("orders: source names must be unique")
+        return self
 
     @model_validator(mode="after")
     def _unique_feed_names(self) -> Settings:
@@ -749,7 +994,24 @@ def missing_secrets(settings: Settings, environ: Mapping[str, str] | None = None
                 f"{platform}.{key}: accounts are configured but the environment lacks "
                 f"{', '.join(absent)}"
             )
-    return problems + missing_channel_secrets(settings, environ)
+    return (
+        problems
+        + missing_order_secrets(settings, environ)
+        + missing_channel_secrets(settings, environ)
+    )
+
+
+def missing_order_secrets(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Messages for each SQL orders source whose URL variable is absent from the environment."""
+    environ = os.environ if environ is None else environ
+    return [
+        f"orders.{source.name}.sql.url_env: the source is configured but the environment lacks "
+        f"{source.sql.url_env}"
+        for source in settings.orders
+        if source.sql is not None and not environ.get(source.sql.url_env)
+    ]
 
 
 def missing_channel_secrets(
@@ -782,3 +1044,48 @@ def require_secrets(settings: Settings, environ: Mapping[str, str] | None = None
 def warehouse_url(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return environ.get(WAREHOUSE_URL_ENV_VAR) or DEFAULT_WAREHOUSE_URL
+
+
+def executor_problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Messages for what the configured executor lacks: the broker's URL for Celery, and for an
+    executor that runs steps on other machines, a warehouse those machines can reach."""
+    environ = os.environ if environ is None else environ
+    kind = settings.executor.kind
+    problems = []
+    if kind == "celery" and not environ.get(CELERY_BROKER_ENV_VAR):
+        problems.append(
+            f"executor.kind: celery sends every step through a broker, but the environment "
+            f"lacks {CELERY_BROKER_ENV_VAR} (e.g. pyamqp://user:password@rabbitmq:5672/perfmkt)"
+        )
+    if kind in MULTI_MACHINE_EXECUTORS:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        url = warehouse_url(environ)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            parsed = None
+        backend = parsed.get_backend_name() if parsed is not None else None
+        if backend != "postgresql":
+            if parsed is None:
+                where = "not a SQLAlchemy URL"
+            elif backend == "duckdb":
+                where = f"an embedded DuckDB file ({parsed.database or ':memory:'})"
+            else:
+                where = f"a {backend} database, not PostgreSQL"
+            problems.append(
+                f"executor.kind: {kind} runs steps on other machines, which cannot share the "
+                f"warehouse {WAREHOUSE_URL_ENV_VAR} names: {where}. Set {WAREHOUSE_URL_ENV_VAR} "
+                "to the shared PostgreSQL warehouse (postgresql://user:password@host/db), or "
+                "use executor.kind: multiprocess"
+            )
+    return problems
+
+
+def require_executor(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError naming what the configured executor lacks (called when definitions
+    load and when a Celery worker starts: refused at start-up, not at the first step)."""
+    problems = executor_problems(settings, environ)
+    if problems:
+        raise ConfigError("configuration error:\n  " + "\n  ".join(problems))

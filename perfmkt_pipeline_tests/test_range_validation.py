@@ -45,7 +45,8 @@ def env(sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     monkeypatch.delenv("PERFMKT_DAGSTER_INSTANCE", raising=False)
-    environment = ui_env(sandbox().env())
+    # As `perfmkt ui`: the sandbox shop's orders on MariaDB (the bundled configuration reads them).
+    environment = ui_env(sandbox(orders="mariadb").env())
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return environment

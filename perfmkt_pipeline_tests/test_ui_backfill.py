@@ -168,7 +168,9 @@ def services(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[DagsterServices, Sandbox, str]]:
-    box = sandbox()
+    # `perfmkt ui` serves the sandbox shop's orders from MariaDB (the bundled configuration
+    # reads them): so does this sandbox.
+    box = sandbox(orders="mariadb")
     warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", warehouse_url)

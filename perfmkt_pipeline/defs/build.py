@@ -11,6 +11,7 @@ from perfmkt_pipeline.config import (
     Settings,
     load_settings,
     require_channel_secrets,
+    require_executor,
     warehouse_url,
 )
 from perfmkt_pipeline.defs.alerts import build_alert_checks
@@ -18,6 +19,11 @@ from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_a
 from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
+from perfmkt_pipeline.defs.assets.orders import (
+    build_orders_assets,
+    build_orders_checks,
+    orders_resources,
+)
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.connectors import build_all_connector_assets, connector_resources
 from perfmkt_pipeline.defs.executor import run_executor
@@ -35,6 +41,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or load_settings()
     # A notification channel without its secret fails here, at start-up, not at the first alert.
     require_channel_secrets(settings)
+    # Likewise an executor without its broker, or one that runs steps on other machines with an
+    # embedded DuckDB warehouse none of them can open.
+    require_executor(settings)
     backend = normalise_url(warehouse_url()).get_backend_name()
     engine_kind = _ENGINE_KINDS.get(backend, "sql")
     # The URL may hold a password: pass it as an EnvVar so the UI shows only the variable's name.
@@ -44,6 +53,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     resources: dict[str, object] = {"warehouse": WarehouseResource(url=url)}
     resources.update(connector_resources(settings))
     resources.update(affiliate_resources(settings))
+    resources.update(orders_resources(settings))
     resources.update(notification_resources(settings))
     assets = [
         *build_fx_assets(settings, engine_kind),
@@ -51,12 +61,15 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         *build_affiliate_assets(settings, engine_kind),
         *build_core_assets(settings, engine_kind),
         *build_mart_assets(settings, engine_kind),
+        *build_orders_assets(settings, engine_kind),
     ]
     # Every step fails at once, without retries, on an error a retry cannot fix (policies.py).
     assets = fail_fast_steps(assets)
     return Definitions(
         assets=assets,
-        asset_checks=fail_fast_steps([*build_checks(settings), *build_alert_checks(settings)]),
+        asset_checks=fail_fast_steps(
+            [*build_checks(settings), *build_orders_checks(settings), *build_alert_checks(settings)]
+        ),
         schedules=build_schedules(settings, assets),
         sensors=[*build_sensors(settings, assets), build_notification_sensor(settings)],
         resources=resources,

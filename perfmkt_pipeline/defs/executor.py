@@ -10,13 +10,23 @@ outside the partitions (Dagster launches those, and every step would then read a
 nonsense window), and records on the run which process runs it (the run worker,
 defs/run_worker.py), so that the daemon can tell when that process died (defs/run_launcher.py);
 the fork server and the steps die with it (defs/lifeline.py).
+
+`executor.kind` chooses the executor the guard wraps: `multiprocess` (the default, one machine,
+as above), `celery` (dagster-celery: each step a Celery task on `executor.celery.queue`, run by
+whichever worker takes it, `perfmkt worker`; broker and result backend from
+$PERFMKT_CELERY_BROKER_URL and $PERFMKT_CELERY_BACKEND_URL) or `k8s` (dagster-k8s: each step a
+Kubernetes Job running `executor.k8s.image` in `executor.k8s.namespace`). Their libraries are
+imported only when chosen.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from dagster import (
+    DagsterError,
     DagsterEvent,
     DailyPartitionsDefinition,
     Executor,
@@ -29,7 +39,14 @@ from dagster import (
 )
 
 from perfmkt_pipeline import platforms
-from perfmkt_pipeline.config import DerivedTuple, Settings
+from perfmkt_pipeline.config import (
+    CELERY_BACKEND_ENV_VAR,
+    CELERY_BROKER_ENV_VAR,
+    DEFAULT_CELERY_BACKEND_URL,
+    ConfigError,
+    DerivedTuple,
+    Settings,
+)
 from perfmkt_pipeline.defs.partitions import daily_partitions, range_problem
 from perfmkt_pipeline.defs.run_worker import RUN_WORKER_TAG, RunWorker
 
@@ -52,12 +69,19 @@ MAX_RETRIES_TAG = "dagster/max_retries"
 
 
 class GuardedExecutor(Executor):
-    """Another executor (the multiprocess one) that first checks the run's partition range and
-    records the run's worker."""
+    """Another executor (multiprocess, Celery or Kubernetes) that first checks the run's
+    partition range and records the run's worker."""
 
     def __init__(self, inner: Executor, partitions: DailyPartitionsDefinition):
         self._inner = inner
         self._partitions = partitions
+
+    def __getattr__(self, name: str) -> Any:
+        # What an executor's own execution loop asks of "its" executor (dagster-celery's asks
+        # for the Celery app's arguments) is the inner executor's.
+        if name == "_inner":
+            raise AttributeError(name)
+        return getattr(self._inner, name)
 
     @property
     def retries(self):
@@ -94,15 +118,96 @@ def executor_config(settings: Settings) -> dict:
     }
 
 
+def celery_config_source(settings: Settings) -> dict[str, Any]:
+    """Celery settings of the run worker's app and of every worker's (perfmkt_pipeline/celery_app):
+    the queue steps go to; a task acknowledged only once its step has finished, so a worker
+    holds no more tasks than it runs (prefetch 1 per process) and a step whose worker died is
+    taken by another worker instead of being lost (its writes replace whole windows)."""
+    return {
+        "task_default_queue": settings.executor.celery_settings.queue,
+        "worker_prefetch_multiplier": 1,
+        "task_acks_late": True,
+    }
+
+
+def celery_executor_config(settings: Settings, environ: Mapping[str, str] | None = None) -> dict:
+    """dagster-celery's configuration: the broker (and the backend, when set) as environment
+    variables, so the UI shows their names, never a password."""
+    environ = os.environ if environ is None else environ
+    backend: object = (
+        {"env": CELERY_BACKEND_ENV_VAR}
+        if environ.get(CELERY_BACKEND_ENV_VAR)
+        else DEFAULT_CELERY_BACKEND_URL
+    )
+    return {
+        "broker": {"env": CELERY_BROKER_ENV_VAR},
+        "backend": backend,
+        "config_source": celery_config_source(settings),
+    }
+
+
+def k8s_executor_config(settings: Settings) -> dict:
+    """dagster-k8s' job executor: the step pods' image, namespace and environment."""
+    k8s = settings.executor.k8s
+    assert k8s is not None  # the settings refuse kind k8s without its section
+    config: dict[str, Any] = {
+        "job_image": k8s.image,
+        "job_namespace": k8s.namespace,
+        "image_pull_policy": k8s.image_pull_policy,
+        "max_concurrent": settings.max_concurrent_steps,
+        "env_secrets": list(k8s.env_secrets),
+        "env_config_maps": list(k8s.env_config_maps),
+    }
+    if k8s.service_account_name:
+        config["service_account_name"] = k8s.service_account_name
+    return config
+
+
+def _inner_executor(settings: Settings) -> tuple[ExecutorDefinition, dict]:
+    kind = settings.executor.kind
+    if kind == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor, celery_executor_config(settings)
+    if kind == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor, k8s_executor_config(settings)
+    return multiprocess_executor, executor_config(settings)
+
+
+class ExecutorRefused(DagsterError, ConfigError):
+    """The executor cannot run with this instance. A Dagster error: the run fails at once, its
+    failure event carrying this message."""
+
+
+def _require_k8s_run_launcher(init_context: InitExecutorContext) -> None:
+    """dagster-k8s' step handler takes the step pods' defaults from the instance's run launcher,
+    which must then be its K8sRunLauncher (the Dagster Helm chart's)."""
+    from dagster_k8s import K8sRunLauncher
+
+    launcher = init_context.instance.run_launcher
+    if not isinstance(launcher, K8sRunLauncher):
+        raise ExecutorRefused(
+            "executor.kind: k8s launches every step as a Kubernetes Job and needs a Dagster "
+            "instance whose run launcher is dagster-k8s' K8sRunLauncher (the Dagster Helm "
+            f"chart's, see deploy/); this instance's is {type(launcher).__name__}"
+        )
+
+
 def run_executor(settings: Settings) -> ExecutorDefinition:
     partitions = daily_partitions(settings)
+    kind = settings.executor.kind
+    inner, config = _inner_executor(settings)
 
     @executor(
-        name="guarded_multiprocess",
-        config_schema=multiprocess_executor.config_schema,
+        name=f"guarded_{kind}",
+        config_schema=inner.config_schema,
         requirements=multiple_process_executor_requirements(),
     )
-    def guarded_multiprocess(init_context: InitExecutorContext) -> Executor:
-        return GuardedExecutor(multiprocess_executor.executor_creation_fn(init_context), partitions)
+    def guarded(init_context: InitExecutorContext) -> Executor:
+        if kind == "k8s":
+            _require_k8s_run_launcher(init_context)
+        return GuardedExecutor(inner.executor_creation_fn(init_context), partitions)
 
-    return guarded_multiprocess.configured(executor_config(settings), name="perfmkt_multiprocess")
+    return guarded.configured(config, name=f"perfmkt_{kind}")

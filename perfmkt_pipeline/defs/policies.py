@@ -23,6 +23,7 @@ from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunctio
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import ConfigError
+from perfmkt_pipeline.platforms.orders.errors import OrderFatalError
 from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
 from perfmkt_pipeline.sources.ecb import EcbDataError
 from perfmkt_pipeline.warehouse.loss import RowLossError
@@ -49,6 +50,7 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     EcbDataError,
     SliceViolation,
     RowLossError,
+    OrderFatalError,
 )
 
 

@@ -60,9 +60,11 @@ SCHEDULE_NAME_TAG = "dagster/schedule_name"
 FX = "fx"
 FX_KEYS = frozenset({AssetKey(["raw", "ecb_rates"]), AssetKey(["core", "fx_rates"])})
 # Asset group -> how its assets split into sources ("affiliates": one source per network/feed,
-# named by the last part of the key; a registered platform's group (its connector's): the group
-# is the source, and so is FX).
+# named by the last part of the key; first-party orders: one source per orders source; a
+# registered platform's group (its connector's): the group is the source, and so is FX).
 AFFILIATES = "affiliates"
+# First-party orders sources run as "orders_<name>" (a source may share a network's name).
+ORDERS_GROUP = "orders"
 DOWNSTREAM_GROUPS = ("core", "marts")
 # How many recent source runs the sensor reads: a few days of every source, re-executions included.
 _RECENT_RUNS = 200
@@ -116,6 +118,8 @@ def source_keys(assets: Iterable[AssetsDefinition]) -> dict[str, tuple[AssetKey,
             name = FX
         elif group == AFFILIATES:
             name = key.path[-1]
+        elif group == ORDERS_GROUP:
+            name = f"orders_{key.path[-1]}"
         elif group in source_groups():
             name = group
         elif group in DOWNSTREAM_GROUPS:
@@ -155,6 +159,7 @@ def plan_sync(
     # its D - 1 exists as a partition.
     end = min(day, scheduled_time.astimezone(dt.UTC).date()) - dt.timedelta(days=1)
     lookbacks = dict(CoreRules.from_settings(settings).lookback_days)
+    lookbacks.update({f"orders_{s.name}": s.lookback_days for s in settings.orders})
     sources = source_keys(assets)
     platform_lookbacks = [lookbacks[name] for name in sources if name != FX]
     lookbacks[FX] = max(platform_lookbacks, default=1)

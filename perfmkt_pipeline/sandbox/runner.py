@@ -16,9 +16,11 @@ Google OAuth). Only loopback addresses are ever bound.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from perfmkt_pipeline import platforms
+from perfmkt_pipeline.config import DEFAULT_ORDERS_URL_ENV_VAR as ORDERS_URL_ENV_VAR
 from perfmkt_pipeline.sandbox import ecb, oauth
 from perfmkt_pipeline.sandbox.anomalies import Injection
 from perfmkt_pipeline.sandbox.awin import AwinApp
@@ -74,11 +76,22 @@ class Sandbox:
         credentials: SandboxCredentials | None = None,
         ports: dict[str, int] | None = None,
         injections: tuple[Injection, ...] = (),
+        orders: str | None = None,
+        orders_folder: Path | None = None,
         **servers: bool,
     ):
         """`ports` fixes ports per stand-in (by name); the rest get free ones.
-        `injections` are anomalies served on top of the world (sandbox/anomalies.py);
+        `injections` are anomalies served on top of the world (sandbox/anomalies.py).
+        `orders`: the shop's orders served from a database of their own on the MariaDB server
+        ("mariadb", its URL in `env()` as PERFMKT_ORDERS_URL) or as a CSV export in
+        `orders_folder` ("csv"); None: no shop (platforms/orders/standin/).
         `servers`: <platform>=False leaves that platform's server stand-in out."""
+        if orders not in (None, "mariadb", "csv"):
+            raise ValueError(f"orders={orders!r}: expected 'mariadb', 'csv' or None")
+        if orders == "csv" and orders_folder is None:
+            raise ValueError("orders='csv' needs orders_folder")
+        self.orders, self.orders_folder = orders, orders_folder
+        self.shop = None
         self.host = check_loopback(host)
         self._ports = dict(ports or {})
         apps, known_servers = http_apps(), server_standins()
@@ -127,13 +140,35 @@ class Sandbox:
                 self._servers[name] = SandboxHTTPServer(app, self.host, port).start()
             for server in self.servers.values():
                 server.start()
+            self._start_shop()
         except BaseException:
             self.stop()
             raise
         self._started = True
         return self
 
+    def _start_shop(self) -> None:
+        from perfmkt_pipeline.platforms.orders.standin.mariadb import ShopDatabase
+
+        if self.orders == "mariadb":
+            self.shop = ShopDatabase(self.world).start()
+        self.sync_orders()
+
+    def sync_orders(self) -> None:
+        """Bring the shop's orders to the world's current as_of (after a test moved it): new
+        orders, refunds and cancellations, as the shop's database or its next export shows."""
+        from perfmkt_pipeline.platforms.orders.standin.export import write_csv
+
+        if self.shop is not None:
+            self.shop.sync()
+        if self.orders == "csv":
+            assert self.orders_folder is not None
+            write_csv(self.world, self.orders_folder)
+
     def stop(self) -> None:
+        if self.shop is not None:
+            self.shop.stop()
+            self.shop = None
         for server in self._servers.values():
             server.stop()
         self._servers.clear()
@@ -168,6 +203,8 @@ class Sandbox:
             "CJ_ACCESS_TOKEN": creds.cj_access_token,
             "AWIN_ACCESS_TOKEN": creds.awin_access_token,
         }
+        if self.shop is not None:
+            env[ORDERS_URL_ENV_VAR] = self.shop.url
         for spec in platforms.all_specs():
             if spec.standin is None:
                 continue

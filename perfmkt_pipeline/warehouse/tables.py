@@ -273,6 +273,84 @@ campaign_daily = _table(
     *_mart_measures(),
 )
 
+# --- first-party orders (issue #20) -----------------------------------------------------------
+
+_UTM_COMMENT = "the order's {} parameter, as sent (NULL when absent)"
+
+orders = _table(
+    CORE,
+    "orders",
+    ["source", "order_id"],
+    "The latest known state of every first-party order (the shop's own orders), in local and "
+    "reporting currency.",
+    _c("source", sa.String(32), "the configured orders source", False),
+    _c("order_id", sa.String(128), "the shop's order id", False),
+    _c("ordered_at", sa.DateTime(timezone=True), "when the order was placed (UTC)", False),
+    _c("date", sa.Date, "the order's day in the configured business time zone", False),
+    _c("status", sa.String(16), "placed, refunded (in part or whole) or cancelled", False),
+    _c("currency", sa.String(3), "ISO 4217 code of the order's currency", False),
+    _c("revenue_local", MONEY, "the order's revenue net of refunds, in its own currency", False),
+    _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
+    _c("fx_rate", FX_RATE, "reporting-currency units per unit of `currency` on `date` (ECB)"),
+    _c("revenue", MONEY, "revenue net of refunds in the reporting currency (local x fx_rate)"),
+    _c("customer_id", sa.String(128), "the shop's customer id (NULL where not mapped)"),
+    _c("is_new_customer", sa.Boolean, "the customer's first order (NULL where not known)"),
+    *[
+        _c(name, sa.Text, _UTM_COMMENT.format(name))
+        for name in ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+    ],
+    _c("source_updated_at", sa.DateTime(timezone=True), "when the shop last changed the order"),
+    _loaded_at(),
+)
+
+blended_daily = _table(
+    MARTS,
+    "blended_daily",
+    ["date"],
+    "Per day: spend across every channel beside the shop's own orders and revenue: MER, blended "
+    "CPA, and how far the platforms' claimed conversions exceed the orders (over_attribution). "
+    "Spend is by each account's own day, orders by the business time zone's day.",
+    _c("date", sa.Date, "the day (orders: business time zone; spend: the platforms' days)", False),
+    _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
+    _c("spend", MONEY, "spend of every channel (NULL: no platform row for the day)"),
+    _c("orders", COUNT, "orders placed that day, not cancelled or fully refunded", False),
+    _c("revenue", MONEY, "revenue net of refunds of the day's orders, cancelled ones left out"),
+    _c("new_customer_orders", COUNT, "orders of new customers (NULL where no order says)"),
+    _c("mer", RATIO, "revenue / spend; NULL when spend is 0 or NULL"),
+    _c("blended_cpa", RATIO, "spend / orders; NULL when orders is 0"),
+    _c("new_customer_cpa", RATIO, "spend / new_customer_orders; NULL when 0 or NULL"),
+    _c("claimed_conversions", CONVERSIONS, "conversions the platforms claim, summed over all"),
+    _c("claimed_conversion_value", MONEY, "conversion value the platforms claim, summed"),
+    _c("over_attribution", RATIO, "claimed_conversions / orders; NULL when orders is 0"),
+    _c("settled", sa.Boolean, "true once the orders and every platform's day are settled"),
+    _loaded_at(),
+)
+
+utm_daily = _table(
+    MARTS,
+    "utm_daily",
+    ["date", "utm_source", "utm_medium", "utm_campaign"],
+    "Per day and UTM source / medium / campaign: the shop's own orders and revenue beside the "
+    "spend of the ads whose final URLs carry the same tags (spend and first_party_roas stay NULL "
+    "until ad-level final URLs are loaded).",
+    _c("date", sa.Date, "the orders' day in the business time zone", False),
+    _c("utm_source", sa.Text, "utm_source as sent (NULL: orders without one)"),
+    _c("utm_medium", sa.Text, "utm_medium as sent (NULL: orders without one)"),
+    _c("utm_campaign", sa.Text, "utm_campaign as sent (NULL: orders without one)"),
+    _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False),
+    _c("orders", COUNT, "orders placed that day, not cancelled or fully refunded", False),
+    _c("revenue", MONEY, "revenue net of refunds, cancelled orders left out"),
+    _c(
+        "spend",
+        MONEY,
+        "spend of the ads whose final_url carries the same three values (NULL "
+        "until ad-level final URLs are loaded)",
+    ),
+    _c("first_party_roas", RATIO, "revenue / spend; NULL when spend is 0 or NULL"),
+    _c("settled", sa.Boolean, "true once the day is older than every orders source's lookback"),
+    _loaded_at(),
+)
+
 
 # --- derived: what in-memory rows of a table look like ------------------------------------------
 
