@@ -28,11 +28,11 @@ import sys
 from benchmarks import runs
 from benchmarks.common import Figure, number, report
 from benchmarks.scenario import API_PLATFORMS, AS_OF, Backfill, day_range
-from perfmkt_pipeline.sandbox.cj import CJ_PAGE_SIZE
+from perfmkt_pipeline.platforms.base.affiliates.records import chunks
+from perfmkt_pipeline.platforms.cj.client import CJ_MAX_WINDOW_DAYS
+from perfmkt_pipeline.platforms.cj.standin.app import CJ_PAGE_SIZE
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
-from perfmkt_pipeline.sources.affiliates.cj import CJ_MAX_WINDOW_DAYS
-from perfmkt_pipeline.sources.affiliates.records import chunks
 
 # Requests to these stand-ins count for the platform too.
 ALSO_COUNTED = {"google_ads": ("google_oauth",)}

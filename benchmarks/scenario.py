@@ -30,12 +30,13 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.faults import FAULT_TYPES, RateLimit, SandboxFaults
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 
 AS_OF = dt.date(2026, 11, 20)
@@ -62,8 +63,8 @@ RAW_TABLES = [
     meta_tables.meta_accounts,
     meta_tables.meta_ad_insights,
     meta_tables.meta_ad_actions,
-    raw.affiliate_actions,
-    raw.ecb_rates,
+    affiliate_tables.affiliate_actions,
+    ecb_tables.ecb_rates,
 ]
 _LOG_TAIL_CHARS = 4000
 

@@ -37,12 +37,12 @@ from benchmarks import runs
 from benchmarks.common import Figure, report
 from benchmarks.scenario import RAW_TABLES
 from benchmarks.transform_inputs import TransformInputs, read_transform_inputs
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.transform.core import build_core
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.measures import NAMES, RATIO_NAMES
 from perfmkt_pipeline.warehouse.read import read_arrow
@@ -260,7 +260,7 @@ def measure(url: str) -> Measured:
 
 
 # The raw tables the transform reads (no affiliates), copied to DuckDB for its measurement.
-INPUT_TABLES = [t for t in RAW_TABLES if t is not raw.affiliate_actions]
+INPUT_TABLES = [t for t in RAW_TABLES if t is not affiliate_tables.affiliate_actions]
 
 
 def copy_inputs(source_url: str, target_url: str) -> None:

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings, parse_settings
+from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.transform.core import CoreRules, RawInputs
 from perfmkt_pipeline.transform.fx import FX_COLUMNS, FX_LOOKBACK_DAYS, fx_rate_rows
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.core_io import read_raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_window
@@ -61,7 +62,7 @@ def read_transform_inputs(url: str) -> TransformInputs:
             windows = {platform: (start, end) for platform in PLATFORMS}
             inputs, as_of, rows = read_raw(conn, settings, windows, platforms.configured(settings))
             first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)
-            rates = fx_rate_rows(read_window(conn, raw.ecb_rates, "date", first, end))
+            rates = fx_rate_rows(read_window(conn, ecb_tables.ecb_rates, "date", first, end))
     finally:
         warehouse.dispose()
     fx = pa.Table.from_pandas(rates, preserve_index=False).cast(

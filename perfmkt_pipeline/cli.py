@@ -541,18 +541,14 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from perfmkt_pipeline import platforms
     from perfmkt_pipeline.platforms.orders.errors import OrderSourceError
     from perfmkt_pipeline.platforms.orders.standin.mariadb import MariaDbUnavailable
-    from perfmkt_pipeline.sources.affiliates.errors import AffiliateError
-    from perfmkt_pipeline.sources.ecb import EcbDataError
     from perfmkt_pipeline.warehouse.roles import RoleError
     from perfmkt_pipeline.warehouse.write import SliceViolation
 
     return (
         ConfigError,
-        AffiliateError,  # file feeds' errors included
+        *(error for spec in platforms.all_specs() for error in spec.errors.expected),
         OrderSourceError,
         MariaDbUnavailable,  # the sandbox's shop database (a failure in CI=true)
-        EcbDataError,
-        *(error for spec in platforms.all_specs() for error in spec.errors.base),
         RoleError,
         SliceViolation,
         sqlalchemy.exc.OperationalError,  # the warehouse cannot be reached or opened

@@ -64,10 +64,6 @@ ECB_CURRENCIES = frozenset(
     ]
 )
 
-# The API-based affiliate networks (their sections below; not registered platforms yet).
-NETWORKS = ("impact", "cj", "awin")
-
-
 def _specs() -> list[Any]:
     """The registered platforms' specs (platforms/__init__.py), asked when a value derived from
     them is first used: a platform's spec imports this module, so it cannot be asked at import."""
@@ -167,8 +163,15 @@ _FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
 
 def _reserved_platforms() -> frozenset[str]:
-    """Names a file feed may not take: every registered platform's and network's."""
-    return frozenset({*(spec.name for spec in _specs()), *NETWORKS})
+    """Names a file feed may not take: every registered API platform's (one with a settings
+    section of its own)."""
+    return frozenset(spec.name for spec in _api_specs())
+
+
+def _api_specs() -> list[Any]:
+    """The registered platforms with a settings section of their own (not FX, not the sources
+    configured several times, file feeds), in registry order."""
+    return [spec for spec in _specs() if spec.config_section is not None and spec.expand is None]
 
 
 class ConfigError(ValueError):
@@ -887,7 +890,7 @@ class Settings(_Model):
         out. A platform not used is a section left out."""
         problems = []
         given = self.model_fields_set
-        for name in [*(spec.config_section for spec in _specs()), *NETWORKS]:
+        for name in [spec.config_section for spec in _api_specs()]:
             if name in given and not getattr(self, name).configured:
                 problems.append(getattr(self, name).unconfigured_problem(name))
         impact = self.impact
@@ -906,10 +909,10 @@ class Settings(_Model):
         return self
 
     def configured_platforms(self) -> list[str]:
-        """API platforms that have at least one account configured, in a fixed order: the
-        registered platforms (registry order), then the networks."""
-        registered = [spec.name for spec in _specs() if spec.configured(self)]
-        return [*registered, *(name for name in NETWORKS if getattr(self, name).configured)]
+        """API platforms that have at least one account configured, in registry order (not the
+        sources without a section of their own, FX, nor those configured several times, file
+        feeds)."""
+        return [spec.name for spec in _api_specs() if spec.configured(self)]
 
     def expected_lags(self) -> dict[str, int]:
         """Every configured platform and file feed -> the days its newest loaded day may trail

@@ -12,14 +12,18 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
 from perfmkt_pipeline.config import DEFAULT_LOOKBACK_DAYS, Settings, parse_settings
-from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.base.affiliates.records import sync_window
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.sources.affiliates.records import sync_window
 from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
+    affiliate_resources,
+    build_affiliate_assets,
+)
 from perfmkt_pipeline_tests.defs.google_ads_assets_support import (
     build_google_ads_assets,
     google_ads_resource,
@@ -122,7 +126,7 @@ def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
         meta_tables.meta_accounts,
         meta_tables.meta_ad_insights,
         meta_tables.meta_ad_actions,
-        raw.affiliate_actions,
+        affiliate_tables.affiliate_actions,
         raw.load_log,
     ]
     return {t.fullname: rows(url, t, loaded_at=True) for t in tables}
@@ -167,7 +171,7 @@ def affiliate_landed(url: str, platform: str) -> list[tuple]:
     """(record id, window day, status, commission, sale amount) of one network's raw rows."""
     return sorted(
         (r["record_id"], r["window_date"], r["status"], r["commission"], r["sale_amount"])
-        for r in rows(url, raw.affiliate_actions)
+        for r in rows(url, affiliate_tables.affiliate_actions)
         if r["platform"] == platform
     )
 

@@ -23,6 +23,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import parse_settings
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import raw, tables
@@ -198,7 +199,9 @@ def affiliate_records() -> pa.Table:
     names = ["platform", "account_id", "window_date", "record_id", "action_id", "event_date",
              "updated_at", "status", "action_type", "partner_id", "partner_name", "currency",
              "sale_amount", "commission", "is_correction"]  # fmt: skip
-    return _table(raw.affiliate_actions, [dict(zip(names, row, strict=True)) for row in rows])
+    return _table(
+        affiliate_tables.affiliate_actions, [dict(zip(names, row, strict=True)) for row in rows]
+    )
 
 
 def fx_rates() -> pa.Table:
@@ -233,6 +236,7 @@ def load_raw(warehouse: Warehouse, loaded_at: dt.datetime = PULLED_AT, **tables_
         for name, frame in frames.items():
             owner = meta_tables if name.startswith("meta_") else raw
             owner = google_ads_tables if name.startswith("google_ads_") else owner
+            owner = affiliate_tables if name == "affiliate_actions" else owner
             table = getattr(owner, name)
             if name.endswith("accounts") and name != "affiliate_actions":
                 slice_ = Slice({})
@@ -382,9 +386,9 @@ def by_grain(rows: list[dict[str, Any]], grain: list[str], columns: list[str]) -
 
 def raw_inputs():
     """The fixture as `build_core` inputs, assembled the way the core asset does."""
+    from perfmkt_pipeline.platforms.base.affiliates.actions import latest_actions
     from perfmkt_pipeline.platforms.google_ads.core import GoogleAdsRaw
     from perfmkt_pipeline.platforms.meta.core import MetaRaw
-    from perfmkt_pipeline.transform.affiliates import latest_actions
     from perfmkt_pipeline.transform.core import (
         AffiliateRaw,
         CoreRules,

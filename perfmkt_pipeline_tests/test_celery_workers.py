@@ -95,7 +95,7 @@ def test_two_celery_workers_run_a_seven_day_backfill_of_every_asset_against_the_
     sandbox,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    box = sandbox()
+    box = sandbox(orders="mariadb")  # the bundled sandbox.yaml reads the shop's orders
     config = tmp_path / "perfmkt.yaml"
     config.write_text(
         (ROOT / "perfmkt_pipeline" / "sandbox.yaml").read_text()

@@ -16,10 +16,10 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, Postgr
 
 from perfmkt_pipeline.cli import ui_env
 from perfmkt_pipeline.config import ConfigError, parse_settings
-from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.defs.run_launcher import MonitoredRunLauncher
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline_tests.defs.affiliate_assets_support import build_fx_assets
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]

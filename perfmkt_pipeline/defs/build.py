@@ -15,9 +15,8 @@ from perfmkt_pipeline.config import (
     warehouse_url,
 )
 from perfmkt_pipeline.defs.alerts import build_alert_checks
-from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.core import build_core_assets
-from perfmkt_pipeline.defs.assets.fx import build_fx_assets
+from perfmkt_pipeline.defs.assets.fx import build_fx_rates_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.assets.orders import (
     build_orders_assets,
@@ -52,13 +51,11 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     )
     resources: dict[str, object] = {"warehouse": WarehouseResource(url=url)}
     resources.update(connector_resources(settings))
-    resources.update(affiliate_resources(settings))
     resources.update(orders_resources(settings))
     resources.update(notification_resources(settings))
     assets = [
-        *build_fx_assets(settings, engine_kind),
         *build_all_connector_assets(settings, engine_kind),
-        *build_affiliate_assets(settings, engine_kind),
+        *build_fx_rates_assets(settings, engine_kind),
         *build_core_assets(settings, engine_kind),
         *build_mart_assets(settings, engine_kind),
         *build_orders_assets(settings, engine_kind),

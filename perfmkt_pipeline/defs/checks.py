@@ -109,10 +109,8 @@ def configured_accounts(settings: Settings) -> list[tuple[str, str]]:
     """(platform, account_id) of every explicitly configured account."""
     pairs = []
     for spec in platforms.all_specs():
-        pairs += [(spec.name, a) for a in spec.account_ids(settings)]
-    for name in core_io.NETWORKS:
-        pairs += [(name, a) for a in getattr(settings, name).account_ids]
-    pairs += [(feed.name, feed.account_id) for feed in settings.file_feeds]
+        for instance in [spec] if spec.expand is None else spec.instances(settings):
+            pairs += [(instance.name, a) for a in instance.account_ids(settings)]
     return pairs
 
 
@@ -131,9 +129,12 @@ def _raw_totals(platform: str) -> RawTotals:
     return core.totals
 
 
-def _affiliate_differences(conn: sa.Connection, platform: str, span: Window) -> pa.Table:
+def _affiliate_differences(
+    conn: sa.Connection, spec: platforms.PlatformSpec, span: Window
+) -> pa.Table:
     """Commission of the non-reversed actions per event day vs core spend, and the actions raw
     holds an original record of vs core.affiliate_actions."""
+    platform = spec.name
     latest = check_reads.affiliate_latest(conn, platform, span)
     live = latest.filter(pc.not_equal(latest["status"], "reversed"))
     expected = pa.table({"date": live["event_date"], "spend": live["commission_local"]})
@@ -141,7 +142,8 @@ def _affiliate_differences(conn: sa.Connection, platform: str, span: Window) -> 
     differences = quality.total_differences(expected, core, ["date"], ["spend"])
     # Every action raw holds an original record of (a CJ correction alone, its sale posted
     # before the loaded history, cannot be settled and is rightly absent from core).
-    raw_ids = check_reads.affiliate_original_ids(conn, platform, span)
+    assert spec.actions is not None, platform
+    raw_ids = check_reads.affiliate_original_ids(conn, spec.actions.table, platform, span)
     raw_actions = pc.unique(raw_ids["action_id"])
     missing = raw_actions.filter(pc.invert(pc.is_in(raw_actions, latest["action_id"])))
     if len(missing):
@@ -167,7 +169,9 @@ def evaluate_raw_totals(
                 ["spend", "impressions", "clicks"],
             )
         else:
-            d = _affiliate_differences(conn, platform, span)
+            d = _affiliate_differences(
+                conn, platforms.configured_instance(settings, platform), span
+            )
         if d.num_rows:
             found.append(d.append_column("platform", pa.array([platform] * d.num_rows)))
     offenders = pa.concat_tables(found, promote_options="default") if found else pa.table({})

@@ -3,7 +3,9 @@ built from its `PlatformSpec` (platforms/base/spec.py) alone.
 
 The asset is thin: it takes the dates from the partition window, hands the platform's `sync` the
 warehouse, the resolved credentials, the settings and the run's logger, and reports what `sync`
-landed. The resource holds each credential as an `EnvVar` (the UI shows only the variable's
+landed. A platform filling several raw tables gets one multi-asset; one filling a single raw
+table (an affiliate network, a file feed, the ECB rates) one asset, its step named after the
+asset key. A source configured several times (file feeds) gets one asset per instance. The resource holds each credential as an `EnvVar` (the UI shows only the variable's
 name); nothing is read, connected or fetched when definitions load.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
@@ -13,6 +15,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -22,12 +25,13 @@ from dagster import (
     EnvVar,
     MaterializeResult,
     MetadataValue,
+    asset,
     multi_asset,
 )
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.defs.metadata import table_definition_metadata
+from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
 from perfmkt_pipeline.defs.policies import SOURCE_RETRY
 from perfmkt_pipeline.platforms.base.spec import Landed, PlatformSpec, SyncRequest
@@ -69,18 +73,23 @@ def platform_resource(spec: PlatformSpec, environ: Mapping[str, str] | None = No
 
 
 def connector_resources(settings: Settings) -> dict[str, ConfigurableResource]:
-    """The resource of every configured registered platform, by its resource key."""
+    """The resource of every configured registered platform that needs credentials, by its
+    resource key."""
     return {
         spec.connector.resource_key: platform_resource(spec)
         for spec in platforms.configured(settings)
+        if spec.connector.resource_key is not None
     }
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return preview(value)
+    return MetadataValue.json(value) if isinstance(value, dict | list) else value
 
 
 def _metadata(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        key: MetadataValue.json(value) if isinstance(value, dict | list) else value
-        for key, value in values.items()
-    }
+    return {key: _value(value) for key, value in values.items()}
 
 
 def _results(landed: Iterator[Landed]) -> Iterator[MaterializeResult]:
@@ -90,18 +99,40 @@ def _results(landed: Iterator[Landed]) -> Iterator[MaterializeResult]:
         )
 
 
-def build_connector_assets(
-    spec: PlatformSpec, settings: Settings, engine_kind: str
-) -> list[AssetsDefinition]:
-    """The platform's raw assets (one multi-asset), or none when it is not configured."""
-    if not spec.configured(settings):
-        return []
+def _request(context: AssetExecutionContext, spec: PlatformSpec, settings: Settings) -> SyncRequest:
+    start, end = window(context)
+    key = spec.connector.resource_key
+    return SyncRequest(
+        warehouse=context.resources.warehouse.get(),
+        credentials=getattr(context.resources, key).credentials() if key else {},
+        settings=settings,
+        start=start,
+        end=end,
+        log=context.log,
+    )
+
+
+def _build(spec: PlatformSpec, settings: Settings, engine_kind: str) -> AssetsDefinition:
+    """The raw asset(s) of one configured instance."""
     connector = spec.connector
-    kinds = {"python", engine_kind, connector.kind}
+    kinds = {"python", engine_kind, *([connector.kind] if connector.kind else [])}
+    section = spec.section(settings)
+    options: dict[str, Any] = {
+        "partitions_def": daily_partitions(settings),
+        "backfill_policy": SINGLE_RUN,
+        "pool": connector.pool,
+        "retry_policy": SOURCE_RETRY if connector.retry_on_failure else None,
+        "required_resource_keys": {
+            "warehouse",
+            *([connector.resource_key] if connector.resource_key else []),
+        },
+    }
+    if connector.asset_name is None:
+        return _single(spec, settings, kinds, section, options)
     specs = [
         AssetSpec(
             AssetKey(list(raw.asset_key)),
-            description=raw.description,
+            description=raw.describe(section),
             group_name=connector.group,
             kinds=kinds,
             metadata=table_definition_metadata(raw.table),
@@ -113,26 +144,47 @@ def build_connector_assets(
         name=connector.asset_name,
         specs=specs,
         description=connector.description or None,
-        partitions_def=daily_partitions(settings),
-        backfill_policy=SINGLE_RUN,
-        pool=connector.pool,
-        retry_policy=SOURCE_RETRY if connector.retry_on_failure else None,
-        required_resource_keys={"warehouse", connector.resource_key},
+        **options,
     )
     def _land(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
-        start, end = window(context)
-        resource = getattr(context.resources, connector.resource_key)
-        request = SyncRequest(
-            warehouse=context.resources.warehouse.get(),
-            credentials=resource.credentials(),
-            settings=settings,
-            start=start,
-            end=end,
-            log=context.log,
-        )
-        yield from _results(connector.sync(request))
+        yield from _results(connector.sync(_request(context, spec, settings)))
 
-    return [_land]
+    return _land
+
+
+def _single(
+    spec: PlatformSpec, settings: Settings, kinds: set[str], section: Any, options: dict[str, Any]
+) -> AssetsDefinition:
+    """One asset for the connector's one raw asset (its step named after the asset key)."""
+    connector = spec.connector
+    if len(connector.raw_assets) != 1:
+        raise ValueError(
+            f"platform {spec.name!r}: a connector without asset_name fills exactly one raw "
+            f"asset, not {len(connector.raw_assets)}"
+        )
+    [raw] = connector.raw_assets
+
+    @asset(
+        key=AssetKey(list(raw.asset_key)),
+        description=raw.describe(section),
+        group_name=connector.group,
+        kinds=kinds,
+        metadata=table_definition_metadata(raw.table),
+        **options,
+    )
+    def land(context: AssetExecutionContext) -> MaterializeResult:
+        [landed] = connector.sync(_request(context, spec, settings))
+        return MaterializeResult(metadata=_metadata(landed.metadata))
+
+    return land
+
+
+def build_connector_assets(
+    spec: PlatformSpec, settings: Settings, engine_kind: str
+) -> list[AssetsDefinition]:
+    """The platform's raw assets (one multi-asset, or one asset for a single raw table), one per
+    configured instance; none when it is not configured."""
+    return [_build(instance, settings, engine_kind) for instance in spec.instances(settings)]
 
 
 def build_all_connector_assets(settings: Settings, engine_kind: str) -> list[AssetsDefinition]:

@@ -24,8 +24,6 @@ from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunctio
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.platforms.orders.errors import OrderFatalError
-from perfmkt_pipeline.sources.affiliates.errors import AffiliateDataError, FatalError
-from perfmkt_pipeline.sources.ecb import EcbDataError
 from perfmkt_pipeline.warehouse.loss import RowLossError
 from perfmkt_pipeline.warehouse.write import SliceViolation
 
@@ -45,9 +43,6 @@ WAREHOUSE_RETRY = RetryPolicy(
 # platforms add their own fatal and data errors (their spec's `errors`).
 NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     ConfigError,
-    FatalError,
-    AffiliateDataError,
-    EcbDataError,
     SliceViolation,
     RowLossError,
     OrderFatalError,

@@ -57,12 +57,9 @@ FAILED_SOURCES_TAG = "perfmkt/failed_sources"
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 SCHEDULE_NAME_TAG = "dagster/schedule_name"
+# The FX source: the ECB rates' group, whose run also publishes core.fx_rates.
 FX = "fx"
-FX_KEYS = frozenset({AssetKey(["raw", "ecb_rates"]), AssetKey(["core", "fx_rates"])})
-# Asset group -> how its assets split into sources ("affiliates": one source per network/feed,
-# named by the last part of the key; first-party orders: one source per orders source; a
-# registered platform's group (its connector's): the group is the source, and so is FX).
-AFFILIATES = "affiliates"
+FX_RATES = AssetKey(["core", "fx_rates"])
 # First-party orders sources run as "orders_<name>" (a source may share a network's name).
 ORDERS_GROUP = "orders"
 DOWNSTREAM_GROUPS = ("core", "marts")
@@ -95,12 +92,6 @@ class PlannedRun:
         )
 
 
-def source_groups() -> tuple[str, ...]:
-    """The asset groups whose assets are sources: each registered platform's, the affiliates',
-    and FX."""
-    return (*(spec.connector.group for spec in platforms.all_specs()), AFFILIATES, FX)
-
-
 def _keys_by_group(assets: Iterable[AssetsDefinition]) -> dict[AssetKey, str]:
     return {
         key: group
@@ -110,25 +101,35 @@ def _keys_by_group(assets: Iterable[AssetsDefinition]) -> dict[AssetKey, str]:
     }
 
 
+def source_groups() -> dict[str, bool]:
+    """Asset group of every registered source -> whether it splits into one source per
+    platform: a group several platforms share, or a platform configured several times (the
+    affiliates: each source named by the last part of its key). Otherwise the group is the
+    source (a platform's own group; the ECB rates' "fx")."""
+    specs = platforms.all_specs()
+    groups = [spec.connector.group for spec in specs]
+    split = {spec.connector.group for spec in specs if spec.expand is not None}
+    return {group: group in split or groups.count(group) > 1 for group in groups}
+
+
 def source_keys(assets: Iterable[AssetsDefinition]) -> dict[str, tuple[AssetKey, ...]]:
     """Source name -> the raw asset keys its run materialises (FX: raw and core rates)."""
+    groups = source_groups()
     sources: dict[str, list[AssetKey]] = {}
     for key, group in sorted(_keys_by_group(assets).items()):
-        if key in FX_KEYS:
+        if key == FX_RATES:
             name = FX
-        elif group == AFFILIATES:
-            name = key.path[-1]
         elif group == ORDERS_GROUP:
             name = f"orders_{key.path[-1]}"
-        elif group in source_groups():
-            name = group
+        elif group in groups:
+            name = key.path[-1] if groups[group] else group
         elif group in DOWNSTREAM_GROUPS:
             continue
         else:
             raise ValueError(
                 f"asset {key.to_user_string()} is in group {group!r}, which the daily sync does "
-                f"not know: register its platform (with a lookback) or add it to "
-                f"DOWNSTREAM_GROUPS"
+                f"not know: give the platform a spec in the registry (platforms/), or add the "
+                f"group to DOWNSTREAM_GROUPS"
             )
         sources.setdefault(name, []).append(key)
     return {name: tuple(keys) for name, keys in sources.items()}
@@ -139,7 +140,7 @@ def downstream_keys(assets: Iterable[AssetsDefinition]) -> tuple[AssetKey, ...]:
     return tuple(
         key
         for key, group in sorted(_keys_by_group(assets).items())
-        if group in DOWNSTREAM_GROUPS and key not in FX_KEYS
+        if group in DOWNSTREAM_GROUPS and key != FX_RATES
     )
 
 

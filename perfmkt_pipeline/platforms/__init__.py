@@ -24,6 +24,11 @@ ENTRY_POINT_GROUP = "perfmkt_pipeline.platforms"
 BUILT_IN = (
     "perfmkt_pipeline.platforms.google_ads.spec:SPEC",
     "perfmkt_pipeline.platforms.meta.spec:SPEC",
+    "perfmkt_pipeline.platforms.impact.spec:SPEC",
+    "perfmkt_pipeline.platforms.cj.spec:SPEC",
+    "perfmkt_pipeline.platforms.awin.spec:SPEC",
+    "perfmkt_pipeline.platforms.file_feeds.spec:SPEC",
+    "perfmkt_pipeline.platforms.ecb.spec:SPEC",
 )
 
 
@@ -77,8 +82,24 @@ def get(name: str) -> PlatformSpec:
 
 
 def configured(settings: Settings) -> list[PlatformSpec]:
-    """The platforms the settings configure, in registry order."""
-    return [spec for spec in all_specs() if spec.configured(settings)]
+    """The platforms the settings configure, in registry order; a source configured several
+    times (file feeds) as one spec per configured instance, each under its own name. A source
+    without settings of its own (the FX rates) is always on and not listed."""
+    return [
+        instance
+        for spec in all_specs()
+        if spec.config_section is not None
+        for instance in spec.instances(settings)
+    ]
+
+
+def configured_instance(settings: Settings, name: str) -> PlatformSpec:
+    """The configured instance named `name` (a platform, or one of a source's instances such as
+    a file feed); an unknown name is an error naming it."""
+    found = {spec.name: spec for spec in configured(settings)}
+    if name not in found:
+        raise UnknownPlatformError(name, sorted(found))
+    return found[name]
 
 
 __all__ = [
@@ -87,6 +108,7 @@ __all__ = [
     "UnknownPlatformError",
     "all_specs",
     "configured",
+    "configured_instance",
     "get",
     "refresh",
 ]

@@ -3,9 +3,8 @@
 Each action is generated once per (account, event day) (generation.affiliate_day_block) with
 everything that never changes: ids, partner, amounts, event/creation times and the moment it will
 be decided. Its *state* as of a date follows from that: pending until the decision day has
-passed, then approved or reversed. CJ sees the same actions as commission records: the original
-(posted when tracked) and, for a reversal, a correction record with negated amounts tied by
-`originalActionId`.
+passed, then approved or reversed. Each network's stand-in serves these actions its own way
+(platforms/<network>/standin/data.py), e.g. CJ as commission records.
 """
 
 from __future__ import annotations
@@ -29,11 +28,6 @@ if TYPE_CHECKING:
     from perfmkt_pipeline.sandbox.world import World
 
 _EPOCH = date(2000, 1, 1)  # day numbers in ids count from here
-# CJ closes a locked action when it is paid out, this long after locking.
-CJ_CLOSE_AFTER_DAYS = 30
-CJ_ACTION_TYPE = "sim_sale"  # CJ action types: sim_sale, item_sale, sim_lead, ...
-IMPACT_ACTION_TRACKER = "Online Sale"
-AWIN_TYPE = "sale"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,24 +51,6 @@ class AffiliateAction:
     @property
     def event_day(self) -> date:
         return self.event_time.date()
-
-
-@dataclass(frozen=True)
-class CjCommission:
-    account_id: str
-    commission_id: str
-    original_action_id: str
-    original: bool  # False for a correction record
-    action_status: str  # "new" | "locked" | "closed"
-    action_type: str
-    publisher_id: str
-    publisher_name: str
-    order_id: str
-    event_date: datetime
-    posting_date: datetime
-    sale_amount: Decimal  # negative on a reversal's correction record
-    commission: Decimal
-    currency: str  # the advertiser's currency (not on CJ's wire format)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,152 +167,9 @@ def actions_by_event_day(
     ]
 
 
-def _candidates(world: World, account: SandboxAccount, start: datetime, end: datetime, as_of):
+def candidates(world: World, account: SandboxAccount, start: datetime, end: datetime, as_of):
     """Actions that may have been created or decided between start and end."""
     zone = ZoneInfo(account.timezone)
     first = start.astimezone(zone).date() - timedelta(days=AFFILIATE_DECISION_MAX_DAYS + 1)
     last = end.astimezone(zone).date()
     return actions_by_event_day(world, account, first, last, as_of)
-
-
-# An inclusive (start, end) range of aware datetimes, as impact.com's date pairs filter.
-Between = tuple[datetime, datetime]
-
-
-def impact_actions(
-    world: World,
-    account: SandboxAccount,
-    *,
-    event: Between | None = None,
-    locking: Between | None = None,
-    updated: Between | None = None,
-    as_of: date,
-) -> list[AffiliateAction]:
-    """The actions impact.com's "List all actions" returns for the given date pairs (all that
-    are given must hold), newest creation first as its reference says. `event` filters on
-    EventDate, `locking` on LockingDate, `updated` on the last update - which on impact.com
-    leaves out state transitions, so a sandbox action (never otherwise edited) was last updated
-    when it was created, however it was decided since."""
-    zone = ZoneInfo(account.timezone)
-    firsts, lasts = [], []
-    if event:
-        firsts.append(event[0].astimezone(zone).date())
-        lasts.append(event[1].astimezone(zone).date())
-    if locking:  # an action locks at most AFFILIATE_DECISION_MAX_DAYS after its event day
-        firsts.append(
-            locking[0].astimezone(zone).date() - timedelta(AFFILIATE_DECISION_MAX_DAYS + 1)
-        )
-        lasts.append(locking[1].astimezone(zone).date())
-    if updated:  # created within the hour after the event, the same day
-        firsts.append(updated[0].astimezone(zone).date() - timedelta(days=1))
-        lasts.append(updated[1].astimezone(zone).date())
-    if not firsts:
-        raise ValueError("impact_actions needs at least one date range")
-    found = [
-        a
-        for a in actions_by_event_day(world, account, max(firsts), min(lasts), as_of)
-        if _within(a.event_time, event)
-        and _within(a.lock_at, locking)
-        and _within(a.created_at, updated)
-    ]
-    return sorted(found, key=lambda a: (a.created_at, a.action_id), reverse=True)
-
-
-def _within(moment: datetime, between: Between | None) -> bool:
-    return between is None or between[0] <= moment <= between[1]
-
-
-def awin_transactions(
-    world: World, account: SandboxAccount, start: datetime, end: datetime, date_type: str, as_of
-) -> list[AffiliateAction]:
-    if date_type not in ("transaction", "validation"):
-        raise ValueError(f"unknown Awin dateType {date_type!r}")
-    out = []
-    for a in _candidates(world, account, start, end, as_of):
-        moment = a.event_time if date_type == "transaction" else a.decided_at
-        if moment is not None and start <= moment <= end:
-            out.append(a)
-    return out
-
-
-def _cj_status(decided_at: datetime | None, as_of: date) -> str:
-    if decided_at is None:
-        return "new"
-    age = (as_of - decided_at.date()).days
-    return "closed" if age > CJ_CLOSE_AFTER_DAYS else "locked"
-
-
-def cj_records(account: SandboxAccount, action: AffiliateAction, as_of: date) -> list[CjCommission]:
-    """The commission records of one action: the original, plus a correction when reversed."""
-    n = day_number(action.event_day)
-    seq = int(action.action_id) - 3_000_000_000 - n * 100_000  # 1-based
-    status = _cj_status(action.decided_at, as_of)
-    common = dict(
-        account_id=account.account_id,
-        original_action_id=action.action_id,
-        action_status=status,
-        action_type=CJ_ACTION_TYPE,
-        publisher_id=action.partner_id,
-        publisher_name=action.partner_name,
-        order_id=action.order_id,
-        event_date=action.event_time,
-        currency=account.currency,
-    )
-    records = [
-        CjCommission(
-            commission_id=str(n * 10_000_000 + seq),
-            original=True,
-            posting_date=action.created_at,
-            sale_amount=action.sale_amount,
-            commission=action.commission,
-            **common,
-        )
-    ]
-    if action.status == "reversed":
-        lag = (action.decided_at.date() - action.event_day).days
-        records.append(
-            CjCommission(
-                commission_id=str(
-                    day_number(action.decided_at.date()) * 10_000_000 + lag * 100_000 + seq
-                ),
-                original=False,
-                posting_date=action.decided_at,
-                sale_amount=-action.sale_amount,
-                commission=-action.commission,
-                **common,
-            )
-        )
-    return records
-
-
-# The dates CJ's advertiserCommissions filters on (sinceXDate / beforeXDate).
-CJ_DATE_FIELDS = ("posting", "event")
-
-
-def cj_commissions(
-    world: World,
-    account: SandboxAccount,
-    since: datetime,
-    before: datetime,
-    as_of: date,
-    by: str = "posting",
-) -> list[CjCommission]:
-    """CJ's records with a posting date (`by="posting"`) or an event date (`by="event"`) in
-    [since, before). A correction is a new line item for its action's order, so it carries the
-    action's event date and posts when it is made."""
-    if by not in CJ_DATE_FIELDS:
-        raise ValueError(f"unknown CJ date field {by!r}")
-    if by == "event":
-        zone = ZoneInfo(account.timezone)
-        actions = actions_by_event_day(
-            world, account, since.astimezone(zone).date(), before.astimezone(zone).date(), as_of
-        )
-    else:
-        actions = _candidates(world, account, since, before, as_of)
-    out = [
-        r
-        for a in actions
-        for r in cj_records(account, a, as_of)
-        if since <= (r.posting_date if by == "posting" else r.event_date) < before
-    ]
-    return sorted(out, key=lambda r: int(r.commission_id))

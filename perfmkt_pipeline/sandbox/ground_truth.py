@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from perfmkt_pipeline.sandbox import affiliate_data
+from perfmkt_pipeline.platforms.awin.standin.data import AWIN_TYPE
+from perfmkt_pipeline.platforms.cj.standin.data import CJ_ACTION_TYPE
+from perfmkt_pipeline.platforms.impact.standin.data import IMPACT_ACTION_TRACKER
 from perfmkt_pipeline.sandbox.spec import AFFILIATE_PLATFORMS
 from perfmkt_pipeline.warehouse import measures
 
@@ -27,9 +29,9 @@ _ZERO = Decimal(0)
 # Meta's conversions in `performance`: purchases at the default attribution (7d_click+1d_view).
 META_PERFORMANCE_ACTION = "offsite_conversion.fb_pixel_purchase"
 AFFILIATE_CONVERSION_NAME = {
-    "impact": affiliate_data.IMPACT_ACTION_TRACKER,
-    "cj": affiliate_data.CJ_ACTION_TYPE,
-    "awin": affiliate_data.AWIN_TYPE,
+    "impact": IMPACT_ACTION_TRACKER,
+    "cj": CJ_ACTION_TYPE,
+    "awin": AWIN_TYPE,
 }
 PERFORMANCE_COLUMNS = ["platform", "account_id", "campaign_id", "day", "currency", *measures.NAMES]
 

@@ -9,8 +9,8 @@
 
 It owns one `World`, `SandboxFaults`, `RequestCounters` and `SandboxCredentials`, shared by
 every stand-in: the registered platforms' own (their spec's `standin`: an HTTP app served here,
-or a server of its own such as a gRPC one) and the shared HTTP ones (impact.com, CJ, Awin, ECB,
-Google OAuth). Only loopback addresses are ever bound.
+or a server of its own such as a gRPC one) and the shared Google OAuth one. Only loopback
+addresses are ever bound.
 """
 
 from __future__ import annotations
@@ -21,24 +21,17 @@ from typing import Any
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import DEFAULT_ORDERS_URL_ENV_VAR as ORDERS_URL_ENV_VAR
-from perfmkt_pipeline.sandbox import ecb, oauth
+from perfmkt_pipeline.sandbox import oauth
 from perfmkt_pipeline.sandbox.anomalies import Injection
-from perfmkt_pipeline.sandbox.awin import AwinApp
-from perfmkt_pipeline.sandbox.cj import CjApp
 from perfmkt_pipeline.sandbox.counters import RequestCounters
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import SandboxFaults
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, SandboxHTTPServer, check_loopback
-from perfmkt_pipeline.sandbox.impact import ImpactApp
 from perfmkt_pipeline.sandbox.spec import PLATFORMS, WorldSpec
 from perfmkt_pipeline.sandbox.world import World
 
-# HTTP stand-ins not (yet) brought by a registered platform's spec.
+# HTTP stand-ins not brought by a registered platform's spec.
 SHARED_HTTP_APPS: dict[str, type[PlatformApp]] = {
-    "impact": ImpactApp,
-    "cj": CjApp,
-    "awin": AwinApp,
-    "ecb": ecb.EcbApp,
     "google_oauth": oauth.OAuthApp,
 }
 
@@ -192,25 +185,19 @@ class Sandbox:
 
     def env(self) -> dict[str, str]:
         """Environment variables that point the pipeline (and the official clients) here."""
-        creds = self.credentials
         env = {
-            "PERFMKT_IMPACT_URL": self.url("impact"),
-            "PERFMKT_CJ_URL": self.url("cj"),
-            "PERFMKT_AWIN_URL": self.url("awin"),
-            "PERFMKT_ECB_URL": self.url("ecb") + ecb.ZIP_PATH,
-            "IMPACT_ACCOUNT_SID": self._first_account("impact"),
-            "IMPACT_AUTH_TOKEN": creds.impact_auth_token,
-            "CJ_ACCESS_TOKEN": creds.cj_access_token,
-            "AWIN_ACCESS_TOKEN": creds.awin_access_token,
+            **{
+                spec.standin.url_env_var: self.url(spec.name) + spec.standin.path
+                for spec in platforms.all_specs()
+                if spec.standin and spec.standin.url_env_var and spec.name in self._servers
+            },
         }
         if self.shop is not None:
             env[ORDERS_URL_ENV_VAR] = self.shop.url
         for spec in platforms.all_specs():
             if spec.standin is None:
                 continue
-            if spec.standin.url_env_var and spec.name in self._servers:
-                env[spec.standin.url_env_var] = self.url(spec.name)
-            env.update(spec.standin.environment(self))
+            env.update(spec.standin.secret_values(self))
             if spec.name in self.servers:
                 env.update(self.servers[spec.name].env())
         return env
@@ -226,7 +213,3 @@ class Sandbox:
 
     def impact_program_ids(self) -> dict[str, str]:
         return {a.account_id: a.program_id or "" for a in self.world.accounts("impact")}
-
-    def _first_account(self, platform: str) -> str:
-        accounts = self.world.accounts(platform)
-        return accounts[0].account_id if accounts else ""

@@ -21,8 +21,12 @@ from decimal import Decimal
 
 import numpy as np
 
+from perfmkt_pipeline.platforms.awin.standin import data as awin_data
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
+from perfmkt_pipeline.platforms.ecb.standin import data as ecb_data
+from perfmkt_pipeline.platforms.impact.standin import data as impact_data
 from perfmkt_pipeline.platforms.meta.standin import data as meta_data
-from perfmkt_pipeline.sandbox import affiliate_data, anomalies, ecb_data
+from perfmkt_pipeline.sandbox import affiliate_data, anomalies
 from perfmkt_pipeline.sandbox import ground_truth as _gt
 from perfmkt_pipeline.sandbox.generation import (
     UNITS_PER_USD,
@@ -61,7 +65,7 @@ __all__ = [
 ]
 
 AffiliateAction = affiliate_data.AffiliateAction
-CjCommission = affiliate_data.CjCommission
+CjCommission = cj_data.CjCommission
 MetaAction = meta_data.MetaAction
 MetaAd = meta_data.MetaAd
 MetaAdDay = meta_data.MetaAdDay
@@ -326,8 +330,8 @@ class World:
     ) -> list[AffiliateAction]:
         """What impact.com's Actions endpoint returns for its date pairs (inclusive ranges of
         aware datetimes): `event` on EventDate, `locking` on LockingDate, `updated` on the last
-        update, which state transitions do not move (affiliate_data.impact_actions)."""
-        return affiliate_data.impact_actions(
+        update, which state transitions do not move (impact_data.impact_actions)."""
+        return impact_data.impact_actions(
             self,
             self._affiliate("impact", account_id),
             event=event,
@@ -348,7 +352,7 @@ class World:
         """CJ commission records posted (`by="posting"`) or with an event (`by="event"`) in
         [since, before), ordered by commission id: originals plus correction records (negative
         amounts) for reversals."""
-        return affiliate_data.cj_commissions(
+        return cj_data.cj_commissions(
             self, self._affiliate("cj", account_id), since, before, as_of or self.as_of, by
         )
 
@@ -363,7 +367,7 @@ class World:
     ) -> list[AffiliateAction]:
         """Awin transactions whose transaction time (date_type="transaction") or validation time
         (date_type="validation") is in [start, end]."""
-        return affiliate_data.awin_transactions(
+        return awin_data.awin_transactions(
             self, self._affiliate("awin", account_id), start, end, date_type, as_of or self.as_of
         )
 

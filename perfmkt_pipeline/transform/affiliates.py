@@ -18,9 +18,11 @@ How records combine:
    An action whose original is not in the input (a correction posted inside the loaded history
    to a sale posted before it) cannot be settled: it is left out, not guessed, and comes in
    once its original is loaded. Give the function every record of the actions it should settle.
-4. Status words map to pending | approved | reversed per network (Awin declined/deleted and
-   impact.com REVERSED are `reversed`; CJ locked/closed are `approved`); file feeds bring their
-   own vocabulary (`status_maps`). An unknown word is an error naming platform, action and word.
+4. Status words map to pending | approved | reversed by each platform's own vocabulary
+   (`status_maps`: each affiliate source's spec declares its own, a file feed its configured
+   one). An unknown word is an error naming platform, action and word.
+
+Platform-agnostic: no source is named here.
 """
 
 from __future__ import annotations
@@ -35,11 +37,6 @@ import numpy as np
 import pandas as pd
 
 PENDING, APPROVED, REVERSED = "pending", "approved", "reversed"
-STATUS_VOCABULARIES: dict[str, dict[str, str]] = {
-    "impact": {"PENDING": PENDING, "APPROVED": APPROVED, "REVERSED": REVERSED},
-    "cj": {"new": PENDING, "extended": PENDING, "locked": APPROVED, "closed": APPROVED},
-    "awin": {"pending": PENDING, "approved": APPROVED, "declined": REVERSED, "deleted": REVERSED},
-}
 # Order in which a status can advance without a correction (the most advanced one wins).
 _RANK = {PENDING: 0, APPROVED: 1, REVERSED: 2}
 _ZERO = Decimal(0)
@@ -122,18 +119,24 @@ def _version_order(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[order]
 
 
+def sync_window(start: dt.date, end: dt.date, lookback_days: int) -> tuple[dt.date, dt.date]:
+    """The days a sync of [start, end] reads: the range itself, and at least the trailing
+    `lookback_days` up to its end, so statuses changed since an earlier read are re-read."""
+    return min(start, end - dt.timedelta(days=lookback_days - 1)), end
+
+
 def latest_actions(
     raw: pd.DataFrame, status_maps: Mapping[str, Mapping[str, str]] | None = None
 ) -> pd.DataFrame:
     """One row per (platform, action_id) in its latest known state (see the module docstring).
 
-    `raw` has the columns of raw.affiliate_actions (`loaded_at` optional); `status_maps` adds
-    the vocabularies of file feeds (platform -> {word: pending|approved|reversed}).
+    `raw` has the columns of raw.affiliate_actions (`loaded_at` optional); `status_maps` are the
+    platforms' vocabularies (platform -> {word: pending|approved|reversed}).
 
     Vectorised: records are sorted oldest version first and reduced per action with group-bys
     (only the amounts, exact `Decimal`s, are added as Python objects).
     """
-    vocabularies = {**STATUS_VOCABULARIES, **(status_maps or {})}
+    vocabularies = dict(status_maps or {})
     if raw.empty:
         return pd.DataFrame(columns=LATEST_COLUMNS)
     latest = _version_order(raw).drop_duplicates(["platform", "record_id"], keep="last")

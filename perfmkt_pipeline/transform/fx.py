@@ -57,6 +57,13 @@ class FxRateMissing(ValueError):
         )
 
 
+def history_window(start_date: dt.date, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The days of rates a run over [start, end] lands and publishes: from a year before the
+    earlier of `start_date` and `start` to `end` (any core day a run rebuilds, however old, then
+    finds its rate)."""
+    return min(start, start_date) - dt.timedelta(FX_HISTORY_DAYS_BEFORE_START), end
+
+
 def fx_rate_rows(raw_rates: pd.DataFrame) -> pd.DataFrame:
     """core.fx_rates rows from raw ECB rates: one per (date, currency), sorted."""
     duplicated = raw_rates.duplicated(["date", "currency"], keep=False)

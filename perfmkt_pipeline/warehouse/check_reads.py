@@ -11,7 +11,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from perfmkt_pipeline.transform.decimals import micros_to_units
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.read import read_arrow
 
 Window = tuple[dt.date, dt.date]
@@ -86,9 +86,12 @@ def affiliate_latest(conn: sa.Connection, platform: str, span: Window) -> pa.Tab
     )
 
 
-def affiliate_original_ids(conn: sa.Connection, platform: str, span: Window) -> pa.Table:
-    """action_id of every raw original record (not a correction) of `platform` in `span`."""
-    r = raw.affiliate_actions
+def affiliate_original_ids(
+    conn: sa.Connection, records: sa.Table, platform: str, span: Window
+) -> pa.Table:
+    """action_id of every raw original record (not a correction) of `platform` in `span`
+    (`records`: the raw table of affiliate records, raw.affiliate_actions)."""
+    r = records
     originals = sa.and_(
         r.c.platform == platform, _between(r, "event_date", span), r.c.is_correction.is_(False)
     )

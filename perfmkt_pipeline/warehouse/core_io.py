@@ -4,8 +4,9 @@ reads for them, and the core slices it replaces (all inside the caller's transac
 Registered platforms (platforms/: the caller passes the configured ones, `registered`) read
 their own raw inputs through their spec's core mapping (`spec.core.read`), into
 `RawInputs.platforms` keyed by name; they land raw rows by report day, so a run over [start, end]
-rebuilds exactly those days. Every other platform of a run is an affiliate network or file feed
-(`affiliate_platforms`); a window naming neither is an error naming it. Affiliate networks land records by *read window* and re-read a trailing lookback, so
+rebuilds exactly those days. Every other platform of a run is an affiliate source (`spec.actions`: a network or file feed,
+`affiliate_platforms`); a window naming neither is an error naming it. Affiliate sources land
+records by *read window* and re-read a trailing lookback, so
 for each affiliate platform the run rebuilds every event day touched by a record of its raw read
 window (the range and its lookback), plus [start, end] itself; for those days it reads every
 record of every action (all read windows), reduces them to each action's latest state and
@@ -26,30 +27,33 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.sources.affiliates import sync_window
-from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions
+from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions, sync_window
 from perfmkt_pipeline.transform.core import AffiliateRaw, CoreRules, CoreTables, RawInputs
 from perfmkt_pipeline.transform.core.networks import latest_state_table
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
-from perfmkt_pipeline.warehouse import core_dims, core_raw, raw, tables
+from perfmkt_pipeline.warehouse import core_dims, core_raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_arrow, read_query, read_window
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
-NETWORKS = ("impact", "cj", "awin")
 Window = tuple[dt.date, dt.date]
-# A registered platform's spec (platforms/base/spec.PlatformSpec): its `name` and `core.read`.
+# The configured registered platforms' specs (platforms/base/spec.PlatformSpec): their `name`,
+# `core.read`, and for an affiliate source `actions` (its raw table and status words).
 Registered = Sequence[Any]
 
 
-def affiliate_platforms(settings: Settings) -> list[str]:
-    return [n for n in NETWORKS if getattr(settings, n).configured] + [
-        feed.name for feed in settings.file_feeds
-    ]
+def affiliates(registered: Registered) -> list[Any]:
+    """The registered affiliate sources (their actions land in a shared raw table)."""
+    return [spec for spec in registered if spec.actions is not None]
 
 
-def _lookback(settings: Settings, platform: str) -> int:
-    return CoreRules.from_settings(settings).lookback_days[platform]
+def affiliate_platforms(registered: Registered) -> list[str]:
+    return [spec.name for spec in affiliates(registered)]
+
+
+def _own_core(registered: Registered) -> set[str]:
+    """Platforms whose core rows come from their own raw tables (not affiliate actions)."""
+    return {spec.name for spec in registered if spec.core is not None}
 
 
 def platform_windows(
@@ -65,9 +69,9 @@ def platform_windows(
     for spec in registered:
         if spec.core is not None:
             windows[spec.name] = (start, end)
-    table = raw.affiliate_actions
-    for platform in affiliate_platforms(settings):
-        first, last = sync_window(start, end, _lookback(settings, platform))
+    for spec in affiliates(registered):
+        platform, table = spec.name, spec.actions.table
+        first, last = sync_window(start, end, spec.lookback_days(settings))
         touched = conn.execute(
             sa.select(sa.func.min(table.c.event_date), sa.func.max(table.c.event_date)).where(
                 table.c.platform == platform, table.c.window_date.between(first, last)
@@ -108,40 +112,31 @@ def read_raw(
     newest load among the raw rows of its window), and how many raw rows those inputs cover."""
     pulled: dict[str, dt.date | None] = {}
     mapped: dict[str, Any] = {}
-    affiliates = None
+    actions = None
     rows = 0
-    readers = {spec.name: spec for spec in registered if spec.core is not None}
-    for name, spec in readers.items():
-        if name in windows:
-            mapped[name], (count, newest) = spec.core.read(conn, windows[name])
-            pulled[name] = core_raw.pulled_on(newest)
+    for spec in registered:
+        if spec.core is not None and spec.name in windows:
+            mapped[spec.name], (count, newest) = spec.core.read(conn, windows[spec.name])
+            pulled[spec.name] = core_raw.pulled_on(newest)
             rows += count
-    platforms = [p for p in windows if p not in readers]
-    _known_affiliates(settings, platforms)
-    if platforms:
-        records = [_affiliate_records(conn, p, windows[p]) for p in platforms]
-        for platform, frame in zip(platforms, records, strict=True):
-            pulled[platform] = _pulled_on(frame)
+    own = _own_core(registered)
+    sources = [spec for spec in affiliates(registered) if spec.name in windows]
+    if sources:
+        records = [_affiliate_records(conn, spec, windows[spec.name]) for spec in sources]
+        for spec, frame in zip(sources, records, strict=True):
+            pulled[spec.name] = _pulled_on(frame)
             rows += frame.num_rows
-        affiliates = _affiliate_inputs(conn, settings, platforms, records)
-    as_of = {platform: day for platform, day in pulled.items() if day is not None}
-    return RawInputs(mapped, affiliates), as_of, rows
-
-
-def _known_affiliates(settings: Settings, names: Sequence[str]) -> None:
-    """Refuse a window of a platform that is neither registered (passed in) nor a configured
-    affiliate network or file feed, naming it."""
-    unknown = [name for name in names if name not in affiliate_platforms(settings)]
+        actions = _affiliate_inputs(conn, settings, sources, records)
+    unknown = sorted(set(windows) - own - {spec.name for spec in sources})
     if unknown:
-        raise ValueError(
-            f"no raw reader for platform {unknown[0]!r}: neither a registered platform of this "
-            "run nor a configured affiliate network or file feed"
-        )
+        raise ValueError(f"no registered platform reads the raw rows of {unknown}")
+    as_of = {platform: day for platform, day in pulled.items() if day is not None}
+    return RawInputs(mapped, actions), as_of, rows
 
 
-def _affiliate_records(conn: sa.Connection, platform: str, window: Window) -> pa.Table:
-    """Every record of every action of `platform` with a record dated in `window`."""
-    table = raw.affiliate_actions
+def _affiliate_records(conn: sa.Connection, spec: Any, window: Window) -> pa.Table:
+    """Every record of every action of the source `spec` with a record dated in `window`."""
+    platform, table = spec.name, spec.actions.table
     touched = sa.select(table.c.action_id).where(
         table.c.platform == platform, _in_window(table, "event_date", window)
     )
@@ -154,14 +149,16 @@ def _affiliate_records(conn: sa.Connection, platform: str, window: Window) -> pa
 
 
 def _affiliate_inputs(
-    conn: sa.Connection, settings: Settings, platforms: list[str], records: list[pa.Table]
+    conn: sa.Connection, settings: Settings, sources: list[Any], records: list[pa.Table]
 ) -> AffiliateRaw:
     rules = CoreRules.from_settings(settings)
     frame = pa.concat_tables(records).to_pandas()
+    vocabularies = {spec.name: spec.actions.statuses for spec in sources}
     latest = latest_state_table(
-        latest_actions(frame, rules.status_maps), rules.affiliate_currencies
+        latest_actions(frame, {**vocabularies, **rules.status_maps}), rules.affiliate_currencies
     )
-    table = raw.affiliate_actions
+    platforms = [spec.name for spec in sources]
+    table = sources[0].actions.table
     names = [
         "platform", "account_id", "partner_id", "updated_at", "window_date", "partner_name",
         "loaded_at",
@@ -175,9 +172,10 @@ def _affiliate_inputs(
     )
 
 
-def read_ecb_rates(conn: sa.Connection, first: dt.date, last: dt.date) -> pd.DataFrame:
-    """raw.ecb_rates rows published in [first, last] (what core.fx_rates is made from)."""
-    return read_window(conn, raw.ecb_rates, "date", first, last)
+def read_rates(conn: sa.Connection, table: sa.Table, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """The FX source's raw rates (`table`, raw.ecb_rates) published in [first, last]: what
+    core.fx_rates is made from."""
+    return read_window(conn, table, "date", first, last)
 
 
 def read_fx(conn: sa.Connection, window: Window) -> pa.Table:
@@ -273,7 +271,7 @@ def write_core(
         platform = slice_.filters["platform"]
         put(tables.ad_performance_daily, of(core.ad_performance_daily, platform), slice_)
         put(tables.conversions_daily, of(core.conversions_daily, platform), slice_)
-    own = {spec.name for spec in registered}
+    own = _own_core(registered)
     affiliate = {p: w for p, w in windows.items() if p not in own}
     for slice_ in performance_slices(affiliate, "event_date"):
         platform = slice_.filters["platform"]

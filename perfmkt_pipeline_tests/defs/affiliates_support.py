@@ -12,10 +12,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings, parse_settings
-from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction, CjCommission
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.cj.standin.data import CjCommission
+from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.world import World
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 
 IMPACT_SID = "IRsbxAcme0000000000000000000000001"
@@ -70,7 +71,7 @@ def settings_for(box: Sandbox, feed_folder: Path | None = None) -> Settings:
 
 
 def raw_rows(url: str, platform: str | None = None) -> pd.DataFrame:
-    table = raw.affiliate_actions
+    table = affiliate_tables.affiliate_actions
     query = sa.select(table)
     if platform is not None:
         query = query.where(table.c.platform == platform)

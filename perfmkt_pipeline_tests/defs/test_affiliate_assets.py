@@ -11,21 +11,21 @@ from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance, EnvVar, materialize
 
-from perfmkt_pipeline.defs.assets.affiliates import (
+from perfmkt_pipeline.defs.partitions import SINGLE_RUN
+from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.base.affiliates import ActionRecord
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.base.affiliates.actions import latest_actions, raw_frame
+from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline.warehouse.write import Slice, replace_slice
+from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
     AwinResource,
     CjResource,
     ImpactResource,
     affiliate_resources,
     build_affiliate_assets,
 )
-from perfmkt_pipeline.defs.partitions import SINGLE_RUN
-from perfmkt_pipeline.defs.resources import WarehouseResource
-from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.sources.affiliates import ActionRecord
-from perfmkt_pipeline.transform.affiliates import latest_actions, raw_frame
-from perfmkt_pipeline.warehouse import raw
-from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 from perfmkt_pipeline_tests.defs.affiliates_support import (
     ACTION_IDS,
     CJ_ACCOUNT,
@@ -296,7 +296,7 @@ def test_days_impact_no_longer_serves_are_skipped_with_a_warning_and_keep_their_
         warehouse.ensure_schema()
         replace_slice(
             warehouse,
-            raw.affiliate_actions,
+            affiliate_tables.affiliate_actions,
             raw_frame([kept]),
             Slice(
                 {"platform": "impact", "account_id": IMPACT_SID},

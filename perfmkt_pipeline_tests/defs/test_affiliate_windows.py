@@ -21,16 +21,20 @@ from typing import Any
 from dagster import DagsterInstance, materialize
 
 from perfmkt_pipeline.config import Settings, parse_settings
-from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.core import build_core_assets
-from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.base.affiliates.records import sync_window
 from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.world import World
-from perfmkt_pipeline.sources.affiliates.records import sync_window
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline_tests.chaos_support import rows
+from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
+    affiliate_resources,
+    build_affiliate_assets,
+    build_fx_assets,
+)
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox, sandbox_env  # noqa: F401
 
 FEED = "rakuten"
@@ -178,7 +182,7 @@ def _money(value: Any) -> Any:
 def landed_raw(url: str, platform: str, first: dt.date, last: dt.date) -> set[tuple]:
     found = [
         r
-        for r in rows(url, raw.affiliate_actions)
+        for r in rows(url, affiliate_tables.affiliate_actions)
         if r["platform"] == platform and first <= r["event_date"] <= last
     ]
     assert all(r["window_date"] == r["event_date"] for r in found)

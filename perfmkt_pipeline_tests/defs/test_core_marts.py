@@ -142,7 +142,7 @@ def _repull(warehouse: Warehouse) -> None:
             google_ads_tables.google_ads_conversion_daily, conversions
         ),
         meta_ad_insights=fx._table(meta_tables.meta_ad_insights, insights),
-        affiliate_actions=fx._table(fx.raw.affiliate_actions, [*records, reversal]),
+        affiliate_actions=fx._table(fx.affiliate_tables.affiliate_actions, [*records, reversal]),
     )
 
 

@@ -12,9 +12,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from dagster import materialize
 
-from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.core import build_core_assets
-from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
@@ -23,6 +21,11 @@ from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 from perfmkt_pipeline_tests import core_marts_fixture as fx
+from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
+    affiliate_resources,
+    build_affiliate_assets,
+    build_fx_assets,
+)
 from perfmkt_pipeline_tests.defs.affiliates_support import (
     AWIN_ACCOUNT,
     CJ_ACCOUNT,

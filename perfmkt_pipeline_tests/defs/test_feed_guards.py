@@ -14,9 +14,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from perfmkt_pipeline.config import parse_settings
-from perfmkt_pipeline.defs.assets.affiliates import build_affiliate_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline_tests.chaos_support import snapshot
+from perfmkt_pipeline_tests.defs.affiliate_assets_support import build_affiliate_assets
 from perfmkt_pipeline_tests.defs.affiliates_support import (
     FEED,
     FEED_HEADER,

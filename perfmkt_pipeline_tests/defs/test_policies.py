@@ -25,6 +25,10 @@ from perfmkt_pipeline.defs.policies import (
     fail_fast,
     fail_fast_steps,
 )
+from perfmkt_pipeline.platforms.base.errors import (
+    AuthenticationError,
+    RetriesExhaustedError,
+)
 from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,
@@ -32,10 +36,6 @@ from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsQuotaError,
 )
 from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
-from perfmkt_pipeline.sources.affiliates.errors import (
-    AuthenticationError,
-    RetriesExhaustedError,
-)
 
 # The policies' shape, without their minutes of delay.
 FAST_RETRY = RetryPolicy(max_retries=SOURCE_RETRY.max_retries)

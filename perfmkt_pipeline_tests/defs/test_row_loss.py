@@ -14,12 +14,12 @@ from dagster import DagsterInstance, materialize
 
 from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.base.affiliates import sync_window
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.http_server import ResultCache
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.sources.affiliates import sync_window
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline_tests.chaos_support import raw_assets, rows, settings_for, snapshot
 from perfmkt_pipeline_tests.platforms.meta.meta_support import UK
 from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF, sandbox, sandbox_env  # noqa: F401
@@ -119,7 +119,7 @@ CASES = {
         "actions for 28 days)",
     ),
     "awin": (
-        _drop_awin, raw.affiliate_actions, AWIN, (AWIN_FIRST, END), (240, 238),
+        _drop_awin, affiliate_tables.affiliate_actions, AWIN, (AWIN_FIRST, END), (240, 238),
         "at most 0% may vanish on a re-read (affiliate records are never deleted: a reversal "
         "is a status, a correction a record of its own)",
     ),

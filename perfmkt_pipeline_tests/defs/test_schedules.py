@@ -29,9 +29,7 @@ from dagster import (
 )
 
 from perfmkt_pipeline.config import Settings, bundled_sandbox_config, parse_settings
-from perfmkt_pipeline.defs.assets.affiliates import affiliate_resources, build_affiliate_assets
 from perfmkt_pipeline.defs.assets.core import build_core_assets
-from perfmkt_pipeline.defs.assets.fx import build_fx_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
@@ -46,6 +44,11 @@ from perfmkt_pipeline.defs.schedules import (
 )
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
+    affiliate_resources,
+    build_affiliate_assets,
+    build_fx_assets,
+)
 from perfmkt_pipeline_tests.defs.google_ads_assets_support import (
     build_google_ads_assets,
     google_ads_resource,

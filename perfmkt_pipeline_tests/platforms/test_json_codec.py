@@ -14,9 +14,9 @@ from decimal import Decimal
 
 import pytest
 
+from perfmkt_pipeline.platforms.base.affiliates.records import record_json
 from perfmkt_pipeline.platforms.base.json_codec import compact_json
 from perfmkt_pipeline.platforms.meta.parsing import to_json
-from perfmkt_pipeline.sources.affiliates.records import record_json
 
 
 class Kind(enum.StrEnum):

@@ -72,3 +72,47 @@ def test_a_plug_in_reusing_a_name_or_giving_no_spec_is_refused(plugged) -> None:
     plugged(_EntryPoint("broken", lambda: "not a spec"))
     with pytest.raises(TypeError, match="entry point 'broken'.*not a PlatformSpec"):
         platforms.all_specs()
+
+
+FEED = {
+    "location": "feeds",
+    "currency": "USD",
+    "columns": {"action_id": "Id", "event_date": "Day", "status": "State", "commission": "Fee"},
+    "status_map": {"Paid": "approved"},
+}
+
+
+def test_file_feeds_expand_to_one_configured_source_per_feed_each_with_its_own_settings() -> None:
+    settings = parse_settings(
+        {
+            "start_date": "2026-01-01",
+            "cj": {"account_ids": ["777"], "currency": "EUR"},
+            "file_feeds": [
+                {**FEED, "name": "rakuten", "lookback_days": 20, "account_id": "r1"},
+                {**FEED, "name": "partnerize", "status_map": {"ok": "approved"}},
+            ],
+        },
+        environ={},
+    )
+    found = platforms.configured(settings)
+    assert [s.name for s in found] == ["cj", "rakuten", "partnerize"]
+    rakuten = platforms.configured_instance(settings, "rakuten")
+    assert rakuten.lookback_days(settings) == 20
+    assert rakuten.account_ids(settings) == ["r1"]
+    assert rakuten.actions.statuses == {"Paid": "approved"}
+    assert rakuten.connector.raw_assets[0].asset_key == ("raw", "affiliate_actions", "rakuten")
+    partnerize = platforms.configured_instance(settings, "partnerize")
+    assert partnerize.actions.statuses == {"ok": "approved"}
+    assert partnerize.lookback_days(settings) == 45
+    # The template itself is listed once among all specs, never as a configured source.
+    assert [s.name for s in platforms.all_specs()].count("file_feeds") == 1
+    with pytest.raises(platforms.UnknownPlatformError, match="unknown platform 'awin'"):
+        platforms.configured_instance(settings, "awin")
+
+
+def test_the_fx_rates_are_always_on_yet_not_a_configured_platform() -> None:
+    bare = parse_settings({"start_date": "2026-01-01"}, environ={})
+    ecb = platforms.get("ecb")
+    assert ecb.channel == "fx" and ecb.instances(bare) == [ecb]
+    assert ecb.account_ids(bare) == []
+    assert platforms.configured(bare) == []

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pandas as pd
 
+from perfmkt_pipeline.platforms.base.affiliates.actions import STATUS_VOCABULARIES
 from perfmkt_pipeline.transform.affiliates import (
     _RANK,
     _ZERO,
     LATEST_COLUMNS,
     REVERSED,
-    STATUS_VOCABULARIES,
     _amount,
     _missing,
     _negate,

@@ -10,16 +10,16 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline.sandbox.world import World
-from perfmkt_pipeline.sources.affiliates import ActionRecord
-from perfmkt_pipeline.transform.affiliates import (
+from perfmkt_pipeline.platforms.base.affiliates import ActionRecord
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.base.affiliates.actions import (
     LATEST_COLUMNS,
     STATUS_VOCABULARIES,
     latest_actions,
     raw_frame,
 )
-from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.sandbox.spec import WorldSpec
+from perfmkt_pipeline.sandbox.world import World
 from perfmkt_pipeline_tests.transform.affiliates_reference import reference_latest_actions
 
 UTC = dt.UTC
@@ -195,7 +195,9 @@ def test_an_unknown_status_word_is_an_error_naming_platform_action_and_word():
 
 
 def test_no_records_give_no_actions():
-    result = latest_actions(pd.DataFrame(columns=[c.name for c in raw.affiliate_actions.c]))
+    result = latest_actions(
+        pd.DataFrame(columns=[c.name for c in affiliate_tables.affiliate_actions.c])
+    )
     assert result.empty and list(result.columns) == LATEST_COLUMNS
 
 
@@ -245,7 +247,9 @@ def test_raw_rows_carry_the_table_columns_with_update_times_in_utc():
         False, '{"Id":"A1"}',
     )  # fmt: skip
     rows = raw_frame([record_])
-    assert list(rows.columns) == [c.name for c in raw.affiliate_actions.c if c.name != "loaded_at"]
+    assert list(rows.columns) == [
+        c.name for c in affiliate_tables.affiliate_actions.c if c.name != "loaded_at"
+    ]
     assert rows.loc[0, "updated_at"] == pd.Timestamp("2026-10-01 12:00", tz="UTC")
     assert rows.loc[0, "commission"] == Decimal("0.15")
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.meta import tables as _meta_tables  # noqa: F401 (its raw tables)
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -104,7 +105,7 @@ def test_affiliate_records_move_to_their_event_day_keeping_their_latest_reading(
     )
     with warehouse.begin() as conn:
         conn.execute(
-            sa.insert(raw.affiliate_actions),
+            sa.insert(affiliate_tables.affiliate_actions),
             [
                 # impact.com: read pending on its creation day, then approved on its decision day.
                 _affiliate_row("impact", "I1", "2026-10-01", "2026-10-01", updated_at=first),
@@ -121,7 +122,7 @@ def test_affiliate_records_move_to_their_event_day_keeping_their_latest_reading(
 
     warehouse.ensure_schema()
 
-    t = raw.affiliate_actions
+    t = affiliate_tables.affiliate_actions
     with warehouse.begin() as conn:
         rows = conn.execute(
             sa.select(t.c.platform, t.c.record_id, t.c.window_date, t.c.status, t.c.commission)

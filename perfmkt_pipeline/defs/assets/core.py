@@ -82,8 +82,9 @@ def raw_keys(settings: Settings) -> dict[str, list[AssetKey]]:
             keys["daily"] += [_key(table) for table in spec.core.daily]
             keys["names"].append(_key(spec.core.names))
     keys["affiliate"] = [
-        AssetKey(["raw", "affiliate_actions", platform])
-        for platform in core_io.affiliate_platforms(settings)
+        AssetKey(list(raw.asset_key))
+        for spec in core_io.affiliates(platforms.configured(settings))
+        for raw in spec.connector.raw_assets
     ]
     return keys
 

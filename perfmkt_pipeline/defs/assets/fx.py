@@ -1,73 +1,37 @@
-"""FX assets: ECB reference rates landed in `raw`, then published as `core.fx_rates`."""
+"""The FX rates published to core: `core.fx_rates` from the reference rates the FX source (the
+registered platform of channel "fx", the ECB's) landed in raw; its raw asset is built by the
+connector factory (defs/connectors.py)."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
-import datetime as dt
-
-import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.defs.policies import SOURCE_RETRY, WAREHOUSE_RETRY
+from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
 from perfmkt_pipeline.defs.resources import WarehouseResource
-from perfmkt_pipeline.sources import ecb
-from perfmkt_pipeline.transform.fx import FX_HISTORY_DAYS_BEFORE_START, fx_rate_rows
-from perfmkt_pipeline.warehouse import raw, tables
-from perfmkt_pipeline.warehouse.core_io import read_ecb_rates
+from perfmkt_pipeline.transform.fx import fx_rate_rows, history_window
+from perfmkt_pipeline.warehouse import tables
+from perfmkt_pipeline.warehouse.core_io import read_rates
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
+# The channel of the source whose raw rates core.fx_rates is made from.
+FX_CHANNEL = "fx"
 
-def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefinition]:
-    partitions = daily_partitions(settings)
 
-    def _history(context: AssetExecutionContext) -> tuple[dt.date, dt.date]:
-        start, end = window(context)
-        return min(start, settings.start_date) - dt.timedelta(FX_HISTORY_DAYS_BEFORE_START), end
-
-    @asset(
-        key=AssetKey(["raw", "ecb_rates"]),
-        group_name="fx",
-        kinds={"python", engine_kind},
-        partitions_def=partitions,
-        backfill_policy=SINGLE_RUN,
-        metadata=table_definition_metadata(raw.ecb_rates),
-        pool="ecb",
-        retry_policy=SOURCE_RETRY,
-    )
-    def raw_ecb_rates(
-        context: AssetExecutionContext, warehouse: WarehouseResource
-    ) -> MaterializeResult:
-        """ECB euro reference rates as published (units of each currency per 1 EUR): the whole
-        history from a year before `start_date` to the end of the partition window (one request;
-        any core day a run rebuilds, however old, then finds its rate)."""
-        first, end = _history(context)
-        rates = ecb.parse(ecb.fetch(settings.endpoints.ecb), first, end)
-        frame = pd.DataFrame(
-            {
-                "date": [r.date for r in rates],
-                "currency": [r.currency for r in rates],
-                "units_per_eur": [r.units_per_eur for r in rates],
-            }
-        )
-        result = replace_slice(warehouse.get(), raw.ecb_rates, frame, Slice({}, "date", first, end))
-        context.log.info(f"ECB rates {first}..{end}: {result.rows_inserted} rows")
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": result.rows_inserted,
-                "window": f"{first}..{end}",
-                "currencies": len(set(frame["currency"])),
-                "preview": preview(frame),
-            }
-        )
+def build_fx_rates_assets(settings: Settings, engine_kind: str) -> list[AssetsDefinition]:
+    """core.fx_rates, from the raw rates of the FX source."""
+    [source] = [spec for spec in platforms.all_specs() if spec.channel == FX_CHANNEL]
+    [raw] = source.connector.raw_assets
 
     @asset(
         key=AssetKey(["core", "fx_rates"]),
         group_name="core",
         kinds={"python", engine_kind},
-        partitions_def=partitions,
+        partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
-        deps=[raw_ecb_rates],
+        deps=[AssetKey(list(raw.asset_key))],
         metadata=table_definition_metadata(tables.fx_rates),
         pool="warehouse",
         retry_policy=WAREHOUSE_RETRY,
@@ -77,10 +41,10 @@ def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefiniti
     ) -> MaterializeResult:
         """ECB reference rates per day and currency, units per 1 EUR (EUR itself is 1). Only
         publication days have rows; conversion uses the latest fix on or before a day."""
-        first, end = _history(context)
+        first, end = history_window(settings.start_date, *window(context))
         wh = warehouse.get()
         with wh.begin() as conn:
-            frame = fx_rate_rows(read_ecb_rates(conn, first, end))
+            frame = fx_rate_rows(read_rates(conn, raw.table, first, end))
             result = replace_slice(
                 wh, tables.fx_rates, frame, Slice({}, "date", first, end), connection=conn
             )
@@ -92,4 +56,4 @@ def build_fx_assets(settings: Settings, engine_kind: str) -> list[AssetsDefiniti
             }
         )
 
-    return [raw_ecb_rates, core_fx_rates]
+    return [core_fx_rates]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,16 +34,20 @@ class Credential:
 
 @dataclass(frozen=True)
 class RawAsset:
-    """One raw table the platform's connector asset fills, and how the UI describes it. The asset
-    key is ("raw", <table name>) unless `key` says otherwise."""
+    """One raw table the platform's connector asset fills, and how the UI describes it: a text,
+    or a function of the platform's settings section (a description that names a configured
+    lookback). The asset key is ("raw", <table name>) unless `key` says otherwise."""
 
     table: sa.Table
-    description: str
+    description: str | Callable[[Any], str]
     key: tuple[str, ...] | None = None
 
     @property
     def asset_key(self) -> tuple[str, ...]:
         return self.key or (self.table.schema or "raw", self.table.name)
+
+    def describe(self, section: Any) -> str:
+        return self.description(section) if callable(self.description) else self.description
 
 
 class Logger(Protocol):
@@ -68,7 +72,8 @@ class SyncRequest:
 @dataclass(frozen=True)
 class Landed:
     """What `sync` landed in one raw table, for the materialisation's metadata. Values are plain
-    (numbers, strings); a dict or list value is shown as JSON."""
+    (numbers, strings); a dict or list value is shown as JSON, a pandas DataFrame as a preview of
+    its first rows."""
 
     key: tuple[str, ...]
     metadata: Mapping[str, Any]
@@ -80,18 +85,19 @@ Sync = Callable[[SyncRequest], Iterator[Landed]]
 
 @dataclass(frozen=True)
 class Connector:
-    """How the platform's raw landing is wired: one (multi-)asset named `asset_name` filling
-    `raw_assets` through `sync`, in Dagster group `group`, shown with `kind`, its runs limited by
-    the concurrency pool `pool`, needing the resource `resource_key` built from the spec's
-    credentials."""
+    """How the platform's raw landing is wired: one multi-asset named `asset_name` filling
+    `raw_assets` through `sync` (or, without `asset_name`, one asset for its one raw asset, its
+    step named after the asset key), in Dagster group `group`, shown with `kind` (None: only
+    the generic kinds), its runs limited by the concurrency pool `pool`, needing the resource
+    `resource_key` built from the spec's credentials (None: a source without credentials)."""
 
-    asset_name: str
+    asset_name: str | None
     raw_assets: tuple[RawAsset, ...]
     sync: Sync
     group: str
-    kind: str
+    kind: str | None
     pool: str
-    resource_key: str
+    resource_key: str | None
     # What the landing step does (the step's description in the UI).
     description: str = ""
     # What the credentials resource holds (its description in the UI).
@@ -134,7 +140,9 @@ class ErrorClasses:
     """How the platform's client classifies what stops it. `fatal`: a retry cannot help (bad
     credentials, permission, invalid request); `data`: a record that does not parse; a step
     failing with either fails at once instead of waiting out its retries. `retryable` names the
-    errors the client itself retries (rate limits, 5xx, dropped connections), for reference."""
+    errors the client itself retries (rate limits, 5xx, dropped connections), for reference.
+    `base`: the class every error of the client derives from; its message says what and where,
+    so the CLI shows it without a traceback."""
 
     fatal: tuple[type[BaseException], ...] = ()
     data: tuple[type[BaseException], ...] = ()
@@ -146,6 +154,11 @@ class ErrorClasses:
     @property
     def not_retryable(self) -> tuple[type[BaseException], ...]:
         return (*self.fatal, *self.data)
+
+    @property
+    def expected(self) -> tuple[type[BaseException], ...]:
+        """Every error class of the platform whose message is enough for an operator."""
+        return (*self.base, *self.fatal, *self.data, *self.retryable)
 
 
 @dataclass(frozen=True)
@@ -164,27 +177,29 @@ class StandIn:
 
     `app` names its class ("module:Class"). By default it is an HTTP app (a sandbox
     `PlatformApp`, built from the sandbox's world, faults, counters and credentials) that the
-    sandbox serves on a loopback port, putting its base URL in `url_env_var`. With `server=True`
-    it is a server of its own (gRPC, say), built from the same four plus `host=` and `port=`,
-    with `start()`, `stop()` and `env()` (the variables pointing the pipeline at it); the
-    sandbox can be started without it (`Sandbox(<name>=False)`). `env` names a function
-    ("module:function") of the started sandbox giving the credentials and other variables the
-    pipeline needs to call it. `port` is the port `perfmkt sandbox` binds for it (the bundled
-    configuration, sandbox.yaml, names it).
+    sandbox serves on a loopback port, putting its base URL (followed by `path`) in
+    `url_env_var` (config.ENDPOINT_ENV_VARS). With `server=True` it is a server of its own
+    (gRPC, say), built from the same four plus `host=` and `port=`, with `start()`, `stop()` and
+    `env()` (the variables pointing the pipeline at it); the sandbox can be started without it
+    (`Sandbox(<name>=False)`). `secrets` names a function ("module:function") of the started
+    sandbox giving the values of the platform's credential variables that the stand-in accepts
+    (and any other variable the pipeline needs to call it). `port` is the port `perfmkt
+    sandbox` binds for it (the bundled configuration, sandbox.yaml, names it).
     """
 
     app: str
     url_env_var: str | None = None
+    path: str = ""
+    secrets: str | None = None
     server: bool = False
-    env: str | None = None
     port: int | None = None
+
+    def secret_values(self, sandbox: Any) -> dict[str, str]:
+        """The variables `secrets` gives for the started `sandbox` (none without it)."""
+        return dict(_attribute(self.secrets)(sandbox)) if self.secrets else {}
 
     def load(self) -> type:
         return _attribute(self.app)
-
-    def environment(self, sandbox: Any) -> dict[str, str]:
-        """The variables `env` gives for the started `sandbox` (none without it)."""
-        return dict(_attribute(self.env)(sandbox)) if self.env else {}
 
 
 def _attribute(reference: str) -> Any:
@@ -192,23 +207,38 @@ def _attribute(reference: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+@dataclass(frozen=True, eq=False)
+class Actions:
+    """A source of affiliate actions: it lands them in `table` (raw.affiliate_actions,
+    platforms/base/affiliates) and its core rows are made from their latest state. `statuses`
+    maps its own status words to pending | approved | reversed."""
+
+    table: sa.Table
+    statuses: Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class PlatformSpec:
     """One source, described once.
 
-    `config_section` is its attribute on `Settings` (and its YAML section); the platform counts
-    as configured when that section says so (`configured`), and `accounts_field` is the
-    section's list of explicitly configured accounts (`accounts_key` names what configures them,
-    in messages). `endpoints` maps each of its `Settings.endpoints` keys to the environment
+    `config_section` is its attribute on `Settings` (and its YAML section; None: a source
+    without settings, always on); the platform counts as configured when that section says so
+    (`configured`). A source configured several times (a list of sections, such as one file
+    feed per entry) gives one spec per configured instance through `expand`, each reading its
+    own section (`settings_of`) under its own name: the registry's `configured` lists the
+    instances. `accounts_of` gives the accounts a section names explicitly (default: its
+    `account_ids`; a manager's discovered ones are not), `accounts_key` what configures them, in
+    messages. `endpoints` maps each of its `Settings.endpoints` keys to the environment
     variable overriding it (config.ENDPOINT_ENV_VARS). `lookback_days` is its restatement
     lookback: how far back a day may still change, so the days within it are not `settled`
     (`default_lookback_days` unless the settings say otherwise). `core` is the platform's core
-    mapping (raw rows -> core rows, per grain), used by the core asset.
+    mapping (raw rows -> core rows, per grain), used by the core asset; `actions` marks a source
+    of affiliate actions.
     """
 
     name: str
     channel: str
-    config_section: str
+    config_section: str | None
     credentials: tuple[Credential, ...]
     raw_tables: tuple[sa.Table, ...]
     connector: Connector
@@ -217,27 +247,53 @@ class PlatformSpec:
     budget: RequestBudget = RequestBudget()
     standin: StandIn | None = None
     core: CoreMapping | None = None
+    actions: Actions | None = None
     # Why a re-read may return fewer rows than the window held (said when a load is refused).
     row_loss_reason: str = ""
     endpoints: Mapping[str, str] = field(default_factory=dict, compare=False)
     # Heavy client libraries the run's fork server imports once (defs/executor.py), so every
     # step process starts with them loaded.
     preload: tuple[str, ...] = ()
-    accounts_field: str = "account_ids"
+    # A source configured several times: settings -> one spec per configured instance.
+    expand: Callable[[Settings], list[PlatformSpec]] | None = None
+    # An instance's own section of the settings (default: the attribute `config_section`).
+    settings_of: Callable[[Settings], Any] | None = None
+    # The account ids a section configures (default: its `account_ids`).
+    accounts_of: Callable[[Any], Sequence[str]] | None = None
+    # What configures the accounts, as named in messages.
     accounts_key: str = "account_ids"
 
     def section(self, settings: Settings) -> Any:
-        return getattr(settings, self.config_section)
+        if self.settings_of is not None:
+            return self.settings_of(settings)
+        return None if self.config_section is None else getattr(settings, self.config_section)
 
     def configured(self, settings: Settings) -> bool:
-        return bool(self.section(settings).configured)
+        if self.expand is not None:
+            return bool(self.expand(settings))
+        if self.config_section is None and self.settings_of is None:
+            return True
+        return bool(getattr(self.section(settings), "configured", True))
+
+    def instances(self, settings: Settings) -> list[PlatformSpec]:
+        """The configured instances of this source: itself when configured, none when not; a
+        source configured several times one spec per instance (`expand`)."""
+        if self.expand is not None:
+            return self.expand(settings)
+        return [self] if self.configured(settings) else []
 
     def account_ids(self, settings: Settings) -> list[str]:
-        """The accounts the settings name explicitly (a manager's discovered ones are not)."""
-        return list(getattr(self.section(settings), self.accounts_field))
+        """The accounts the settings configure for this source (none for one without)."""
+        section = self.section(settings)
+        if section is None or self.expand is not None:
+            return []
+        if self.accounts_of is not None:
+            return list(self.accounts_of(section))
+        return list(section.account_ids)
 
     def lookback_days(self, settings: Settings) -> int:
-        return int(getattr(self.section(settings), "lookback_days", self.default_lookback_days))
+        section = self.section(settings)
+        return int(getattr(section, "lookback_days", self.default_lookback_days))
 
     @property
     def env_vars(self) -> tuple[str, ...]:

@@ -97,7 +97,7 @@ SPEC = PlatformSpec(
     standin=StandIn(
         app="perfmkt_pipeline.platforms.google_ads.standin.server:GoogleAdsServer",
         server=True,
-        env="perfmkt_pipeline.platforms.google_ads.standin.env:sandbox_env",
+        secrets="perfmkt_pipeline.platforms.google_ads.standin.env:sandbox_env",
         port=8707,
     ),
     core=CoreMapping(
@@ -115,6 +115,6 @@ SPEC = PlatformSpec(
     },
     preload=("google.ads.googleads.client",),
     # Accounts are listed, or discovered under the manager.
-    accounts_field="customer_ids",
+    accounts_of=lambda section: section.customer_ids,
     accounts_key="customer_ids/manager_customer_id",
 )

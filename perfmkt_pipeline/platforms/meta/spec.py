@@ -84,7 +84,7 @@ SPEC = PlatformSpec(
         app="perfmkt_pipeline.platforms.meta.standin.app:MetaApp",
         # The base URL carries no version: the SDK appends "/vNN.0/...".
         url_env_var="PERFMKT_META_URL",
-        env="perfmkt_pipeline.platforms.meta.standin.env:sandbox_env",
+        secrets="perfmkt_pipeline.platforms.meta.standin.env:sandbox_env",
         port=8701,
     ),
     core=CoreMapping(

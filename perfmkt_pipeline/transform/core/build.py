@@ -26,7 +26,6 @@ from perfmkt_pipeline.transform.core import networks
 from perfmkt_pipeline.transform.core.common import (
     ACCOUNTS,
     ACTIONS_LOCAL,
-    AFFILIATE_CHANNEL,
     CAMPAIGNS,
     CONVERSIONS_LOCAL,
     PERFORMANCE_LOCAL,
@@ -38,8 +37,6 @@ from perfmkt_pipeline.transform.core.common import (
 
 if TYPE_CHECKING:
     from perfmkt_pipeline.platforms.base.spec import PlatformSpec
-
-NETWORKS = ("impact", "cj", "awin")
 
 
 @dataclass(frozen=True)
@@ -81,39 +78,50 @@ class CoreRules:
         cls, settings: Settings, specs: Iterable[PlatformSpec] | None = None
     ) -> CoreRules:
         """The rules the settings give, for `specs` (default: every platform the registry
-        knows; platforms/__init__.py) plus the affiliate networks and file feeds."""
+        knows; platforms/__init__.py; a file feed once per configured feed)."""
         if specs is None:
             # The registry is asked only here, lazily: transform never imports a platform.
             from perfmkt_pipeline import platforms
 
             specs = platforms.all_specs()
-        specs = list(specs)
+        # A source configured several times (file feeds) counts once per configured instance.
+        specs = [
+            instance
+            for spec in specs
+            for instance in ([spec] if spec.expand is None else spec.instances(settings))
+        ]
         lookback = {spec.name: spec.lookback_days(settings) for spec in specs}
-        lookback.update({name: getattr(settings, name).lookback_days for name in NETWORKS})
-        lookback.update({feed.name: feed.lookback_days for feed in settings.file_feeds})
         channels = {spec.name: spec.channel for spec in specs}
-        affiliates = [*NETWORKS, *(feed.name for feed in settings.file_feeds)]
-        channels.update({name: AFFILIATE_CHANNEL for name in affiliates})
+        sections = {spec.name: spec.section(settings) for spec in specs}
+        # Affiliate sources (spec `actions`): their currency, time zone, counted action types
+        # and status words come from their own section.
+        sources = {spec.name: sections[spec.name] for spec in specs if spec.actions is not None}
         counted = {
-            name: tuple(getattr(settings, name).conversion_action_types) for name in NETWORKS
+            name: tuple(section.conversion_action_types)
+            for name, section in sources.items()
+            if hasattr(section, "conversion_action_types")
         }
         accounts = [
-            (name, account, getattr(settings, name).currency, getattr(settings, name).timezone)
-            for name in NETWORKS
-            for account in getattr(settings, name).account_ids
+            (spec.name, account, section.currency, getattr(section, "timezone", None))
+            for spec in specs
+            if (section := sources.get(spec.name)) is not None
+            for account in spec.account_ids(settings)
         ]
-        accounts += [(f.name, f.account_id, f.currency, None) for f in settings.file_feeds]
-        currencies = {name: getattr(settings, name).currency for name in NETWORKS}
-        currencies.update({feed.name: feed.currency for feed in settings.file_feeds})
+        currencies = {name: section.currency for name, section in sources.items()}
+        status_maps = {
+            name: dict(section.status_map)
+            for name, section in sources.items()
+            if hasattr(section, "status_map")
+        }
         return cls(
             reporting_currency=settings.reporting_currency,
             lookback_days=lookback,
             channels=channels,
-            sections={spec.name: spec.section(settings) for spec in specs},
+            sections=sections,
             affiliate_counted_types=counted,
             affiliate_accounts=tuple(accounts),
             affiliate_currencies=currencies,
-            status_maps={feed.name: dict(feed.status_map) for feed in settings.file_feeds},
+            status_maps=status_maps,
         )
 
 

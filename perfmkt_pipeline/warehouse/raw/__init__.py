@@ -7,11 +7,8 @@ listed by its spec. Every table carries the slice columns the write path replace
 a date (`date` for daily reports, `window_date` for affiliate actions read by update day).
 """
 
-from perfmkt_pipeline.warehouse.raw.affiliates import affiliate_actions
-from perfmkt_pipeline.warehouse.raw.common import ecb_rates, load_log
+from perfmkt_pipeline.warehouse.raw.common import load_log
 
 __all__ = [
-    "affiliate_actions",
-    "ecb_rates",
     "load_log",
 ]

@@ -1,10 +1,10 @@
-"""Raw tables shared by every source (ECB rates, the load log) and column helpers."""
+"""The raw table every source shares (the load log) and the column helpers of raw tables."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from perfmkt_pipeline.warehouse.tables import COUNT, RAW, UNITS_PER_EUR, _c, _table
+from perfmkt_pipeline.warehouse.tables import COUNT, RAW, _c, _table
 
 
 def record() -> sa.Column:
@@ -14,17 +14,6 @@ def record() -> sa.Column:
 def loaded_at() -> sa.Column:
     return _c("loaded_at", sa.DateTime(timezone=True), "UTC time of the load", nullable=False)
 
-
-ecb_rates = _table(
-    RAW,
-    "ecb_rates",
-    ["date", "currency"],
-    "ECB reference rates as published (units per EUR).",
-    _c("date", sa.Date, "publication day", False),
-    _c("currency", sa.String(3), "ISO 4217 code", False),
-    _c("units_per_eur", UNITS_PER_EUR, "units per 1 EUR", False),
-    loaded_at(),
-)
 
 load_log = _table(
     RAW,

@@ -1,0 +1,58 @@
+"""The ECB euro reference rates (the FX source), described for the registry. No settings
+section and no credentials: it is always on, and its endpoint is `endpoints.ecb`."""
+
+from __future__ import annotations
+
+from perfmkt_pipeline.platforms.base.spec import (
+    Connector,
+    ErrorClasses,
+    PlatformSpec,
+    RawAsset,
+    RequestBudget,
+    StandIn,
+)
+from perfmkt_pipeline.platforms.ecb import sync
+from perfmkt_pipeline.platforms.ecb.client import EcbDataError
+from perfmkt_pipeline.platforms.ecb.standin.app import ZIP_PATH
+from perfmkt_pipeline.platforms.ecb.tables import ecb_rates
+
+NAME = "ecb"
+# Its assets' group, and the source its daily-sync run is named after.
+GROUP = "fx"
+
+SPEC = PlatformSpec(
+    name=NAME,
+    channel="fx",
+    config_section=None,
+    credentials=(),
+    raw_tables=(ecb_rates,),
+    connector=Connector(
+        asset_name=None,
+        raw_assets=(
+            RawAsset(
+                ecb_rates,
+                "ECB euro reference rates as published (units of each currency per 1 EUR): the "
+                "whole\nhistory from a year before `start_date` to the end of the partition "
+                "window (one request;\nany core day a run rebuilds, however old, then finds its "
+                "rate).",
+            ),
+        ),
+        sync=sync.sync,
+        group=GROUP,
+        kind=None,
+        pool=NAME,
+        resource_key=None,
+        # The download retries only briefly (client.py): a longer outage is retried minutes later.
+        retry_on_failure=True,
+    ),
+    errors=ErrorClasses(data=(EcbDataError,), base=(EcbDataError,)),
+    # Rates are final once published; the daily sync reads them over every source's window.
+    default_lookback_days=1,
+    # One request per run, whatever the window.
+    budget=RequestBudget(calls_per_minute=None),
+    standin=StandIn(
+        app="perfmkt_pipeline.platforms.ecb.standin.app:EcbApp",
+        url_env_var="PERFMKT_ECB_URL",
+        path=ZIP_PATH,
+    ),
+)

@@ -1,0 +1,79 @@
+"""impact.com (advertiser API, Actions by event day), described for the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from perfmkt_pipeline.config import ConfigError
+from perfmkt_pipeline.platforms.base.affiliates import network
+from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
+from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
+from perfmkt_pipeline.platforms.base.spec import (
+    Actions,
+    Connector,
+    Credential,
+    PlatformSpec,
+    RequestBudget,
+    StandIn,
+    SyncRequest,
+)
+from perfmkt_pipeline.platforms.impact.client import ImpactClient
+
+NAME = "impact"
+# 90 covers its sandbox (decisions within 44 days) and real locking periods up to "1 month and 27
+# days after the end of the month" (config.DEFAULT_LOOKBACK_DAYS).
+LOOKBACK_DAYS = 90
+# impact.com's action states (List all actions).
+STATUSES = {"PENDING": "pending", "APPROVED": "approved", "REVERSED": "reversed"}
+
+
+def _fetch(request: SyncRequest, section: Any) -> Fetch:
+    unset = [a for a in section.account_ids if not section.program_ids.get(a)]
+    if unset:
+        raise ConfigError(
+            f"impact.program_ids.{unset[0]}: the Actions endpoint needs the account's "
+            "program (CampaignId) ids"
+        )
+    return ImpactClient(
+        network.http_client(NAME, section, request.log),
+        request.settings.endpoints.impact,
+        request.credentials["account_sid"] or "",
+        request.credentials["auth_token"] or "",
+        program_ids=section.program_ids,
+        zone=ZoneInfo(section.timezone),
+        lookback_days=section.lookback_days,
+    ).windows
+
+
+SPEC = PlatformSpec(
+    name=NAME,
+    channel="affiliate",
+    config_section=NAME,
+    credentials=(
+        Credential("account_sid", "IMPACT_ACCOUNT_SID"),
+        Credential("auth_token", "IMPACT_AUTH_TOKEN"),
+    ),
+    raw_tables=(affiliate_actions,),
+    connector=Connector(
+        asset_name=None,
+        raw_assets=(network.raw_asset(NAME, "event day (ActionDate)"),),
+        sync=network.sync(NAME, _fetch),
+        group=network.GROUP,
+        kind=NAME,
+        pool=NAME,
+        resource_key=NAME,
+        resource_description="impact.com advertiser API credentials (Basic auth): account SID "
+        "and auth token.",
+    ),
+    errors=network.ERRORS,
+    default_lookback_days=LOOKBACK_DAYS,
+    # impact.com announces its hourly limit in headers (base/http.py waits them out).
+    budget=RequestBudget(calls_per_minute=None),
+    standin=StandIn(
+        app="perfmkt_pipeline.platforms.impact.standin.app:ImpactApp",
+        url_env_var="PERFMKT_IMPACT_URL",
+        secrets="perfmkt_pipeline.platforms.impact.standin.app:secrets",
+    ),
+    actions=Actions(affiliate_actions, STATUSES),
+)
