@@ -32,11 +32,11 @@ import yaml
 
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.faults import FAULT_TYPES, RateLimit, SandboxFaults
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 
 AS_OF = dt.date(2026, 11, 20)
@@ -57,9 +57,9 @@ META_BACKFILL = {"page_limit": 5000, "async_chunk_days": 90}
 GOOGLE_ADS_BACKFILL = {"chunk_days": 30}
 # Tables a backfill of the raw layer fills (the load log is bookkeeping, not data).
 RAW_TABLES = [
-    raw.google_ads_accounts,
-    raw.google_ads_campaign_daily,
-    raw.google_ads_conversion_daily,
+    google_ads_tables.google_ads_accounts,
+    google_ads_tables.google_ads_campaign_daily,
+    google_ads_tables.google_ads_conversion_daily,
     meta_tables.meta_accounts,
     meta_tables.meta_ad_insights,
     meta_tables.meta_ad_actions,

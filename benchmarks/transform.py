@@ -38,12 +38,11 @@ from benchmarks.common import Figure, report
 from benchmarks.scenario import RAW_TABLES
 from benchmarks.transform_inputs import TransformInputs, read_transform_inputs
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.transform.core import build_core
-from perfmkt_pipeline.transform.core.common import channel_of
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.measures import NAMES, RATIO_NAMES
 from perfmkt_pipeline.warehouse.read import read_arrow
@@ -141,7 +140,7 @@ def baseline(rows: dict[str, list[dict[str, Any]]], inputs: TransformInputs) -> 
         row[0] += r["spend"] or 0
         row[1] += r["impressions"] or 0
         row[2] += r["clicks"] or 0
-    counted = set(rules.meta_conversion_action_types)
+    counted = set(rules.section("meta").conversion_action_types)
     for r in rows["meta_actions"]:
         if r["attribution"] == "value" and r["action_type"] in counted:
             key = ("meta", r["account_id"], r["date"], r["campaign_id"])
@@ -160,7 +159,8 @@ def baseline(rows: dict[str, list[dict[str, Any]]], inputs: TransformInputs) -> 
             (day, platform, account, campaign, *measures, settled, _ratios(*measures))
         )
         totals = channel.setdefault(
-            (day, channel_of(platform), platform), [Decimal(0), 0, 0, Decimal(0), Decimal(0), True]
+            (day, rules.channels[platform], platform),
+            [Decimal(0), 0, 0, Decimal(0), Decimal(0), True],
         )
         for index, amount in enumerate(measures):
             totals[index] += amount
@@ -176,11 +176,14 @@ def read_rows(url: str, inputs: TransformInputs) -> dict[str, list[dict[str, Any
     """The baseline's input: the same raw rows as dicts, read row by row."""
     start, end = inputs.start, inputs.end
     windowed = {
-        "google_campaign": raw.google_ads_campaign_daily,
+        "google_campaign": google_ads_tables.google_ads_campaign_daily,
         "meta_insights": meta_tables.meta_ad_insights,
         "meta_actions": meta_tables.meta_ad_actions,
     }
-    whole = {"google_accounts": raw.google_ads_accounts, "meta_accounts": meta_tables.meta_accounts}
+    whole = {
+        "google_accounts": google_ads_tables.google_ads_accounts,
+        "meta_accounts": meta_tables.meta_accounts,
+    }
     warehouse = Warehouse(url)
     try:
         with warehouse.begin() as conn:

@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.transform.core import CoreRules, RawInputs
 from perfmkt_pipeline.transform.fx import FX_COLUMNS, FX_LOOKBACK_DAYS, fx_rate_rows
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.core_io import read_raw
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_window
@@ -53,7 +54,7 @@ def read_transform_inputs(url: str) -> TransformInputs:
     warehouse = Warehouse(url)
     try:
         with warehouse.begin() as conn:
-            daily = raw.google_ads_campaign_daily
+            daily = google_ads_tables.google_ads_campaign_daily
             start, end = conn.execute(
                 sa.select(sa.func.min(daily.c.date), sa.func.max(daily.c.date))
             ).one()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -64,32 +64,77 @@ ECB_CURRENCIES = frozenset(
     ]
 )
 
-# Platform -> environment variable overriding that platform's endpoint.
-ENDPOINT_ENV_VARS: dict[str, str] = {
-    "google_ads": "PERFMKT_GOOGLE_ADS_ENDPOINT",
-    "google_oauth": "PERFMKT_GOOGLE_OAUTH_URL",
-    "meta": "PERFMKT_META_URL",
-    "impact": "PERFMKT_IMPACT_URL",
-    "cj": "PERFMKT_CJ_URL",
-    "awin": "PERFMKT_AWIN_URL",
-    "ecb": "PERFMKT_ECB_URL",
-}
+def _specs() -> list[Any]:
+    """The registered platforms' specs (platforms/__init__.py), asked when a value derived from
+    them is first used: a platform's spec imports this module, so it cannot be asked at import."""
+    from perfmkt_pipeline import platforms
 
-# Secrets each platform needs once it has accounts configured; only ever read from the environment.
-SECRET_ENV_VARS: dict[str, tuple[str, ...]] = {
-    "google_ads": (
-        "GOOGLE_ADS_DEVELOPER_TOKEN",
-        "GOOGLE_ADS_CLIENT_ID",
-        "GOOGLE_ADS_CLIENT_SECRET",
-        "GOOGLE_ADS_REFRESH_TOKEN",
-    ),
-    "meta": ("META_ACCESS_TOKEN",),
-    "impact": ("IMPACT_ACCOUNT_SID", "IMPACT_AUTH_TOKEN"),
-    "cj": ("CJ_ACCESS_TOKEN",),
-    "awin": ("AWIN_ACCESS_TOKEN",),
-}
-# Optional secrets: used when set, never required.
-OPTIONAL_SECRET_ENV_VARS = ("GOOGLE_ADS_LOGIN_CUSTOMER_ID", "META_APP_SECRET")
+    return platforms.all_specs()
+
+
+class Derived(Mapping[str, Any]):
+    """A read-only mapping computed from the registry each time it is read (a plug-in platform
+    registered later is included)."""
+
+    def __init__(self, build: Callable[[], Mapping[str, Any]]):
+        self._build = build
+
+    def __getitem__(self, key: str) -> Any:
+        return self._build()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._build())
+
+    def __repr__(self) -> str:
+        return repr(dict(self._build()))
+
+
+class DerivedTuple(Sequence[str]):
+    """A read-only sequence computed from the registry each time it is read."""
+
+    def __init__(self, build: Callable[[], tuple[str, ...]]):
+        self._build = build
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._build()[index]
+
+    def __len__(self) -> int:
+        return len(self._build())
+
+    def __repr__(self) -> str:
+        return repr(self._build())
+
+
+# `Endpoints` key -> environment variable overriding that endpoint: each registered platform's
+# own (its spec's `endpoints`), then the networks' and the ECB's.
+ENDPOINT_ENV_VARS: Mapping[str, str] = Derived(
+    lambda: {
+        **{key: var for spec in _specs() for key, var in spec.endpoints.items()},
+        "impact": "PERFMKT_IMPACT_URL",
+        "cj": "PERFMKT_CJ_URL",
+        "awin": "PERFMKT_AWIN_URL",
+        "ecb": "PERFMKT_ECB_URL",
+    }
+)
+
+# Secrets each platform needs once it has accounts configured; only ever read from the
+# environment. A registered platform's are its spec's required credentials.
+SECRET_ENV_VARS: Mapping[str, tuple[str, ...]] = Derived(
+    lambda: {
+        **{spec.name: spec.required_env_vars for spec in _specs()},
+        "impact": ("IMPACT_ACCOUNT_SID", "IMPACT_AUTH_TOKEN"),
+        "cj": ("CJ_ACCESS_TOKEN",),
+        "awin": ("AWIN_ACCESS_TOKEN",),
+    }
+)
+# Optional secrets: used when set, never required (the registered platforms' optional
+# credentials).
+OPTIONAL_SECRET_ENV_VARS: Sequence[str] = DerivedTuple(
+    lambda: tuple(var for spec in _specs() for var in spec.optional_env_vars)
+)
 
 # Restatement windows documented by each platform (PLATFORMS.md): how far back the daily sync
 # re-pulls by default, and after which a day counts as settled.
@@ -115,7 +160,18 @@ DEFAULT_MAX_ROW_LOSS_PCT = {"google_ads": 10.0, "meta": 10.0, "networks": 0.0, "
 _GOOGLE_CUSTOMER_ID = re.compile(r"^\d{10}$")
 _META_ACCOUNT_ID = re.compile(r"^\d{1,20}$")
 _FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
-_RESERVED_PLATFORMS = frozenset({"google_ads", "meta", "impact", "cj", "awin"})
+
+
+def _reserved_platforms() -> frozenset[str]:
+    """Names a file feed may not take: every registered API platform's (one with a settings
+    section of its own)."""
+    return frozenset(spec.name for spec in _api_specs())
+
+
+def _api_specs() -> list[Any]:
+    """The registered platforms with a settings section of their own (not FX, not the sources
+    configured several times, file feeds), in registry order."""
+    return [spec for spec in _specs() if spec.config_section is not None and spec.expand is None]
 
 
 class ConfigError(ValueError):
@@ -217,6 +273,12 @@ class GoogleAdsSettings(_Model):
     def configured(self) -> bool:
         return bool(self.customer_ids or self.manager_customer_id)
 
+    def unconfigured_problem(self, name: str) -> str:
+        return (
+            f"{name}.customer_ids: neither customer_ids nor manager_customer_id is set (list the "
+            f"accounts, or delete the {name} section)"
+        )
+
 
 class MetaSettings(_Model):
     api_version: str = Field(default="v26.0", pattern=r"^v\d{2}\.0$")
@@ -271,6 +333,12 @@ class MetaSettings(_Model):
     def configured(self) -> bool:
         return bool(self.account_ids)
 
+    def unconfigured_problem(self, name: str) -> str:
+        return (
+            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
+            f"{name} section)"
+        )
+
 
 class NetworkSettings(_Model):
     """An API-based affiliate network (impact.com, CJ, Awin)."""
@@ -319,6 +387,12 @@ class NetworkSettings(_Model):
     @property
     def configured(self) -> bool:
         return bool(self.account_ids)
+
+    def unconfigured_problem(self, name: str) -> str:
+        return (
+            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
+            f"{name} section)"
+        )
 
 
 class ImpactSettings(NetworkSettings):
@@ -372,7 +446,7 @@ class FileFeedSettings(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _FEED_NAME.match(value) or value in _RESERVED_PLATFORMS:
+        if not _FEED_NAME.match(value) or value in _reserved_platforms():
             raise ValueError(f"{value!r} must be lower_snake_case and not a built-in platform name")
         return value
 
@@ -801,7 +875,7 @@ class Settings(_Model):
 
     @model_validator(mode="after")
     def _known_lag_platforms(self) -> Settings:
-        known = {*_RESERVED_PLATFORMS, *(feed.name for feed in self.file_feeds)}
+        known = {*_reserved_platforms(), *(feed.name for feed in self.file_feeds)}
         unknown = sorted(set(self.alerts.freshness.lag_days) - known)
         if unknown:
             raise ValueError(
@@ -816,17 +890,9 @@ class Settings(_Model):
         out. A platform not used is a section left out."""
         problems = []
         given = self.model_fields_set
-        if "google_ads" in given and not self.google_ads.configured:
-            problems.append(
-                "google_ads.customer_ids: neither customer_ids nor manager_customer_id is set "
-                "(list the accounts, or delete the google_ads section)"
-            )
-        for name in ("meta", "impact", "cj", "awin"):
+        for name in [spec.config_section for spec in _api_specs()]:
             if name in given and not getattr(self, name).configured:
-                problems.append(
-                    f"{name}.account_ids: no account listed (list the accounts to read, or "
-                    f"delete the {name} section)"
-                )
+                problems.append(getattr(self, name).unconfigured_problem(name))
         impact = self.impact
         for account in impact.account_ids:
             if not impact.program_ids.get(account):
@@ -843,12 +909,10 @@ class Settings(_Model):
         return self
 
     def configured_platforms(self) -> list[str]:
-        """API platforms that have at least one account configured, in a fixed order."""
-        return [
-            name
-            for name in ("google_ads", "meta", "impact", "cj", "awin")
-            if getattr(self, name).configured
-        ]
+        """API platforms that have at least one account configured, in registry order (not the
+        sources without a section of their own, FX, nor those configured several times, file
+        feeds)."""
+        return [spec.name for spec in _api_specs() if spec.configured(self)]
 
     def expected_lags(self) -> dict[str, int]:
         """Every configured platform and file feed -> the days its newest loaded day may trail
@@ -924,8 +988,9 @@ def missing_secrets(settings: Settings, environ: Mapping[str, str] | None = None
     """Messages for each configured platform whose secrets are absent from the environment."""
     environ = os.environ if environ is None else environ
     problems = []
+    keys = {spec.name: spec.accounts_key for spec in _specs()}
     for platform in settings.configured_platforms():
-        key = "account_ids" if platform != "google_ads" else "customer_ids/manager_customer_id"
+        key = keys.get(platform, "account_ids")
         absent = [var for var in SECRET_ENV_VARS[platform] if not environ.get(var)]
         if absent:
             problems.append(

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
 from perfmkt_pipeline.config import DEFAULT_LOOKBACK_DAYS, Settings, parse_settings
-from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.base.affiliates.records import sync_window
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.warehouse import raw
@@ -23,6 +23,10 @@ from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
     affiliate_resources,
     build_affiliate_assets,
+)
+from perfmkt_pipeline_tests.defs.google_ads_assets_support import (
+    build_google_ads_assets,
+    google_ads_resource,
 )
 from perfmkt_pipeline_tests.defs.meta_assets_support import build_meta_assets, meta_resource
 
@@ -116,9 +120,9 @@ def rows(url: str, table: sa.Table, *, loaded_at: bool = False) -> list[dict[str
 def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
     """Every raw table and the load log, every column (load times included)."""
     tables = [
-        raw.google_ads_accounts,
-        raw.google_ads_campaign_daily,
-        raw.google_ads_conversion_daily,
+        google_ads_tables.google_ads_accounts,
+        google_ads_tables.google_ads_campaign_daily,
+        google_ads_tables.google_ads_conversion_daily,
         meta_tables.meta_accounts,
         meta_tables.meta_ad_insights,
         meta_tables.meta_ad_actions,
@@ -144,7 +148,7 @@ def google_campaign_landed(url: str) -> list[tuple]:
     return sorted(
         (r["account_id"], r["date"], r["campaign_id"], r["cost_micros"], r["impressions"],
          r["clicks"], r["conversions"], r["conversions_value"])
-        for r in rows(url, raw.google_ads_campaign_daily)
+        for r in rows(url, google_ads_tables.google_ads_campaign_daily)
     )  # fmt: skip
 
 
@@ -159,7 +163,7 @@ def google_conversion_keys_truth(box: Sandbox, start: dt.date, end: dt.date) -> 
 def google_conversion_keys_landed(url: str) -> list[tuple]:
     return sorted(
         (r["account_id"], r["date"], r["campaign_id"], r["conversion_action_name"])
-        for r in rows(url, raw.google_ads_conversion_daily)
+        for r in rows(url, google_ads_tables.google_ads_conversion_daily)
     )
 
 

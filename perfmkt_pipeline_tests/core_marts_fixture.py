@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from perfmkt_pipeline.config import parse_settings
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -74,7 +75,7 @@ def _table(table: sa.Table, rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def google_accounts() -> pa.Table:
-    return _table(raw.google_ads_accounts, [
+    return _table(google_ads_tables.google_ads_accounts, [
         {"account_id": "1234567890", "account_name": "Acme JP", "currency": "JPY",
          "timezone": "Asia/Tokyo"},
     ])  # fmt: skip
@@ -102,7 +103,7 @@ def google_campaign_daily(overrides: dict[tuple, dict] | None = None) -> pa.Tabl
     for row in rows:
         row["account_id"] = "1234567890"
         row.update((overrides or {}).get((row["date"], row["campaign_id"]), {}))
-    return _table(raw.google_ads_campaign_daily, rows)
+    return _table(google_ads_tables.google_ads_campaign_daily, rows)
 
 
 def google_conversion_daily() -> pa.Table:
@@ -113,7 +114,7 @@ def google_conversion_daily() -> pa.Table:
         (SAT, "111", "Lead", D("2"), D("0")),
         (SAT, "222", "Purchase", D("1"), D("2000")),
     ]
-    return _table(raw.google_ads_conversion_daily, [
+    return _table(google_ads_tables.google_ads_conversion_daily, [
         {"account_id": "1234567890", "date": d, "campaign_id": c, "conversion_action_name": n,
          "conversions": k, "conversions_value": v} for d, c, n, k, v in rows
     ])  # fmt: skip
@@ -233,9 +234,10 @@ def load_raw(warehouse: Warehouse, loaded_at: dt.datetime = PULLED_AT, **tables_
     }
     with warehouse.begin() as conn:
         for name, frame in frames.items():
-            module = meta_tables if name.startswith("meta_") else raw
-            module = affiliate_tables if name == "affiliate_actions" else module
-            table = getattr(module, name)
+            owner = meta_tables if name.startswith("meta_") else raw
+            owner = google_ads_tables if name.startswith("google_ads_") else owner
+            owner = affiliate_tables if name == "affiliate_actions" else owner
+            table = getattr(owner, name)
             if name.endswith("accounts") and name != "affiliate_actions":
                 slice_ = Slice({})
             elif name == "affiliate_actions":
@@ -385,11 +387,11 @@ def by_grain(rows: list[dict[str, Any]], grain: list[str], columns: list[str]) -
 def raw_inputs():
     """The fixture as `build_core` inputs, assembled the way the core asset does."""
     from perfmkt_pipeline.platforms.base.affiliates.actions import latest_actions
+    from perfmkt_pipeline.platforms.google_ads.core import GoogleAdsRaw
     from perfmkt_pipeline.platforms.meta.core import MetaRaw
     from perfmkt_pipeline.transform.core import (
         AffiliateRaw,
         CoreRules,
-        GoogleAdsRaw,
         RawInputs,
     )
     from perfmkt_pipeline.transform.core.networks import latest_state_table
@@ -402,9 +404,12 @@ def raw_inputs():
         latest_actions(frame, rules.status_maps), rules.affiliate_currencies
     )
     return RawInputs(
-        google_ads=GoogleAdsRaw(google_accounts(), google_campaign_daily(), google_conversion_daily(),
-                                google_campaign_daily()),
-        meta=MetaRaw(meta_accounts(), meta_ad_insights(), meta_ad_actions(), meta_ad_insights()),
+        platforms={
+            "google_ads": GoogleAdsRaw(google_accounts(), google_campaign_daily(),
+                                       google_conversion_daily(), google_campaign_daily()),
+            "meta": MetaRaw(meta_accounts(), meta_ad_insights(), meta_ad_actions(),
+                            meta_ad_insights()),
+        },
         affiliates=AffiliateRaw(latest, records),
     )  # fmt: skip
 

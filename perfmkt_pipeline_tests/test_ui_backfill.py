@@ -25,8 +25,9 @@ import sqlalchemy as sa
 
 from perfmkt_pipeline.cli import ui_env
 from perfmkt_pipeline.config import load_settings
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_arrow
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
@@ -283,7 +284,7 @@ def test_a_ten_day_backfill_launched_like_the_ui_lands_those_days(services) -> N
     truth = box.world.ground_truth("google_ads", FIRST, LAST, level="account")
     expected = {(r["account_id"], r["day"]): r["spend"] for r in truth.to_dict("records")}
     landed: dict[tuple[str, dt.date], Decimal] = {}
-    for row in _rows(warehouse_url, raw.google_ads_campaign_daily):
+    for row in _rows(warehouse_url, google_ads_tables.google_ads_campaign_daily):
         key = (row["account_id"], row["date"])
         landed[key] = landed.get(key, Decimal(0)) + Decimal(row["cost_micros"]) / 1_000_000
     assert landed == expected

@@ -17,7 +17,6 @@ from perfmkt_pipeline.config import (
 from perfmkt_pipeline.defs.alerts import build_alert_checks
 from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_rates_assets
-from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.assets.orders import (
     build_orders_assets,
@@ -51,13 +50,10 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         EnvVar(WAREHOUSE_URL_ENV_VAR) if os.environ.get(WAREHOUSE_URL_ENV_VAR) else warehouse_url()
     )
     resources: dict[str, object] = {"warehouse": WarehouseResource(url=url)}
-    if settings.google_ads.configured:
-        resources["google_ads"] = google_ads_resource()
     resources.update(connector_resources(settings))
     resources.update(orders_resources(settings))
     resources.update(notification_resources(settings))
     assets = [
-        *build_google_ads_assets(settings, engine_kind),
         *build_all_connector_assets(settings, engine_kind),
         *build_fx_rates_assets(settings, engine_kind),
         *build_core_assets(settings, engine_kind),

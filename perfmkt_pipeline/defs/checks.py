@@ -34,12 +34,10 @@ from perfmkt_pipeline.defs.partitions import daily_partitions, window
 from perfmkt_pipeline.platforms.base.spec import RawTotals
 from perfmkt_pipeline.transform import quality
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
-from perfmkt_pipeline.warehouse import check_reads, core_io, measures, raw, tables
+from perfmkt_pipeline.warehouse import check_reads, core_io, measures, tables
 
 Window = tuple[dt.date, dt.date]
 _EXAMPLES = 10
-# Where Google Ads' raw totals are (until Google Ads has its spec: its cost is in micros).
-GOOGLE_ADS_TOTALS = RawTotals(raw.google_ads_campaign_daily, spend="cost_micros", micros=True)
 MART_MEASURES = list(measures.NAMES)
 # Columns no row may hold a negative value in (spend local and reporting, impressions, clicks).
 NEVER_NEGATIVE = [
@@ -106,7 +104,7 @@ def evaluate_fx_coverage(conn: sa.Connection, settings: Settings, span: Window) 
 
 def configured_accounts(settings: Settings) -> list[tuple[str, str]]:
     """(platform, account_id) of every explicitly configured account."""
-    pairs = [("google_ads", a) for a in settings.google_ads.customer_ids]
+    pairs = []
     for spec in platforms.all_specs():
         for instance in [spec] if spec.expand is None else spec.instances(settings):
             pairs += [(instance.name, a) for a in instance.account_ids(settings)]
@@ -123,8 +121,6 @@ def evaluate_accounts_present(conn: sa.Connection, settings: Settings) -> Outcom
 
 
 def _raw_totals(platform: str) -> RawTotals:
-    if platform == "google_ads":
-        return GOOGLE_ADS_TOTALS
     core = platforms.get(platform).core
     assert core is not None, platform
     return core.totals
@@ -156,11 +152,11 @@ def _affiliate_differences(
 def evaluate_raw_totals(
     conn: sa.Connection, settings: Settings, windows: Mapping[str, Window]
 ) -> Outcome:
-    """Per platform and day, core equals raw: Google Ads cost (micros / 1e6), impressions and
-    clicks; Meta spend, impressions, clicks; affiliates: commission of non-reversed actions,
-    and every raw action present in core.affiliate_actions."""
+    """Per platform and day, core equals raw: each registered platform's spend (micros / 1e6
+    where its spec says so), impressions and clicks (its core mapping's `totals`); affiliates:
+    commission of non-reversed actions, and every raw action present in core.affiliate_actions."""
     found = []
-    reported = {"google_ads", *(spec.name for spec in platforms.all_specs() if spec.core)}
+    reported = {spec.name for spec in platforms.all_specs() if spec.core}
     for platform, span in windows.items():
         if platform in reported:
             d = quality.total_differences(

@@ -48,7 +48,7 @@ class PlatformResource(ConfigurableResource):
 @functools.cache
 def resource_class(spec: PlatformSpec) -> type[PlatformResource]:
     """The resource class of `spec`, one field per credential (its config key in Dagster),
-    named after the platform (`meta` -> MetaResource)."""
+    named after the platform (`some_platform` -> SomePlatformResource)."""
     fields = {c.field: str if c.required else (str | None) for c in spec.credentials}
     defaults = {c.field: None for c in spec.credentials if not c.required}
     title = "".join(part.capitalize() for part in spec.name.split("_"))

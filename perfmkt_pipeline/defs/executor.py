@@ -22,7 +22,7 @@ imported only when chosen.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from dagster import (
@@ -38,11 +38,13 @@ from dagster import (
     multiprocess_executor,
 )
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import (
     CELERY_BACKEND_ENV_VAR,
     CELERY_BROKER_ENV_VAR,
     DEFAULT_CELERY_BACKEND_URL,
     ConfigError,
+    DerivedTuple,
     Settings,
 )
 from perfmkt_pipeline.defs.partitions import daily_partitions, range_problem
@@ -50,14 +52,16 @@ from perfmkt_pipeline.defs.run_worker import RUN_WORKER_TAG, RunWorker
 
 # Imported once by the fork server; every step process starts with them loaded. The lifeline
 # comes first: from then on the server and its steps die with the run worker (defs/lifeline.py).
-PRELOAD_MODULES = (
-    "perfmkt_pipeline.defs.lifeline",
-    "dagster",
-    "perfmkt_pipeline.defs.build",
-    "google.ads.googleads.client",
-    "facebook_business.api",
-    "duckdb",
-    "perfmkt_pipeline.defs.step_preload",
+# Each registered platform adds its heavy client libraries (its spec's `preload`).
+PRELOAD_MODULES: Sequence[str] = DerivedTuple(
+    lambda: (
+        "perfmkt_pipeline.defs.lifeline",
+        "dagster",
+        "perfmkt_pipeline.defs.build",
+        *(module for spec in platforms.all_specs() for module in spec.preload),
+        "duckdb",
+        "perfmkt_pipeline.defs.step_preload",
+    )
 )
 # Dagster's tags of a run over a partition range, and the one capping its automatic re-runs.
 RANGE_START_TAG = "dagster/asset_partition_range_start"

@@ -24,11 +24,6 @@ from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunctio
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.platforms.orders.errors import OrderFatalError
-from perfmkt_pipeline.sources.google_ads.errors import (
-    GoogleAdsAuthError,
-    GoogleAdsDataError,
-    GoogleAdsPermissionError,
-)
 from perfmkt_pipeline.warehouse.loss import RowLossError
 from perfmkt_pipeline.warehouse.write import SliceViolation
 
@@ -44,15 +39,10 @@ WAREHOUSE_RETRY = RetryPolicy(
     max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
 )
 
-# Errors a retry cannot fix: the client has classified them as fatal or as bad data. Google Ads'
-# plain GoogleAdsFatalError is left out on purpose: the client also raises it when its own
-# retries ran out, which a step retry minutes later can cure (as it can GoogleAdsQuotaError).
-# Registered platforms add their own fatal and data errors (their spec's `errors`).
+# Errors a retry cannot fix: the client has classified them as fatal or as bad data. Registered
+# platforms add their own fatal and data errors (their spec's `errors`).
 NOT_RETRYABLE: tuple[type[BaseException], ...] = (
     ConfigError,
-    GoogleAdsAuthError,
-    GoogleAdsPermissionError,
-    GoogleAdsDataError,
     SliceViolation,
     RowLossError,
     OrderFatalError,

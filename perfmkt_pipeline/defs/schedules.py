@@ -2,8 +2,8 @@
 rebuilds core and marts once every source run of the day has finished.
 
 For the scheduled day D (the tick's date in `schedule_timezone`) the schedule requests one run per
-source, each a partition *range* run (Dagster's range tags) over [D - lookback, D - 1]: Google Ads,
-Meta, every affiliate network and file feed with its own `lookback_days`, and FX over the union
+source, each a partition *range* run (Dagster's range tags) over [D - lookback, D - 1]: every
+registered platform, affiliate network and file feed with its own `lookback_days`, and FX over the union
 of those windows (one ECB file whatever the range, and core needs a rate for every day it
 rebuilds). Dagster has no dependencies between the runs of a tick, and core read while the
 sources still write would miss their restatements, so core and marts are not requested by the
@@ -60,8 +60,6 @@ SCHEDULE_NAME_TAG = "dagster/schedule_name"
 # The FX source: the ECB rates' group, whose run also publishes core.fx_rates.
 FX = "fx"
 FX_RATES = AssetKey(["core", "fx_rates"])
-# Google Ads' raw assets' group (until Google Ads has its spec in platforms/).
-GOOGLE_ADS = "google_ads"
 # First-party orders sources run as "orders_<name>" (a source may share a network's name).
 ORDERS_GROUP = "orders"
 DOWNSTREAM_GROUPS = ("core", "marts")
@@ -111,10 +109,7 @@ def source_groups() -> dict[str, bool]:
     specs = platforms.all_specs()
     groups = [spec.connector.group for spec in specs]
     split = {spec.connector.group for spec in specs if spec.expand is not None}
-    return {
-        GOOGLE_ADS: False,
-        **{group: group in split or groups.count(group) > 1 for group in groups},
-    }
+    return {group: group in split or groups.count(group) > 1 for group in groups}
 
 
 def source_keys(assets: Iterable[AssetsDefinition]) -> dict[str, tuple[AssetKey, ...]]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "perfmkt_pipeline.platforms"
 # "module:attribute" of each built-in platform's spec, in the order assets are built.
 BUILT_IN = (
+    "perfmkt_pipeline.platforms.google_ads.spec:SPEC",
     "perfmkt_pipeline.platforms.meta.spec:SPEC",
     "perfmkt_pipeline.platforms.impact.spec:SPEC",
     "perfmkt_pipeline.platforms.cj.spec:SPEC",

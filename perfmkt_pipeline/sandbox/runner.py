@@ -3,20 +3,21 @@
     with Sandbox(as_of=date(2024, 6, 1)) as sandbox:
         os.environ.update(sandbox.env())
         ...                                   # run the pipeline against it
-        sandbox.world.ground_truth("meta", start, end)
-        sandbox.counters.count("meta", "meta.insights_sync")
-        sandbox.faults.set("meta", rate_limit_first_n=2)
+        sandbox.world.ground_truth(platform, start, end)
+        sandbox.counters.count(platform, kind)
+        sandbox.faults.set(platform, rate_limit_first_n=2)
 
-It owns one `World`, `SandboxFaults`, `RequestCounters` and `SandboxCredentials`, shared by the
-HTTP stand-ins (every registered platform's, its spec's `standin`, and Google OAuth) and the
-Google Ads gRPC server.
-Only loopback addresses are ever bound.
+It owns one `World`, `SandboxFaults`, `RequestCounters` and `SandboxCredentials`, shared by
+every stand-in: the registered platforms' own (their spec's `standin`: an HTTP app served here,
+or a server of its own such as a gRPC one) and the shared Google OAuth one. Only loopback
+addresses are ever bound.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import DEFAULT_ORDERS_URL_ENV_VAR as ORDERS_URL_ENV_VAR
@@ -25,22 +26,38 @@ from perfmkt_pipeline.sandbox.anomalies import Injection
 from perfmkt_pipeline.sandbox.counters import RequestCounters
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import SandboxFaults
-from perfmkt_pipeline.sandbox.google_ads_server import GoogleAdsServer
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, SandboxHTTPServer, check_loopback
 from perfmkt_pipeline.sandbox.spec import PLATFORMS, WorldSpec
-from perfmkt_pipeline.sandbox.tls import GRPC_ROOTS_ENV
 from perfmkt_pipeline.sandbox.world import World
 
-# Registered platforms bring their own stand-ins (their spec's `standin`). Meta's base URL
-# carries no version: the SDK appends "/vNN.0/...".
-HTTP_APPS: dict[str, type[PlatformApp]] = {
-    **{spec.name: spec.standin.load() for spec in platforms.all_specs() if spec.standin},
+# HTTP stand-ins not brought by a registered platform's spec.
+SHARED_HTTP_APPS: dict[str, type[PlatformApp]] = {
     "google_oauth": oauth.OAuthApp,
 }
 
 
+def http_apps() -> dict[str, type[PlatformApp]]:
+    """Name -> class of every HTTP stand-in: the registered platforms' (spec `standin` without
+    `server`), then the shared ones."""
+    own = {
+        spec.name: spec.standin.load()
+        for spec in platforms.all_specs()
+        if spec.standin and not spec.standin.server
+    }
+    return {**own, **SHARED_HTTP_APPS}
+
+
+def server_standins() -> list[str]:
+    """The registered platforms whose stand-in is a server of its own (gRPC, say)."""
+    return [s.name for s in platforms.all_specs() if s.standin and s.standin.server]
+
+
 class Sandbox:
-    """All stand-ins over one world. `start()`/`stop()` or use as a context manager."""
+    """All stand-ins over one world. `start()`/`stop()` or use as a context manager.
+
+    A registered platform whose stand-in is a server of its own is reachable as an attribute of
+    its name (`sandbox.<name>`: the server, or None when left out) and can be left out with a
+    keyword of its name (`Sandbox(..., <name>=False)`)."""
 
     def __init__(
         self,
@@ -50,17 +67,18 @@ class Sandbox:
         faults: SandboxFaults | None = None,
         host: str = "127.0.0.1",
         credentials: SandboxCredentials | None = None,
-        google_ads: bool = True,
         ports: dict[str, int] | None = None,
         injections: tuple[Injection, ...] = (),
         orders: str | None = None,
         orders_folder: Path | None = None,
+        **servers: bool,
     ):
-        """`ports` fixes ports per stand-in ("meta", ..., "google_ads"); the rest get free ones.
+        """`ports` fixes ports per stand-in (by name); the rest get free ones.
         `injections` are anomalies served on top of the world (sandbox/anomalies.py).
         `orders`: the shop's orders served from a database of their own on the MariaDB server
         ("mariadb", its URL in `env()` as PERFMKT_ORDERS_URL) or as a CSV export in
-        `orders_folder` ("csv"); None: no shop (platforms/orders/standin/)."""
+        `orders_folder` ("csv"); None: no shop (platforms/orders/standin/).
+        `servers`: <platform>=False leaves that platform's server stand-in out."""
         if orders not in (None, "mariadb", "csv"):
             raise ValueError(f"orders={orders!r}: expected 'mariadb', 'csv' or None")
         if orders == "csv" and orders_folder is None:
@@ -69,24 +87,40 @@ class Sandbox:
         self.shop = None
         self.host = check_loopback(host)
         self._ports = dict(ports or {})
-        unknown = set(self._ports) - set(HTTP_APPS) - {"google_ads"}
+        apps, known_servers = http_apps(), server_standins()
+        unknown_servers = sorted(set(servers) - set(known_servers))
+        if unknown_servers:
+            raise TypeError(
+                f"Sandbox() got {unknown_servers}: no server stand-in of that name; known: "
+                f"{known_servers}"
+            )
+        unknown = set(self._ports) - set(apps) - set(known_servers)
         if unknown:
             raise ValueError(
-                f"no stand-in named {sorted(unknown)}; known: {[*HTTP_APPS, 'google_ads']}"
+                f"no stand-in named {sorted(unknown)}; known: {[*apps, *known_servers]}"
             )
         self.world = World(spec or WorldSpec.small(), as_of=as_of, injections=injections)
         self.faults = faults or SandboxFaults()
         self.counters = RequestCounters()
         self.credentials = credentials or SandboxCredentials()
         shared = (self.world, self.faults, self.counters, self.credentials)
-        self.apps: dict[str, PlatformApp] = {name: cls(*shared) for name, cls in HTTP_APPS.items()}
+        self.apps: dict[str, PlatformApp] = {name: cls(*shared) for name, cls in apps.items()}
         self._servers: dict[str, SandboxHTTPServer] = {}
-        self.google_ads: GoogleAdsServer | None = (
-            GoogleAdsServer(*shared, host=self.host, port=self._ports.get("google_ads", 0))
-            if google_ads
-            else None
-        )
+        self.servers: dict[str, Any] = {
+            name: platforms.get(name).standin.load()(
+                *shared, host=self.host, port=self._ports.get(name, 0)
+            )
+            for name in known_servers
+            if servers.get(name, True)
+        }
+        self._server_names = frozenset(known_servers)
         self._started = False
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for attributes not found otherwise: a server stand-in by its platform.
+        if name.startswith("_") or name not in self.__dict__.get("_server_names", ()):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.servers.get(name)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -97,8 +131,8 @@ class Sandbox:
             for name, app in self.apps.items():
                 port = self._ports.get(name, 0)
                 self._servers[name] = SandboxHTTPServer(app, self.host, port).start()
-            if self.google_ads is not None:
-                self.google_ads.start()
+            for server in self.servers.values():
+                server.start()
             self._start_shop()
         except BaseException:
             self.stop()
@@ -131,8 +165,8 @@ class Sandbox:
         for server in self._servers.values():
             server.stop()
         self._servers.clear()
-        if self.google_ads is not None:
-            self.google_ads.stop()
+        for standin in self.servers.values():
+            standin.stop()
         self._started = False
 
     def __enter__(self) -> Sandbox:
@@ -144,37 +178,28 @@ class Sandbox:
     # -- addresses -----------------------------------------------------------------------------
 
     def url(self, platform: str) -> str:
-        """Base URL of an HTTP stand-in ("meta", "impact", "cj", "awin", "ecb", "google_oauth")."""
+        """Base URL of an HTTP stand-in (by name: a registered platform's, or a shared one)."""
         if platform not in self._servers:
             raise RuntimeError(f"sandbox not started or no HTTP stand-in for {platform!r}")
         return self._servers[platform].url
 
     def env(self) -> dict[str, str]:
         """Environment variables that point the pipeline (and the official clients) here."""
-        creds = self.credentials
         env = {
-            "PERFMKT_GOOGLE_OAUTH_URL": self.url("google_oauth") + oauth.TOKEN_PATH,
             **{
                 spec.standin.url_env_var: self.url(spec.name) + spec.standin.path
                 for spec in platforms.all_specs()
-                if spec.standin
+                if spec.standin and spec.standin.url_env_var and spec.name in self._servers
             },
-            "GOOGLE_ADS_DEVELOPER_TOKEN": creds.google_developer_token,
-            "GOOGLE_ADS_CLIENT_ID": creds.google_client_id,
-            "GOOGLE_ADS_CLIENT_SECRET": creds.google_client_secret,
-            "GOOGLE_ADS_REFRESH_TOKEN": creds.google_refresh_token,
-            "GOOGLE_ADS_LOGIN_CUSTOMER_ID": self._login_customer_id(),
-            "META_ACCESS_TOKEN": creds.meta_access_token,
-            "META_APP_SECRET": creds.meta_app_secret,
         }
-        for spec in platforms.all_specs():
-            if spec.standin:
-                env.update(spec.standin.secret_values(self))
         if self.shop is not None:
             env[ORDERS_URL_ENV_VAR] = self.shop.url
-        if self.google_ads is not None:
-            env["PERFMKT_GOOGLE_ADS_ENDPOINT"] = self.google_ads.endpoint
-            env[GRPC_ROOTS_ENV] = self.google_ads.ca_file
+        for spec in platforms.all_specs():
+            if spec.standin is None:
+                continue
+            env.update(spec.standin.secret_values(self))
+            if spec.name in self.servers:
+                env.update(self.servers[spec.name].env())
         return env
 
     def account_ids(self) -> dict[str, list[str]]:
@@ -188,7 +213,3 @@ class Sandbox:
 
     def impact_program_ids(self) -> dict[str, str]:
         return {a.account_id: a.program_id or "" for a in self.world.accounts("impact")}
-
-    def _login_customer_id(self) -> str:
-        managers = self.world.google_managers()
-        return managers[0].customer_id if managers else ""

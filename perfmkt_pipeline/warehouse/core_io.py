@@ -2,9 +2,11 @@
 reads for them, and the core slices it replaces (all inside the caller's transaction).
 
 Registered platforms (platforms/: the caller passes the configured ones, `registered`) read
-their own raw inputs through their spec's core mapping (`spec.core.read`). Google Ads and the
-registered platforms land raw rows by report day, so a run over [start, end] rebuilds exactly
-those days. Affiliate networks land records by *read window* and re-read a trailing lookback, so
+their own raw inputs through their spec's core mapping (`spec.core.read`), into
+`RawInputs.platforms` keyed by name; they land raw rows by report day, so a run over [start, end]
+rebuilds exactly those days. Every other platform of a run is an affiliate source (`spec.actions`: a network or file feed,
+`affiliate_platforms`); a window naming neither is an error naming it. Affiliate sources land
+records by *read window* and re-read a trailing lookback, so
 for each affiliate platform the run rebuilds every event day touched by a record of its raw read
 window (the range and its lookback), plus [start, end] itself; for those days it reads every
 record of every action (all read windows), reduces them to each action's latest state and
@@ -34,7 +36,6 @@ from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.read import read_arrow, read_query, read_window
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
-GOOGLE_ADS = "google_ads"
 Window = tuple[dt.date, dt.date]
 # The configured registered platforms' specs (platforms/base/spec.PlatformSpec): their `name`,
 # `core.read`, and for an affiliate source `actions` (its raw table and status words).
@@ -52,7 +53,7 @@ def affiliate_platforms(registered: Registered) -> list[str]:
 
 def _own_core(registered: Registered) -> set[str]:
     """Platforms whose core rows come from their own raw tables (not affiliate actions)."""
-    return {GOOGLE_ADS, *(spec.name for spec in registered if spec.core is not None)}
+    return {spec.name for spec in registered if spec.core is not None}
 
 
 def platform_windows(
@@ -65,8 +66,6 @@ def platform_windows(
     """The inclusive days each configured platform's core rows are rebuilt for (`registered`:
     the configured registered platforms, which land by report day)."""
     windows: dict[str, Window] = {}
-    if settings.google_ads.configured:
-        windows[GOOGLE_ADS] = (start, end)
     for spec in registered:
         if spec.core is not None:
             windows[spec.name] = (start, end)
@@ -108,23 +107,18 @@ def read_raw(
     windows: Mapping[str, Window],
     registered: Registered = (),
 ) -> tuple[RawInputs, dict[str, dt.date], int]:
-    """The raw inputs of `build_core` (each registered platform's read by its core mapping, e.g.
-    Meta summed to campaigns in the warehouse), the day each platform's data was pulled (its
+    """The raw inputs of `build_core` (each registered platform's read by its core mapping, which
+    may sum ad rows to campaigns in the warehouse), the day each platform's data was pulled (its
     newest load among the raw rows of its window), and how many raw rows those inputs cover."""
     pulled: dict[str, dt.date | None] = {}
-    google = mapped = actions = None
+    mapped: dict[str, Any] = {}
+    actions = None
     rows = 0
-    if GOOGLE_ADS in windows:
-        google, (count, newest) = core_raw.read_google_ads(conn, windows[GOOGLE_ADS])
-        pulled[GOOGLE_ADS] = core_raw.pulled_on(newest)
-        rows += count
-    readers = [spec for spec in registered if spec.core is not None and spec.name in windows]
-    if len(readers) > 1:  # RawInputs holds one registered platform until every one is moved
-        raise ValueError(f"more than one registered platform to read: {[s.name for s in readers]}")
-    for spec in readers:
-        mapped, (count, newest) = spec.core.read(conn, windows[spec.name])
-        pulled[spec.name] = core_raw.pulled_on(newest)
-        rows += count
+    for spec in registered:
+        if spec.core is not None and spec.name in windows:
+            mapped[spec.name], (count, newest) = spec.core.read(conn, windows[spec.name])
+            pulled[spec.name] = core_raw.pulled_on(newest)
+            rows += count
     own = _own_core(registered)
     sources = [spec for spec in affiliates(registered) if spec.name in windows]
     if sources:
@@ -137,7 +131,7 @@ def read_raw(
     if unknown:
         raise ValueError(f"no registered platform reads the raw rows of {unknown}")
     as_of = {platform: day for platform, day in pulled.items() if day is not None}
-    return RawInputs(google, mapped, actions), as_of, rows
+    return RawInputs(mapped, actions), as_of, rows
 
 
 def _affiliate_records(conn: sa.Connection, spec: Any, window: Window) -> pa.Table:

@@ -3,8 +3,8 @@ warehouse.
 
 A platform landing rows below campaign grain (ads) has them summed to campaigns in SQL
 (`rollup`), so tens of thousands of campaign rows leave the warehouse instead of hundreds of
-thousands of ad rows. Google Ads rows are read without the raw JSON `record` (the transform
-never reads it). How many raw rows the window holds and the newest load among them (the day the
+thousands of ad rows. Each platform's reads are its own (platforms/<name>/core_read.py) over
+these helpers. How many raw rows the window holds and the newest load among them (the day the
 data was pulled, which decides `settled`) come from aggregates over every row (`coverage`).
 """
 
@@ -17,26 +17,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from perfmkt_pipeline.transform.core import GoogleAdsRaw
-from perfmkt_pipeline.warehouse import raw
-from perfmkt_pipeline.warehouse.read import read_arrow, read_query
+from perfmkt_pipeline.warehouse.read import read_query
 from perfmkt_pipeline.warehouse.write import arrow_schema
 
 Window = tuple[dt.date, dt.date]
 
-GOOGLE_DAILY = [
-    "account_id", "date", "campaign_id", "cost_micros", "impressions", "clicks", "conversions",
-    "conversions_value",
-]  # fmt: skip
-GOOGLE_CONVERSIONS = [
-    "account_id", "date", "campaign_id", "conversion_action_name", "conversions",
-    "conversions_value", "all_conversions", "all_conversions_value",
-]  # fmt: skip
 # loaded_at: the evidence of the core rows made from them (core_dims).
 ACCOUNT_COLUMNS = ["account_id", "account_name", "currency", "timezone", "loaded_at"]
 _LOADED_AT = pa.timestamp("us", tz="UTC")
 # PostgreSQL memory for the roll-ups' hash tables. At the default 4 MB, a month of ad-level
-# actions (~10^5 rows per attribution, as Meta's) does not fit: the planner sorts instead, spilling to disk, about
+# actions (~10^5 rows per attribution) does not fit: the planner sorts instead, spilling to disk, about
 # twice as slow. Set for the reading transaction only.
 ROLLUP_WORK_MEM = "64MB"
 
@@ -91,22 +81,6 @@ def coverage(
 
 
 Covered = tuple[int, dt.datetime | None]  # raw rows of the window, their newest loaded_at
-
-
-def read_google_ads(conn: sa.Connection, window: Window) -> tuple[GoogleAdsRaw, Covered]:
-    """The window's Google Ads inputs and the raw rows they cover."""
-    daily, actions = raw.google_ads_campaign_daily, raw.google_ads_conversion_daily
-    inputs = GoogleAdsRaw(
-        accounts=read_arrow(conn, raw.google_ads_accounts, None, ACCOUNT_COLUMNS),
-        campaign_daily=read_arrow(conn, daily, in_window(daily, window), GOOGLE_DAILY),
-        conversion_daily=read_arrow(conn, actions, in_window(actions, window), GOOGLE_CONVERSIONS),
-        campaign_names=campaign_names(
-            conn,
-            daily,
-            ["account_id", "campaign_id", "date", "campaign_name", "campaign_status", "loaded_at"],
-        ),
-    )
-    return inputs, coverage(conn, [daily, actions], window)
 
 
 _COVERAGE = [("_rows", pa.int64()), ("_loaded_at", _LOADED_AT)]
@@ -165,6 +139,6 @@ def pulled_on(newest: dt.datetime | None) -> dt.date | None:
 
 
 __all__ = [
-    "campaign_names", "coverage", "in_window", "latest_rows", "pulled_on", "read_google_ads",
-    "rollup", "rollup_memory",
+    "campaign_names", "coverage", "in_window", "latest_rows", "pulled_on", "rollup",
+    "rollup_memory",
 ]  # fmt: skip

@@ -15,6 +15,7 @@ from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -137,7 +138,9 @@ def _repull(warehouse: Warehouse) -> None:
     fx.load_raw(
         warehouse,
         REPULLED_AT,
-        google_ads_conversion_daily=fx._table(fx.raw.google_ads_conversion_daily, conversions),
+        google_ads_conversion_daily=fx._table(
+            google_ads_tables.google_ads_conversion_daily, conversions
+        ),
         meta_ad_insights=fx._table(meta_tables.meta_ad_insights, insights),
         affiliate_actions=fx._table(fx.affiliate_tables.affiliate_actions, [*records, reversal]),
     )

@@ -16,7 +16,8 @@ from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
-from perfmkt_pipeline.warehouse import raw, tables
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
+from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 from perfmkt_pipeline_tests import core_marts_fixture as fx
@@ -128,8 +129,12 @@ def _promo_row(day: dt.date, name: str, status: str, impressions: int, cost: int
 
 def _land_old_day(warehouse: Warehouse, name: str, status: str, loaded_at: dt.datetime) -> None:
     day = Slice({"account_id": GOOGLE}, "date", OLD_DAY, OLD_DAY)
-    rows = fx._table(raw.google_ads_campaign_daily, [_promo_row(OLD_DAY, name, status, 900, 0)])
-    replace_slice(warehouse, raw.google_ads_campaign_daily, rows, day, loaded_at=loaded_at)
+    rows = fx._table(
+        google_ads_tables.google_ads_campaign_daily, [_promo_row(OLD_DAY, name, status, 900, 0)]
+    )
+    replace_slice(
+        warehouse, google_ads_tables.google_ads_campaign_daily, rows, day, loaded_at=loaded_at
+    )
 
 
 def _core(url: str, start: dt.date, end: dt.date) -> None:
@@ -159,7 +164,8 @@ def test_a_core_rebuild_from_older_raw_rows_keeps_a_campaigns_newer_name_and_sta
     ended = _promo_row(fx.SAT, "Winter Promo - Ended", "PAUSED", 1, 0)
     daily = [*fx.google_campaign_daily().to_pylist(), ended]
     fx.load_raw(
-        warehouse, google_ads_campaign_daily=fx._table(raw.google_ads_campaign_daily, daily)
+        warehouse,
+        google_ads_campaign_daily=fx._table(google_ads_tables.google_ads_campaign_daily, daily),
     )
     # 2026-11-02 was pulled long ago, while the campaign still ran under its first name.
     _land_old_day(warehouse, "Winter Promo", "ENABLED", LONG_AGO)

@@ -17,17 +17,17 @@ from dagster._core.storage.tags import (
 )
 
 from perfmkt_pipeline.config import parse_settings
-from perfmkt_pipeline.defs.assets.google_ads import (
+from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
+from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline_tests.defs.google_ads_assets_support import (
     ACCOUNTS,
     CAMPAIGN_DAILY,
     CONVERSION_DAILY,
     build_google_ads_assets,
     google_ads_resource,
 )
-from perfmkt_pipeline.defs.resources import WarehouseResource
-from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.warehouse import raw
-from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests.sandbox_fixtures import (  # noqa: F401 (registers `sandbox`)
     AS_OF,
     sandbox,
@@ -78,7 +78,7 @@ def run(box: Sandbox, warehouse_url: str, start: date, end: date, **kwargs):
 
 def every_action_rows(warehouse_url: str) -> list[tuple]:
     """raw.google_ads_conversion_daily counting every action (all_conversions), sorted."""
-    t = raw.google_ads_conversion_daily
+    t = google_ads_tables.google_ads_conversion_daily
     wh = Warehouse(warehouse_url)
     try:
         with wh.begin() as conn:
@@ -104,7 +104,9 @@ def totals_by_account_day(campaign_rows: list[tuple]) -> dict[tuple, tuple]:
     """(account, day) -> (spend, impressions, clicks, conversions, conversion value)."""
     index = {
         c.name: i
-        for i, c in enumerate(c for c in raw.google_ads_campaign_daily.c if c.name != "loaded_at")
+        for i, c in enumerate(
+            c for c in google_ads_tables.google_ads_campaign_daily.c if c.name != "loaded_at"
+        )
     }
     out: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, Decimal(0), Decimal(0)])
     for r in campaign_rows:
@@ -135,7 +137,7 @@ def test_a_backfill_through_quota_and_server_errors_lands_exactly_the_ground_tru
     assert result.success
     assert box.counters.faults(PLATFORM, "rate_limit") == 2
     assert box.counters.faults(PLATFORM, "server_error") == 1
-    campaign = rows(warehouse_url, raw.google_ads_campaign_daily)
+    campaign = rows(warehouse_url, google_ads_tables.google_ads_campaign_daily)
     assert totals_by_account_day(campaign) == truth_by_account_day(box, START, END)
     assert len(campaign) == len(set((r[0], r[1], r[2]) for r in campaign))  # grain holds
     # `record` is the row as received: its metrics are the typed columns' values.
@@ -149,7 +151,7 @@ def test_a_backfill_through_quota_and_server_errors_lands_exactly_the_ground_tru
         (t.account_id, t.day, t.campaign_id, t.conversion_name, t.conversions, t.conversion_value)
         for t in truth.itertuples()
     )
-    accounts = rows(warehouse_url, raw.google_ads_accounts)
+    accounts = rows(warehouse_url, google_ads_tables.google_ads_accounts)
     assert [r[:4] for r in accounts] == [
         ("1234567890", "Acme US Search", "USD", "America/New_York"),
         ("2345678901", "Acme DE Search", "EUR", "Europe/Berlin"),
@@ -173,9 +175,9 @@ def test_a_backfill_through_quota_and_server_errors_lands_exactly_the_ground_tru
     # Idempotence: the same range again, through faults again, leaves the same rows.
     box.faults.set(PLATFORM, rate_limit_first_n=1, retry_delay_seconds=0.05, fail_first_n=2)
     assert run(box, warehouse_url, START, END).success
-    assert rows(warehouse_url, raw.google_ads_campaign_daily) == campaign
+    assert rows(warehouse_url, google_ads_tables.google_ads_campaign_daily) == campaign
     assert every_action_rows(warehouse_url) == conversions
-    assert rows(warehouse_url, raw.google_ads_accounts) == accounts
+    assert rows(warehouse_url, google_ads_tables.google_ads_accounts) == accounts
 
 
 def test_ninety_days_for_three_accounts_cost_two_queries_per_account(box, warehouse_url):
@@ -208,7 +210,7 @@ def test_re_pulling_a_day_after_the_as_of_date_moves_leaves_exactly_the_new_valu
     )
     assert new_day != old_day  # the day restated
     assert [r for r in again if r[1] == before] == [r for r in first if r[1] == before]
-    campaign = rows(warehouse_url, raw.google_ads_campaign_daily)
+    campaign = rows(warehouse_url, google_ads_tables.google_ads_campaign_daily)
     assert {k: v for k, v in totals_by_account_day(campaign).items() if k[1] == day} == (
         truth_by_account_day(box, day, day)
     )
@@ -232,7 +234,7 @@ def test_a_wrong_refresh_token_fails_the_run_within_seconds_naming_the_account(
     assert "GoogleAdsAuthError" in message
     assert box.counters.count("google_oauth", "google_oauth.token") == 1  # no retry loop
     assert box.counters.count(PLATFORM) == 0
-    assert rows(warehouse_url, raw.google_ads_campaign_daily) == []
+    assert rows(warehouse_url, google_ads_tables.google_ads_campaign_daily) == []
     captured = capfd.readouterr()
     events = "\n".join(str(e) for e in result.all_events)
     for output in (message, events, caplog.text, captured.out, captured.err):

@@ -29,13 +29,13 @@ from perfmkt_pipeline.platforms.base.errors import (
     AuthenticationError,
     RetriesExhaustedError,
 )
-from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
-from perfmkt_pipeline.sources.google_ads.errors import (
+from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,
     GoogleAdsFatalError,
     GoogleAdsQuotaError,
 )
+from perfmkt_pipeline.platforms.meta.errors import MetaFatalError, MetaRetriesExhausted
 
 # The policies' shape, without their minutes of delay.
 FAST_RETRY = RetryPolicy(max_retries=SOURCE_RETRY.max_retries)

@@ -16,10 +16,10 @@ from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.base.affiliates import sync_window
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.http_server import ResultCache
 from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.warehouse import raw
 from perfmkt_pipeline_tests.chaos_support import raw_assets, rows, settings_for, snapshot
 from perfmkt_pipeline_tests.platforms.meta.meta_support import UK
 from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF, sandbox, sandbox_env  # noqa: F401
@@ -109,7 +109,7 @@ CASES = {
     # and why); the counts are the sandbox's: 34 campaign-days of the account's 6 campaigns, 14
     # of them of 3 dropped campaigns; 55 ad-days, 28 of them of half the ads; 240 transactions.
     "google_ads": (
-        _drop_google, raw.google_ads_campaign_daily, GOOGLE, (START, END), (34, 20),
+        _drop_google, google_ads_tables.google_ads_campaign_daily, GOOGLE, (START, END), (34, 20),
         "at most 10% may vanish on a re-read (Google Ads omits a campaign-day without any "
         "metric and restates conversions)",
     ),

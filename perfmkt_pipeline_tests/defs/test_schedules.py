@@ -30,7 +30,6 @@ from dagster import (
 
 from perfmkt_pipeline.config import Settings, bundled_sandbox_config, parse_settings
 from perfmkt_pipeline.defs.assets.core import build_core_assets
-from perfmkt_pipeline.defs.assets.google_ads import build_google_ads_assets, google_ads_resource
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
@@ -49,6 +48,10 @@ from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
     affiliate_resources,
     build_affiliate_assets,
     build_fx_assets,
+)
+from perfmkt_pipeline_tests.defs.google_ads_assets_support import (
+    build_google_ads_assets,
+    google_ads_resource,
 )
 from perfmkt_pipeline_tests.defs.meta_assets_support import build_meta_assets, meta_resource
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox, sandbox_env  # noqa: F401

@@ -9,8 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from perfmkt_pipeline.platforms.google_ads import core as google_ads
 from perfmkt_pipeline.platforms.meta import core as meta
-from perfmkt_pipeline.transform.core import CoreDataError, google_ads, networks
+from perfmkt_pipeline.transform.core import CoreDataError, networks
 from perfmkt_pipeline.transform.core.common import latest_per_key, settled
 from perfmkt_pipeline_tests import core_marts_fixture as fx
 
@@ -220,7 +221,7 @@ def test_latest_per_key_keeps_whole_rows_and_ranks_nulls_first():
 
 
 def test_google_actions_count_every_conversion_and_older_rows_keep_metrics_conversions():
-    from perfmkt_pipeline.transform.core.google_ads import every_action
+    from perfmkt_pipeline.platforms.google_ads.core import every_action
 
     money = pa.decimal128(20, 6)
     rows = pa.table(

@@ -24,7 +24,7 @@ from perfmkt_pipeline_tests import core_marts_fixture as fx
 D = Decimal
 THU, FRI, SAT = fx.THU, fx.FRI, fx.SAT
 WINDOWS = {"google_ads": (fx.START, fx.END), "meta": (fx.START, fx.END)}
-REGISTERED = [platforms.get("meta")]
+REGISTERED = [platforms.get("google_ads"), platforms.get("meta")]
 # Loaded later than the fixture, on the next UTC day: the pull day comes from the newest row.
 ACTIONS_LOADED_AT = dt.datetime(2026, 11, 21, 0, 30, tzinfo=dt.UTC)
 
@@ -76,7 +76,7 @@ def test_meta_is_summed_to_campaigns_in_the_warehouse(warehouse_url: str):
         inputs, pulled, rows = _read(warehouse)
     finally:
         warehouse.dispose()
-    m = inputs.meta
+    m = inputs.platforms["meta"]
     insight = ["date", "campaign_id", "currency", "spend", "impressions", "clicks", "ad_id"]
     assert [tuple(r[c] for c in insight) for r in _rows(m.insights.select(insight))] == [
         (THU, "M1", "EUR", D("14.75"), 1500, 25, None),
@@ -104,13 +104,13 @@ def test_the_warehouse_roll_up_gives_the_core_tables_of_the_ad_rows(warehouse_ur
         inputs, pulled, _ = _read(warehouse)
     finally:
         warehouse.dispose()
-    assert _rows(inputs.meta.insights) == _rows(meta.rollup_insights(insights))
-    assert _rows(inputs.meta.actions) == _rows(meta.rollup_actions(actions))
+    assert _rows(inputs.platforms["meta"].insights) == _rows(meta.rollup_insights(insights))
+    assert _rows(inputs.platforms["meta"].actions) == _rows(meta.rollup_actions(actions))
     ad_level = MetaRaw(fx.meta_accounts(), insights, actions, insights)
     rules = CoreRules.from_settings(fx.SETTINGS)
     rolled = build_core(inputs, fx.fx_rates(), rules, pulled)
     direct = build_core(
-        type(inputs)(inputs.google_ads, ad_level, None), fx.fx_rates(), rules, pulled
+        type(inputs)({**inputs.platforms, "meta": ad_level}, None), fx.fx_rates(), rules, pulled
     )
     for name in ("ad_performance_daily", "conversions_daily"):  # sorted by their grain
         assert getattr(rolled, name).equals(getattr(direct, name)), name

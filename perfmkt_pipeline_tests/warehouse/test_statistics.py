@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from perfmkt_pipeline.warehouse import raw
+from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
 
@@ -29,14 +29,16 @@ def campaign_days(account: str, campaigns: int, days: int) -> pa.Table:
         for day in range(days)
         for campaign in range(campaigns)
     ]
-    return pa.Table.from_pylist(rows, schema=arrow_schema(raw.google_ads_campaign_daily, COLUMNS))
+    return pa.Table.from_pylist(
+        rows, schema=arrow_schema(google_ads_tables.google_ads_campaign_daily, COLUMNS)
+    )
 
 
 def load(warehouse: Warehouse, account: str, campaigns: int, days: int) -> None:
     last = dt.date(2026, 1, 1) + dt.timedelta(days=days - 1)
     replace_slice(
         warehouse,
-        raw.google_ads_campaign_daily,
+        google_ads_tables.google_ads_campaign_daily,
         campaign_days(account, campaigns, days),
         Slice({"account_id": account}, "date", dt.date(2026, 1, 1), last),
         loaded_at=LOADED,
@@ -56,7 +58,7 @@ def planner_rows(warehouse: Warehouse) -> float:
 def test_postgresql_plans_on_the_rows_of_the_load_just_committed(postgres_url: str) -> None:
     warehouse = Warehouse(postgres_url)
     warehouse.ensure_schema()
-    table = [raw.google_ads_campaign_daily]
+    table = [google_ads_tables.google_ads_campaign_daily]
     with warehouse.begin() as conn:  # autovacuum must not analyse it between two assertions
         conn.exec_driver_sql(
             "ALTER TABLE raw.google_ads_campaign_daily SET (autovacuum_enabled = false)"
@@ -87,7 +89,9 @@ def test_a_failed_refresh_is_logged_and_leaves_the_load_standing(postgres_url: s
             "not exist"
         ]
         with warehouse.begin() as conn:
-            count = sa.select(sa.func.count()).select_from(raw.google_ads_campaign_daily)
+            count = sa.select(sa.func.count()).select_from(
+                google_ads_tables.google_ads_campaign_daily
+            )
             assert conn.execute(count).scalar_one() == 2000
     finally:
         warehouse.dispose()
@@ -98,6 +102,6 @@ def test_duckdb_keeps_its_own_statistics(duckdb_url: str) -> None:
     warehouse.ensure_schema()
     try:
         load(warehouse, "1", campaigns=40, days=50)
-        assert warehouse.refresh_statistics([raw.google_ads_campaign_daily]) == []
+        assert warehouse.refresh_statistics([google_ads_tables.google_ads_campaign_daily]) == []
     finally:
         warehouse.dispose()

@@ -76,13 +76,6 @@ def _key(table) -> AssetKey:
 def raw_keys(settings: Settings) -> dict[str, list[AssetKey]]:
     """The configured platforms' raw asset keys, by role."""
     keys: dict[str, list[AssetKey]] = {"accounts": [], "daily": [], "names": [], "affiliate": []}
-    if settings.google_ads.configured:
-        keys["accounts"].append(AssetKey(["raw", "google_ads_accounts"]))
-        keys["daily"] += [
-            AssetKey(["raw", "google_ads_campaign_daily"]),
-            AssetKey(["raw", "google_ads_conversion_daily"]),
-        ]
-        keys["names"].append(AssetKey(["raw", "google_ads_campaign_daily"]))
     for spec in platforms.configured(settings):
         if spec.core is not None:
             keys["accounts"].append(_key(spec.core.accounts))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -147,6 +147,8 @@ class ErrorClasses:
     fatal: tuple[type[BaseException], ...] = ()
     data: tuple[type[BaseException], ...] = ()
     retryable: tuple[type[BaseException], ...] = ()
+    # Every error the client raises (their common base): its message names the source, account,
+    # day or field, so the CLI prints it without a traceback.
     base: tuple[type[BaseException], ...] = ()
 
     @property
@@ -171,26 +173,38 @@ class RequestBudget:
 
 @dataclass(frozen=True)
 class StandIn:
-    """The platform's sandbox stand-in: `app` names the HTTP app class ("module:Class", imported
-    only when a sandbox starts), `url_env_var` the variable the pipeline reads its base URL from
-    (config.ENDPOINT_ENV_VARS) and `path` what follows the stand-in's address in that URL.
-    `secrets` names a function ("module:function") of the started sandbox giving the values of
-    the platform's credential variables that the stand-in accepts."""
+    """The platform's sandbox stand-in, imported only when a sandbox starts.
+
+    `app` names its class ("module:Class"). By default it is an HTTP app (a sandbox
+    `PlatformApp`, built from the sandbox's world, faults, counters and credentials) that the
+    sandbox serves on a loopback port, putting its base URL (followed by `path`) in
+    `url_env_var` (config.ENDPOINT_ENV_VARS). With `server=True` it is a server of its own
+    (gRPC, say), built from the same four plus `host=` and `port=`, with `start()`, `stop()` and
+    `env()` (the variables pointing the pipeline at it); the sandbox can be started without it
+    (`Sandbox(<name>=False)`). `secrets` names a function ("module:function") of the started
+    sandbox giving the values of the platform's credential variables that the stand-in accepts
+    (and any other variable the pipeline needs to call it). `port` is the port `perfmkt
+    sandbox` binds for it (the bundled configuration, sandbox.yaml, names it).
+    """
 
     app: str
-    url_env_var: str
+    url_env_var: str | None = None
     path: str = ""
     secrets: str | None = None
+    server: bool = False
+    port: int | None = None
 
     def secret_values(self, sandbox: Any) -> dict[str, str]:
-        if self.secrets is None:
-            return {}
-        module, _, name = self.secrets.partition(":")
-        return dict(getattr(importlib.import_module(module), name)(sandbox))
+        """The variables `secrets` gives for the started `sandbox` (none without it)."""
+        return dict(_attribute(self.secrets)(sandbox)) if self.secrets else {}
 
     def load(self) -> type:
-        module, _, name = self.app.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return _attribute(self.app)
+
+
+def _attribute(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,10 +226,14 @@ class PlatformSpec:
     (`configured`). A source configured several times (a list of sections, such as one file
     feed per entry) gives one spec per configured instance through `expand`, each reading its
     own section (`settings_of`) under its own name: the registry's `configured` lists the
-    instances. `lookback_days` is its restatement lookback: how far back a day may still change,
-    so the days within it are not `settled` (`default_lookback_days` unless the settings say
-    otherwise). `core` is the platform's core mapping (raw rows -> core rows, per grain), used by
-    the core asset; `actions` marks a source of affiliate actions.
+    instances. `accounts_of` gives the accounts a section names explicitly (default: its
+    `account_ids`; a manager's discovered ones are not), `accounts_key` what configures them, in
+    messages. `endpoints` maps each of its `Settings.endpoints` keys to the environment
+    variable overriding it (config.ENDPOINT_ENV_VARS). `lookback_days` is its restatement
+    lookback: how far back a day may still change, so the days within it are not `settled`
+    (`default_lookback_days` unless the settings say otherwise). `core` is the platform's core
+    mapping (raw rows -> core rows, per grain), used by the core asset; `actions` marks a source
+    of affiliate actions.
     """
 
     name: str
@@ -232,12 +250,18 @@ class PlatformSpec:
     actions: Actions | None = None
     # Why a re-read may return fewer rows than the window held (said when a load is refused).
     row_loss_reason: str = ""
+    endpoints: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # Heavy client libraries the run's fork server imports once (defs/executor.py), so every
+    # step process starts with them loaded.
+    preload: tuple[str, ...] = ()
     # A source configured several times: settings -> one spec per configured instance.
     expand: Callable[[Settings], list[PlatformSpec]] | None = None
     # An instance's own section of the settings (default: the attribute `config_section`).
     settings_of: Callable[[Settings], Any] | None = None
     # The account ids a section configures (default: its `account_ids`).
     accounts_of: Callable[[Any], Sequence[str]] | None = None
+    # What configures the accounts, as named in messages.
+    accounts_key: str = "account_ids"
 
     def section(self, settings: Settings) -> Any:
         if self.settings_of is not None:
@@ -274,6 +298,15 @@ class PlatformSpec:
     @property
     def env_vars(self) -> tuple[str, ...]:
         return tuple(c.env_var for c in self.credentials)
+
+    @property
+    def required_env_vars(self) -> tuple[str, ...]:
+        """The credentials' variables a configured platform cannot run without."""
+        return tuple(c.env_var for c in self.credentials if c.required)
+
+    @property
+    def optional_env_vars(self) -> tuple[str, ...]:
+        return tuple(c.env_var for c in self.credentials if not c.required)
 
 
 def resolve(specs: Iterable[PlatformSpec]) -> dict[str, PlatformSpec]:

@@ -232,7 +232,10 @@ class MetaRaw:
             accounts=accounts(self.accounts),
             campaigns=campaigns(self.campaign_names),
             performance=performance(
-                self.insights, self.actions, self.accounts, rules.meta_conversion_action_types
+                self.insights,
+                self.actions,
+                self.accounts,
+                tuple(rules.section(PLATFORM).conversion_action_types),
             ),
             conversions=conversions(self.insights, self.actions, self.accounts),
         )

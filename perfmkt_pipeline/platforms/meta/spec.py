@@ -81,7 +81,11 @@ SPEC = PlatformSpec(
     # account is one async report run (benchmarks/api_efficiency.py).
     budget=RequestBudget(calls_per_minute=None),
     standin=StandIn(
-        app="perfmkt_pipeline.platforms.meta.standin.app:MetaApp", url_env_var="PERFMKT_META_URL"
+        app="perfmkt_pipeline.platforms.meta.standin.app:MetaApp",
+        # The base URL carries no version: the SDK appends "/vNN.0/...".
+        url_env_var="PERFMKT_META_URL",
+        secrets="perfmkt_pipeline.platforms.meta.standin.env:sandbox_env",
+        port=8701,
     ),
     core=CoreMapping(
         read=core_read.read,
@@ -91,4 +95,6 @@ SPEC = PlatformSpec(
         totals=RawTotals(meta_ad_insights, spend="spend"),
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
+    endpoints={"meta": "PERFMKT_META_URL"},
+    preload=("facebook_business.api",),
 )

@@ -1,41 +1,59 @@
 """Raw frames of every platform -> the rows of every core table (without loaded_at).
 
-`CoreRules` is what the configuration says about reconciliation (reporting currency, lookbacks,
-conversion mappings, affiliate accounts); `RawInputs` is what the caller read from `raw` for the
-window; `build_core` returns `CoreTables`. Pure: no clock, no warehouse.
+`CoreRules` is what the configuration says about reconciliation: the reporting currency, each
+platform's lookback and channel, each registered platform's own settings section (from which its
+core mapping takes its rules, such as which conversions count), and the affiliate accounts.
+`RawInputs` is what the caller read from `raw` for the window: one `PlatformRaw` per registered
+platform, keyed by its name, plus the affiliate networks' and file feeds' latest actions.
+`build_core` returns `CoreTables`. Pure: no clock, no warehouse.
+
+Every registered platform flows through the same path: its `PlatformRaw.core(rules)` gives its
+`PlatformCore` (local frames), and the shared `finish_*` steps add channel, FX and `settled`.
+A platform whose name the rules do not know (no channel, no lookback) is an error naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
 from perfmkt_pipeline.config import Settings
-from perfmkt_pipeline.transform.core import google_ads, networks
+from perfmkt_pipeline.transform.core import networks
 from perfmkt_pipeline.transform.core.common import (
     ACCOUNTS,
     ACTIONS_LOCAL,
     CAMPAIGNS,
     CONVERSIONS_LOCAL,
     PERFORMANCE_LOCAL,
+    CoreDataError,
     finish_actions,
     finish_conversions,
     finish_performance,
 )
 
-NETWORKS = ("impact", "cj", "awin")
+if TYPE_CHECKING:
+    from perfmkt_pipeline.platforms.base.spec import PlatformSpec
 
 
 @dataclass(frozen=True)
 class CoreRules:
+    """What the configuration says about raw -> core.
+
+    `lookback_days` and `channels` hold every platform (registered ones, affiliate networks and
+    file feeds) by name; `sections` holds each registered platform's settings section (its
+    spec's `config_section`), where its core mapping finds its own rules (`section(name)`).
+    """
+
     reporting_currency: str
     lookback_days: Mapping[str, int]
-    google_conversion_actions: tuple[str, ...] = ()
-    meta_conversion_action_types: tuple[str, ...] = ()
+    # Platform -> its channel (WAREHOUSE.md: search, social, affiliate, ...).
+    channels: Mapping[str, str] = field(default_factory=dict)
+    # Registered platform -> its settings section (e.g. which conversions count).
+    sections: Mapping[str, Any] = field(default_factory=dict)
     # Affiliate platform -> counted action types (empty: all count).
     affiliate_counted_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Configured affiliate accounts: (platform, account_id, currency or None, timezone or None).
@@ -45,43 +63,66 @@ class CoreRules:
     # File feed -> its status vocabulary (for transform/affiliates.latest_actions).
     status_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
+    def section(self, platform: str) -> Any:
+        """The settings section of registered platform `platform` (an error naming it if the
+        rules hold none)."""
+        if platform not in self.sections:
+            raise CoreDataError(
+                f"platform {platform!r}: no settings section in the core rules (known: "
+                f"{', '.join(sorted(self.sections))})"
+            )
+        return self.sections[platform]
+
     @classmethod
-    def from_settings(cls, settings: Settings) -> CoreRules:
-        lookback = {
-            "google_ads": settings.google_ads.lookback_days,
-            "meta": settings.meta.lookback_days,
-            **{name: getattr(settings, name).lookback_days for name in NETWORKS},
-            **{feed.name: feed.lookback_days for feed in settings.file_feeds},
-        }
+    def from_settings(
+        cls, settings: Settings, specs: Iterable[PlatformSpec] | None = None
+    ) -> CoreRules:
+        """The rules the settings give, for `specs` (default: every platform the registry
+        knows; platforms/__init__.py; a file feed once per configured feed)."""
+        if specs is None:
+            # The registry is asked only here, lazily: transform never imports a platform.
+            from perfmkt_pipeline import platforms
+
+            specs = platforms.all_specs()
+        # A source configured several times (file feeds) counts once per configured instance.
+        specs = [
+            instance
+            for spec in specs
+            for instance in ([spec] if spec.expand is None else spec.instances(settings))
+        ]
+        lookback = {spec.name: spec.lookback_days(settings) for spec in specs}
+        channels = {spec.name: spec.channel for spec in specs}
+        sections = {spec.name: spec.section(settings) for spec in specs}
+        # Affiliate sources (spec `actions`): their currency, time zone, counted action types
+        # and status words come from their own section.
+        sources = {spec.name: sections[spec.name] for spec in specs if spec.actions is not None}
         counted = {
-            name: tuple(getattr(settings, name).conversion_action_types) for name in NETWORKS
+            name: tuple(section.conversion_action_types)
+            for name, section in sources.items()
+            if hasattr(section, "conversion_action_types")
         }
         accounts = [
-            (name, account, getattr(settings, name).currency, getattr(settings, name).timezone)
-            for name in NETWORKS
-            for account in getattr(settings, name).account_ids
+            (spec.name, account, section.currency, getattr(section, "timezone", None))
+            for spec in specs
+            if (section := sources.get(spec.name)) is not None
+            for account in spec.account_ids(settings)
         ]
-        accounts += [(f.name, f.account_id, f.currency, None) for f in settings.file_feeds]
-        currencies = {name: getattr(settings, name).currency for name in NETWORKS}
-        currencies.update({feed.name: feed.currency for feed in settings.file_feeds})
+        currencies = {name: section.currency for name, section in sources.items()}
+        status_maps = {
+            name: dict(section.status_map)
+            for name, section in sources.items()
+            if hasattr(section, "status_map")
+        }
         return cls(
             reporting_currency=settings.reporting_currency,
             lookback_days=lookback,
-            google_conversion_actions=tuple(settings.google_ads.conversion_actions),
-            meta_conversion_action_types=tuple(settings.meta.conversion_action_types),
+            channels=channels,
+            sections=sections,
             affiliate_counted_types=counted,
             affiliate_accounts=tuple(accounts),
             affiliate_currencies=currencies,
-            status_maps={feed.name: dict(feed.status_map) for feed in settings.file_feeds},
+            status_maps=status_maps,
         )
-
-
-@dataclass(frozen=True)
-class GoogleAdsRaw:
-    accounts: pa.Table  # raw.google_ads_accounts
-    campaign_daily: pa.Table  # raw.google_ads_campaign_daily, the window (metric columns)
-    conversion_daily: pa.Table  # raw.google_ads_conversion_daily, the window
-    campaign_names: pa.Table  # raw.google_ads_campaign_daily rows naming each campaign (latest)
 
 
 @dataclass(frozen=True)
@@ -93,6 +134,8 @@ class PlatformCore:
     campaigns: pa.Table
     performance: pa.Table
     conversions: pa.Table
+    # core.affiliate_actions local rows (ACTIONS_LOCAL), for a platform that reports actions.
+    actions: pa.Table | None = None
 
 
 class PlatformRaw(Protocol):
@@ -119,8 +162,12 @@ class AffiliateRaw:
 
 @dataclass(frozen=True)
 class RawInputs:
-    google_ads: GoogleAdsRaw | None = None
-    meta: PlatformRaw | None = None  # a registered platform's raw inputs (platforms/)
+    """What the caller read from raw for the window: `platforms` maps each registered platform's
+    name to what its core mapping read (a `PlatformRaw`, `spec.core.read`); `affiliates` holds
+    the affiliate networks' and file feeds' latest actions (their own path, transform/affiliates
+    and transform/core/networks.py)."""
+
+    platforms: Mapping[str, PlatformRaw] = field(default_factory=dict)
     affiliates: AffiliateRaw | None = None
 
 
@@ -147,22 +194,16 @@ def build_core(
     the window (and the days before it that the latest-fix rule needs); `as_of` is the day the
     data was pulled (per platform, or one day for all), which decides `settled`."""
     accounts, campaigns, performance, conversions, actions = [], [], [], [], []
-    if raw.google_ads is not None:
-        g = raw.google_ads
-        accounts.append(google_ads.accounts(g.accounts))
-        campaigns.append(google_ads.campaigns(g.campaign_names))
-        performance.append(
-            google_ads.performance(
-                g.campaign_daily, g.conversion_daily, g.accounts, rules.google_conversion_actions
-            )
-        )
-        conversions.append(google_ads.conversions(g.conversion_daily, g.accounts))
-    if raw.meta is not None:
-        mapped = raw.meta.core(rules)
+    for name, inputs in raw.platforms.items():
+        if inputs.platform != name:
+            raise CoreDataError(f"raw inputs of {inputs.platform!r} given as {name!r}")
+        mapped = inputs.core(rules)
         accounts.append(mapped.accounts)
         campaigns.append(mapped.campaigns)
         performance.append(mapped.performance)
         conversions.append(mapped.conversions)
+        if mapped.actions is not None:
+            actions.append(mapped.actions)
     if raw.affiliates is not None:
         a = raw.affiliates
         accounts.append(networks.accounts(rules.affiliate_accounts, a.latest))
@@ -175,7 +216,12 @@ def build_core(
         ad_accounts=_concat(accounts, ACCOUNTS),
         campaigns=_concat(campaigns, CAMPAIGNS),
         ad_performance_daily=finish_performance(
-            _concat(performance, PERFORMANCE_LOCAL), fx_rates, currency, as_of, lookback
+            _concat(performance, PERFORMANCE_LOCAL),
+            fx_rates,
+            currency,
+            as_of,
+            lookback,
+            rules.channels,
         ),
         conversions_daily=finish_conversions(
             _concat(conversions, CONVERSIONS_LOCAL), fx_rates, currency, as_of, lookback

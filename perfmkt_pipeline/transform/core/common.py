@@ -1,7 +1,7 @@
 """What every platform's core rows share: column types, the "local" frames each platform module
 produces, channels, `settled`, and the step that adds FX and reporting-currency amounts.
 
-Platform modules (google_ads.py, meta.py, networks.py) turn raw frames into *local* frames: the
+Platform core mappings (platforms/<name>/core.py, networks.py) turn raw frames into *local* frames: the
 core rows with amounts in the account's currency only. `finish_*` then adds the columns that are
 the same for every platform (channel, reporting currency, fx_rate, converted amounts, settled)
 and puts the columns in the order of the core tables.
@@ -22,9 +22,8 @@ from perfmkt_pipeline.warehouse import measures, tables, types
 COUNT = types.arrow_type(types.COUNT)
 CONVERSIONS = types.arrow_type(types.CONVERSIONS)
 
-GOOGLE_ADS, META = "google_ads", "meta"
-# WAREHOUSE.md: search (Google Ads), social (Meta), affiliate (every network and file feed).
-CHANNELS = {GOOGLE_ADS: "search", META: "social"}
+# WAREHOUSE.md: every affiliate network and file feed is in this channel; a registered platform
+# names its own in its spec (search, social, ...).
 AFFILIATE_CHANNEL = "affiliate"
 
 # What finish_* adds to every platform's rows (and the write path adds: loaded_at, evidence).
@@ -57,10 +56,6 @@ _MEASURE_COLUMNS = frozenset(m.reported for m in measures.MEASURES)
 
 class CoreDataError(ValueError):
     """Raw rows that cannot become core rows; the message names platform, account and day."""
-
-
-def channel_of(platform: str) -> str:
-    return CHANNELS.get(platform, AFFILIATE_CHANNEL)
 
 
 def empty(schema: pa.Schema) -> pa.Table:
@@ -104,11 +99,28 @@ def settled(
     return result
 
 
-def _channel_column(platforms: pa.ChunkedArray) -> pa.Array:
-    channels = pa.array([AFFILIATE_CHANNEL] * len(platforms), pa.string())
-    for platform, channel in CHANNELS.items():
-        channels = pc.if_else(pc.equal(platforms, platform), channel, channels)
-    return channels
+def registered_channels() -> dict[str, str]:
+    """Registered platform -> its channel, from the registry (asked lazily: transform never
+    imports a platform). For callers that give no channels of their own."""
+    from perfmkt_pipeline import platforms
+
+    return {spec.name: spec.channel for spec in platforms.all_specs()}
+
+
+def _channel_column(
+    platforms: pa.ChunkedArray | pa.Array, channels: Mapping[str, str]
+) -> pa.ChunkedArray | pa.Array:
+    """Each row's channel; a platform `channels` does not name is an error naming it, never a
+    default."""
+    unknown = sorted(set(pc.unique(platforms).to_pylist()) - set(channels))
+    if unknown:
+        raise CoreDataError(
+            f"platform {unknown[0]!r} has no channel (known platforms: "
+            f"{', '.join(sorted(channels))})"
+        )
+    names = list(channels)
+    index = pc.index_in(platforms, value_set=pa.array(names, pa.string()))
+    return pc.take(pa.array([channels[n] for n in names], pa.string()), index)
 
 
 def _sorted(table: pa.Table, keys: Sequence[str]) -> pa.Table:
@@ -121,12 +133,15 @@ def finish_performance(
     reporting_currency: str,
     as_of: dt.date | Mapping[str, dt.date],
     lookback_days: Mapping[str, int],
+    channels: Mapping[str, str] | None = None,
 ) -> pa.Table:
-    """core.ad_performance_daily rows (without loaded_at) from PERFORMANCE_LOCAL rows."""
+    """core.ad_performance_daily rows (without loaded_at) from PERFORMANCE_LOCAL rows; each
+    platform's channel from `channels` (None: the registered platforms' own)."""
     local = conform(local, PERFORMANCE_LOCAL)
     amounts = tables.converted_amounts(tables.ad_performance_daily)
     rows = convert(local, amounts, rates, reporting_currency)
-    rows = rows.append_column("channel", _channel_column(rows["platform"]))
+    channels = registered_channels() if channels is None else channels
+    rows = rows.append_column("channel", _channel_column(rows["platform"], channels))
     rows = rows.append_column(
         "settled", settled(rows["platform"], rows["date"], as_of, lookback_days)
     )
@@ -176,6 +191,7 @@ def latest_per_key(table: pa.Table, keys: Sequence[str], order: Sequence[str]) -
 
 __all__ = [
     "ACCOUNTS", "ACTIONS_LOCAL", "CAMPAIGNS", "CONVERSIONS", "CONVERSIONS_LOCAL", "COUNT", "FX_RATE",
-    "MONEY", "PERFORMANCE_LOCAL", "CoreDataError", "channel_of", "conform", "constant", "empty",
+    "AFFILIATE_CHANNEL", "MONEY", "PERFORMANCE_LOCAL", "CoreDataError", "conform", "constant",
+    "empty", "registered_channels",
     "finish_actions", "finish_conversions", "finish_performance", "latest_per_key", "settled",
 ]  # fmt: skip

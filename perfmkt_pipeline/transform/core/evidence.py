@@ -2,9 +2,10 @@
 carries it, and the rows are upserted by grain, never replaced by the run's window
 (warehouse/core_dims.write_dimensions).
 
-The evidence of a row is the `loaded_at` of the raw row its values come from: raw.google_ads_
-accounts / raw.meta_accounts for an account, and for a campaign the raw row it was named on (the
-latest day's, or for a partner the latest read window's). Configured affiliate accounts have none
+The evidence of a row is the `loaded_at` of the raw row its values come from: the platform's raw
+account row for an account (each registered platform's `PlatformRaw.accounts`), and for a
+campaign the raw row it was named on (`PlatformRaw.campaign_names`: the latest day's, or for a
+partner the latest read window's). Configured affiliate accounts have none
 (configuration is always current). The write path replaces a stored row only with one at least as
 recent, so a rebuild from raw rows loaded long ago never overwrites a newer name or status, and a
 run whose window describes fewer accounts or campaigns leaves the others in place.
@@ -46,13 +47,9 @@ def _evidence(inputs: RawInputs) -> tuple[pa.Table, pa.Table]:
     accounts, campaigns = [], []
     account = {"platform": "platform", "account_id": "account_id"}
     campaign = {**account, "campaign_id": "campaign_id"}
-    described = [("google_ads", inputs.google_ads)]
-    if inputs.meta is not None:
-        described.append((inputs.meta.platform, inputs.meta))
-    for platform, raw in described:
-        if raw is not None:
-            accounts.append(_newest(raw.accounts, platform, account))
-            campaigns.append(_newest(raw.campaign_names, platform, campaign))
+    for platform, raw in inputs.platforms.items():
+        accounts.append(_newest(raw.accounts, platform, account))
+        campaigns.append(_newest(raw.campaign_names, platform, campaign))
     if inputs.affiliates is not None:
         partners = {**account, "campaign_id": "partner_id"}
         names = inputs.affiliates.partner_names

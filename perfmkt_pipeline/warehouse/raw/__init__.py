@@ -8,15 +8,7 @@ a date (`date` for daily reports, `window_date` for affiliate actions read by up
 """
 
 from perfmkt_pipeline.warehouse.raw.common import load_log
-from perfmkt_pipeline.warehouse.raw.google_ads import (
-    google_ads_accounts,
-    google_ads_campaign_daily,
-    google_ads_conversion_daily,
-)
 
 __all__ = [
-    "google_ads_accounts",
-    "google_ads_campaign_daily",
-    "google_ads_conversion_daily",
     "load_log",
 ]

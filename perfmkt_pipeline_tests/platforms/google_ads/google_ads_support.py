@@ -7,13 +7,13 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.sources.google_ads import (
+from perfmkt_pipeline.platforms.google_ads import (
     GoogleAdsConfig,
     GoogleAdsCredentials,
     GoogleAdsReader,
     RetryPolicy,
 )
+from perfmkt_pipeline.sandbox.runner import Sandbox
 
 MANAGER = "1000000001"
 US, DE, JP = "1234567890", "2345678901", "3456789012"  # USD, EUR, JPY client accounts

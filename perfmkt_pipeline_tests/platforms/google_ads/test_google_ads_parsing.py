@@ -12,14 +12,14 @@ from google.ads.googleads.v26.services.types.google_ads_service import GoogleAds
 from google.auth.exceptions import RefreshError
 from google.protobuf import json_format
 
-from perfmkt_pipeline.sources.google_ads import (
+from perfmkt_pipeline.platforms.google_ads import (
     GoogleAdsDataError,
     RetryPolicy,
     micros_to_decimal,
     queries,
 )
-from perfmkt_pipeline.sources.google_ads.errors import Failure, classify
-from perfmkt_pipeline.sources.google_ads.parsing import (
+from perfmkt_pipeline.platforms.google_ads.errors import Failure, classify
+from perfmkt_pipeline.platforms.google_ads.parsing import (
     double_to_decimal,
     parse_campaign_row,
     parse_conversion_row,

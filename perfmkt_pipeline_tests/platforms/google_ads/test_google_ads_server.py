@@ -16,11 +16,11 @@ from google.ads.googleads.errors import GoogleAdsException
 from google.ads.googleads.v26.errors.types.errors import GoogleAdsFailure
 from google.api_core import exceptions as core_exceptions
 
+from perfmkt_pipeline.platforms.google_ads.standin.errors import failure_metadata_key
+from perfmkt_pipeline.platforms.google_ads.standin.server import GoogleAdsServer
 from perfmkt_pipeline.sandbox.counters import RequestCounters
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import RateLimit, SandboxFaults
-from perfmkt_pipeline.sandbox.google_ads_errors import failure_metadata_key
-from perfmkt_pipeline.sandbox.google_ads_server import GoogleAdsServer
 from perfmkt_pipeline.sandbox.http_server import NonLoopbackBindError
 from perfmkt_pipeline.sandbox.spec import SandboxAccount, WorldSpec
 from perfmkt_pipeline.sandbox.world import World

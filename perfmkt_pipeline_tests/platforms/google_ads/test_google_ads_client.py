@@ -11,9 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from perfmkt_pipeline.sandbox.runner import Sandbox
-from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline.sources.google_ads import (
+from perfmkt_pipeline.platforms.google_ads import (
     Account,
     GoogleAdsAuthError,
     GoogleAdsFatalError,
@@ -21,8 +19,9 @@ from perfmkt_pipeline.sources.google_ads import (
     GoogleAdsQuotaError,
     RetryPolicy,
 )
-from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401 (registers it)
-from perfmkt_pipeline_tests.sources.google_ads_support import (
+from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline.sandbox.spec import WorldSpec
+from perfmkt_pipeline_tests.platforms.google_ads.google_ads_support import (
     CANCELLED,
     CLIENTS,
     DE,
@@ -40,6 +39,7 @@ from perfmkt_pipeline_tests.sources.google_ads_support import (
     served_campaign_days,
     served_conversion_days,
 )
+from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401 (registers it)
 
 # 90 days, all inside the sandbox's history and before its as-of date (2026-11-20).
 START, END = date(2026, 8, 1), date(2026, 10, 29)

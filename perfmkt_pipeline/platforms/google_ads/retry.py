@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from perfmkt_pipeline.sources.google_ads.errors import Failure
+from perfmkt_pipeline.platforms.google_ads.errors import Failure
 
 
 @dataclass(frozen=True)

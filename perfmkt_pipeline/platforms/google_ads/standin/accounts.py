@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfmkt_pipeline.sandbox.google_ads_errors import AdsRpcError, authorization_error
+from perfmkt_pipeline.platforms.google_ads.standin.errors import AdsRpcError, authorization_error
 from perfmkt_pipeline.sandbox.world import World
 
 GOOGLE_ADS = "google_ads"

@@ -16,16 +16,16 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
-from perfmkt_pipeline.sources.google_ads import (
+from perfmkt_pipeline.platforms.google_ads import (
     GoogleAdsAuthError,
     GoogleAdsConfig,
     GoogleAdsCredentials,
     GoogleAdsReader,
 )
+from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
+from perfmkt_pipeline_tests.platforms.google_ads.google_ads_support import MANAGER, US, Sleeps
 from perfmkt_pipeline_tests.recording import CASSETTES, SCRUBBED, recorder
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401 (registers it)
-from perfmkt_pipeline_tests.sources.google_ads_support import MANAGER, US, Sleeps
 
 RECORDING = os.environ.get("PERFMKT_RECORD_CASSETTES") == "1"
 # Replays never connect: this address only has to be well formed (port 9 is "discard").

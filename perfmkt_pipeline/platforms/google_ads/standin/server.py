@@ -22,12 +22,9 @@ from typing import Any
 import grpc
 from google.protobuf import field_mask_pb2
 
-from perfmkt_pipeline.sandbox import gaql, tls
-from perfmkt_pipeline.sandbox.counters import RequestCounters
-from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
-from perfmkt_pipeline.sandbox.faults import SandboxFaults
-from perfmkt_pipeline.sandbox.google_ads_accounts import CustomerDirectory
-from perfmkt_pipeline.sandbox.google_ads_errors import (
+from perfmkt_pipeline.platforms.google_ads.standin import gaql
+from perfmkt_pipeline.platforms.google_ads.standin.accounts import CustomerDirectory
+from perfmkt_pipeline.platforms.google_ads.standin.errors import (
     REQUEST_ID_KEY,
     AdsRpcError,
     abort,
@@ -36,8 +33,16 @@ from perfmkt_pipeline.sandbox.google_ads_errors import (
     query_error,
     request_error,
 )
-from perfmkt_pipeline.sandbox.google_ads_gate import CallGate
-from perfmkt_pipeline.sandbox.google_ads_query import QueryPlan, page_token, read_page_token
+from perfmkt_pipeline.platforms.google_ads.standin.gate import CallGate
+from perfmkt_pipeline.platforms.google_ads.standin.query import (
+    QueryPlan,
+    page_token,
+    read_page_token,
+)
+from perfmkt_pipeline.sandbox import tls
+from perfmkt_pipeline.sandbox.counters import RequestCounters
+from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
+from perfmkt_pipeline.sandbox.faults import SandboxFaults
 from perfmkt_pipeline.sandbox.http_server import check_loopback
 from perfmkt_pipeline.sandbox.world import World
 
@@ -48,6 +53,8 @@ DEFAULT_API_VERSION = "v26"
 STREAM_BATCH_ROWS = 10_000
 # Search pages at a fixed 10,000 rows; the request's page_size is refused since API v17.
 SEARCH_PAGE_ROWS = 10_000
+# config.ENDPOINT_ENV_VARS["google_ads"]: the variable overriding the API endpoint.
+ENDPOINT_ENV_VAR = "PERFMKT_GOOGLE_ADS_ENDPOINT"
 KIND_SEARCH_STREAM = "google_ads.search_stream"
 KIND_SEARCH = "google_ads.search"
 KIND_LIST_ACCESSIBLE = "google_ads.list_accessible_customers"
@@ -104,6 +111,11 @@ class GoogleAdsServer:
     def ca_file(self) -> str:
         """PEM file of the CA a client must trust (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)."""
         return tls.ca_file()
+
+    def env(self) -> dict[str, str]:
+        """The variables that point the pipeline (and the official client) at this server: its
+        endpoint, and the CA file gRPC must trust (read once per process)."""
+        return {ENDPOINT_ENV_VAR: self.endpoint, tls.GRPC_ROOTS_ENV: self.ca_file}
 
     def start(self) -> GoogleAdsServer:
         if self._server is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from perfmkt_pipeline.sources.google_ads.errors import GoogleAdsDataError
+from perfmkt_pipeline.platforms.google_ads.errors import GoogleAdsDataError
 
 # Google Ads money fields are integers in millionths of the account currency ("micros").
 MICROS_EXPONENT = -6

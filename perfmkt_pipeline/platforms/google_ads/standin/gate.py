@@ -16,11 +16,8 @@ import time
 
 import grpc
 
-from perfmkt_pipeline.sandbox.counters import RequestCounters
-from perfmkt_pipeline.sandbox.credentials import GOOGLE_ACCESS_TOKEN_PREFIX, SandboxCredentials
-from perfmkt_pipeline.sandbox.faults import SandboxFaults
-from perfmkt_pipeline.sandbox.google_ads_accounts import AdsCustomer, CustomerDirectory
-from perfmkt_pipeline.sandbox.google_ads_errors import (
+from perfmkt_pipeline.platforms.google_ads.standin.accounts import AdsCustomer, CustomerDirectory
+from perfmkt_pipeline.platforms.google_ads.standin.errors import (
     AdsError,
     AdsRpcError,
     authentication_error,
@@ -28,6 +25,9 @@ from perfmkt_pipeline.sandbox.google_ads_errors import (
     quota_error,
     request_error,
 )
+from perfmkt_pipeline.sandbox.counters import RequestCounters
+from perfmkt_pipeline.sandbox.credentials import GOOGLE_ACCESS_TOKEN_PREFIX, SandboxCredentials
+from perfmkt_pipeline.sandbox.faults import SandboxFaults
 
 PLATFORM = "google_ads"
 # Customer ids travel as 10 digits without dashes (request field and login-customer-id header).

@@ -10,16 +10,18 @@ listed conversion actions from the per-action rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from perfmkt_pipeline.transform.core import CoreRules, PlatformCore
 from perfmkt_pipeline.transform.core.common import (
     ACCOUNTS,
     CAMPAIGNS,
     CONVERSIONS,
     CONVERSIONS_LOCAL,
-    GOOGLE_ADS,
     MONEY,
     PERFORMANCE_LOCAL,
     CoreDataError,
@@ -29,7 +31,7 @@ from perfmkt_pipeline.transform.core.common import (
 )
 from perfmkt_pipeline.transform.decimals import micros_to_units, to_decimal
 
-PLATFORM = GOOGLE_ADS
+PLATFORM = "google_ads"
 _KEYS = ["account_id", "date", "campaign_id"]
 
 
@@ -175,3 +177,25 @@ def conversions(conversion_daily: pa.Table, raw_accounts: pa.Table) -> pa.Table:
     rows = _currencies(rows, raw_accounts)
     rows = rows.append_column("platform", constant(PLATFORM, rows.num_rows, pa.string()))
     return conform(rows, CONVERSIONS_LOCAL)
+
+
+@dataclass(frozen=True)
+class GoogleAdsRaw:
+    """Google Ads' raw inputs of the core tables for a window (a transform.core `PlatformRaw`)."""
+
+    platform: ClassVar[str] = PLATFORM
+    accounts: pa.Table  # raw.google_ads_accounts
+    campaign_daily: pa.Table  # raw.google_ads_campaign_daily, the window (metric columns)
+    conversion_daily: pa.Table  # raw.google_ads_conversion_daily, the window
+    campaign_names: pa.Table  # raw.google_ads_campaign_daily rows naming each campaign (latest)
+
+    def core(self, rules: CoreRules) -> PlatformCore:
+        counted = tuple(rules.section(PLATFORM).conversion_actions)
+        return PlatformCore(
+            accounts=accounts(self.accounts),
+            campaigns=campaigns(self.campaign_names),
+            performance=performance(
+                self.campaign_daily, self.conversion_daily, self.accounts, counted
+            ),
+            conversions=conversions(self.conversion_daily, self.accounts),
+        )

@@ -4,7 +4,7 @@ Plain Python: no Dagster, no warehouse. `GoogleAdsReader` lists accounts and rea
 metrics and conversions per action; `errors` classifies every failure once.
 """
 
-from perfmkt_pipeline.sources.google_ads.client import (
+from perfmkt_pipeline.platforms.google_ads.client import (
     SOURCE,
     AccountReport,
     ChunkRead,
@@ -12,7 +12,7 @@ from perfmkt_pipeline.sources.google_ads.client import (
     GoogleAdsCredentials,
     GoogleAdsReader,
 )
-from perfmkt_pipeline.sources.google_ads.errors import (
+from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,
     GoogleAdsError,
@@ -20,13 +20,13 @@ from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsPermissionError,
     GoogleAdsQuotaError,
 )
-from perfmkt_pipeline.sources.google_ads.parsing import (
+from perfmkt_pipeline.platforms.google_ads.parsing import (
     Account,
     CampaignDay,
     ConversionDay,
     micros_to_decimal,
 )
-from perfmkt_pipeline.sources.google_ads.retry import RetryPolicy
+from perfmkt_pipeline.platforms.google_ads.retry import RetryPolicy
 
 __all__ = [
     "SOURCE",

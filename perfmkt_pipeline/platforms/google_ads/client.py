@@ -38,8 +38,8 @@ import requests
 from google.ads.googleads.client import GoogleAdsClient
 
 from perfmkt_pipeline.platforms.base.sinks import RowList, RowSink
-from perfmkt_pipeline.sources.google_ads import queries
-from perfmkt_pipeline.sources.google_ads.errors import (
+from perfmkt_pipeline.platforms.google_ads import queries
+from perfmkt_pipeline.platforms.google_ads.errors import (
     TOKEN_EXPIRED_CODE,
     Failure,
     GoogleAdsAuthError,
@@ -48,7 +48,7 @@ from perfmkt_pipeline.sources.google_ads.errors import (
     GoogleAdsQuotaError,
     classify,
 )
-from perfmkt_pipeline.sources.google_ads.parsing import (
+from perfmkt_pipeline.platforms.google_ads.parsing import (
     ENABLED,
     Account,
     CampaignDay,
@@ -58,7 +58,7 @@ from perfmkt_pipeline.sources.google_ads.parsing import (
     parse_customer,
     parse_customer_client_row,
 )
-from perfmkt_pipeline.sources.google_ads.retry import RetryPolicy
+from perfmkt_pipeline.platforms.google_ads.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

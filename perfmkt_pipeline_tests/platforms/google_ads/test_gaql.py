@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from perfmkt_pipeline.sandbox import gaql
-from perfmkt_pipeline.sandbox.gaql import Condition, GaqlError, Query
+from perfmkt_pipeline.platforms.google_ads.standin import gaql
+from perfmkt_pipeline.platforms.google_ads.standin.gaql import Condition, GaqlError, Query
 
 TODAY = date(2024, 3, 10)
 

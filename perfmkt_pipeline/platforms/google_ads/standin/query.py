@@ -18,9 +18,13 @@ from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
-from perfmkt_pipeline.sandbox import gaql
-from perfmkt_pipeline.sandbox.google_ads_accounts import AdsCustomer, CustomerDirectory
-from perfmkt_pipeline.sandbox.google_ads_errors import AdsRpcError, query_error, request_error
+from perfmkt_pipeline.platforms.google_ads.standin import gaql
+from perfmkt_pipeline.platforms.google_ads.standin.accounts import AdsCustomer, CustomerDirectory
+from perfmkt_pipeline.platforms.google_ads.standin.errors import (
+    AdsRpcError,
+    query_error,
+    request_error,
+)
 from perfmkt_pipeline.sandbox.world import World
 
 Record = dict[str, Any]  # field path -> value (ids int, enums by name, dates 'YYYY-MM-DD')

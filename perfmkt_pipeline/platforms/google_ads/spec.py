@@ -1,0 +1,120 @@
+"""Google Ads (Google Ads API over gRPC, daily campaign metrics and conversions per action),
+described for the registry."""
+
+from __future__ import annotations
+
+from perfmkt_pipeline.platforms.base.spec import (
+    Connector,
+    CoreMapping,
+    Credential,
+    ErrorClasses,
+    PlatformSpec,
+    RawAsset,
+    RawTotals,
+    RequestBudget,
+    StandIn,
+)
+from perfmkt_pipeline.platforms.google_ads import core_read, sync
+from perfmkt_pipeline.platforms.google_ads.errors import (
+    GoogleAdsAuthError,
+    GoogleAdsDataError,
+    GoogleAdsError,
+    GoogleAdsFatalError,
+    GoogleAdsPermissionError,
+    GoogleAdsQuotaError,
+)
+from perfmkt_pipeline.platforms.google_ads.tables import (
+    google_ads_accounts,
+    google_ads_campaign_daily,
+    google_ads_conversion_daily,
+)
+
+NAME = "google_ads"
+# Google Ads restates conversions for the length of the conversion window, commonly 30 days
+# (up to 90; PLATFORMS.md).
+RESTATEMENT_DAYS = 30
+
+SPEC = PlatformSpec(
+    name=NAME,
+    channel="search",
+    config_section="google_ads",
+    credentials=(
+        Credential("developer_token", "GOOGLE_ADS_DEVELOPER_TOKEN"),
+        Credential("client_id", "GOOGLE_ADS_CLIENT_ID"),
+        Credential("client_secret", "GOOGLE_ADS_CLIENT_SECRET"),
+        Credential("refresh_token", "GOOGLE_ADS_REFRESH_TOKEN"),
+        # The manager (MCC) acting for its client accounts; default: google_ads.
+        # manager_customer_id.
+        Credential("login_customer_id", "GOOGLE_ADS_LOGIN_CUSTOMER_ID", required=False),
+    ),
+    raw_tables=(google_ads_accounts, google_ads_campaign_daily, google_ads_conversion_daily),
+    connector=Connector(
+        asset_name="google_ads_raw",
+        raw_assets=(
+            RawAsset(
+                google_ads_campaign_daily,
+                "Google Ads daily cost, impressions, clicks, conversions and conversion value "
+                "per campaign, in each account's currency and time zone, as the API returned "
+                "them (one SearchStream per account per chunk of days).",
+            ),
+            RawAsset(
+                google_ads_conversion_daily,
+                "Google Ads daily conversions and conversion value per campaign and conversion "
+                "action, as the API returned them.",
+            ),
+            RawAsset(
+                google_ads_accounts,
+                "Google Ads accounts read by the pipeline: name, currency and time zone as the "
+                "API described them.",
+            ),
+        ),
+        sync=sync.sync,
+        group="google_ads",
+        kind="googleads",
+        pool="google_ads",
+        resource_key="google_ads",
+        description="Reads the run's day range from Google Ads, several accounts at once "
+        "(google_ads.max_concurrent_accounts), and replaces each chunk of days of each account "
+        "in raw.google_ads_campaign_daily and raw.google_ads_conversion_daily (and the "
+        "account's row in raw.google_ads_accounts) in one transaction per account and chunk.",
+        resource_description="Google Ads API credentials, each from an environment variable. "
+        "Nothing is read or connected until an asset asks for a reader.",
+    ),
+    # A plain GoogleAdsFatalError is not fatal here on purpose: the client also raises it when
+    # its own retries ran out, which a step retry minutes later can cure (as it can a
+    # GoogleAdsQuotaError).
+    errors=ErrorClasses(
+        fatal=(GoogleAdsAuthError, GoogleAdsPermissionError),
+        data=(GoogleAdsDataError,),
+        retryable=(GoogleAdsFatalError, GoogleAdsQuotaError),
+        base=(GoogleAdsError,),
+    ),
+    default_lookback_days=RESTATEMENT_DAYS,
+    # The API paces by quota errors with an advised retry delay (retry.py), not a fixed rate; a
+    # backfill reads each account with one SearchStream per chunk of days for metrics and one
+    # for conversions (benchmarks/api_efficiency.py).
+    budget=RequestBudget(calls_per_minute=None),
+    standin=StandIn(
+        app="perfmkt_pipeline.platforms.google_ads.standin.server:GoogleAdsServer",
+        server=True,
+        secrets="perfmkt_pipeline.platforms.google_ads.standin.env:sandbox_env",
+        port=8707,
+    ),
+    core=CoreMapping(
+        read=core_read.read,
+        accounts=google_ads_accounts,
+        daily=(google_ads_campaign_daily, google_ads_conversion_daily),
+        names=google_ads_campaign_daily,
+        totals=RawTotals(google_ads_campaign_daily, spend="cost_micros", micros=True),
+    ),
+    row_loss_reason=sync.ROW_LOSS_REASON,
+    endpoints={
+        "google_ads": "PERFMKT_GOOGLE_ADS_ENDPOINT",
+        # The OAuth token endpoint the client refreshes its access token at.
+        "google_oauth": "PERFMKT_GOOGLE_OAUTH_URL",
+    },
+    preload=("google.ads.googleads.client",),
+    # Accounts are listed, or discovered under the manager.
+    accounts_of=lambda section: section.customer_ids,
+    accounts_key="customer_ids/manager_customer_id",
+)
