@@ -64,6 +64,7 @@ ECB_CURRENCIES = frozenset(
     ]
 )
 
+
 def _specs() -> list[Any]:
     """The registered platforms' specs (platforms/__init__.py), asked when a value derived from
     them is first used: a platform's spec imports this module, so it cannot be asked at import."""
