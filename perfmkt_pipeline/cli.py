@@ -305,7 +305,29 @@ def _materialize(
         return 0, []
     if run_id is None:  # Dagster stopped before the run (e.g. the definitions did not load)
         return process.returncode, [last_line]
+    # A step process's own console lines can be lost when it fails fast and exits; the failures
+    # as the instance recorded them always end the full log.
+    with log_file.open("a") as log:
+        log.writelines(failure_events(env["DAGSTER_HOME"], run_id))
     return process.returncode, run_failures(env["DAGSTER_HOME"], run_id) or [last_line]
+
+
+def failure_events(home: str, run_id: str) -> list[str]:
+    """Every STEP_FAILURE and RUN_FAILURE event of a run, with its error and stack trace, as
+    lines of text (read from the Dagster instance in `home`)."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    lines = []
+    kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE}
+    with DagsterInstance.from_config(home) as instance:
+        for entry in instance.all_logs(run_id, of_type=kinds):
+            event = entry.dagster_event
+            error = event.event_specific_data.error
+            where = f" - {event.step_key}" if event.step_key else ""
+            lines.append(f"{event.event_type_value}{where} - {entry.user_message}\n")
+            if error is not None:
+                lines.append(error.to_string() + "\n")
+    return lines
 
 
 def _clear_message(error: Any, description: str | None = None) -> str:

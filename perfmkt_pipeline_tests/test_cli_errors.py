@@ -108,3 +108,9 @@ def test_a_failed_demo_names_the_failing_step_and_keeps_the_full_log(env, tmp_pa
     full_log = log_file.read_text()
     assert "Stack Trace:" in full_log
     assert "rakuten: " in full_log and "STEP_FAILURE" in full_log
+    # The failures as the instance recorded them end the log (a step process's own console lines
+    # can be lost when it fails fast).
+    assert (
+        'STEP_FAILURE - raw__affiliate_actions__rakuten - Execution of step "raw__affiliate_'
+        'actions__rakuten" failed.\n'
+    ) in full_log
