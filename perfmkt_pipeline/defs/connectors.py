@@ -32,9 +32,9 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetOut,
     AssetsDefinition,
     AssetSpec,
-    AssetOut,
     ConfigurableResource,
     DagsterEventType,
     EnvVar,
