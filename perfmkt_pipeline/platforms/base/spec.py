@@ -33,6 +33,15 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One external endpoint of the platform: `url` is the real API (the default of its
+    `Settings.endpoints` field), `env_var` the environment variable overriding it."""
+
+    url: str
+    env_var: str
+
+
+@dataclass(frozen=True)
 class RawAsset:
     """One raw table the platform's connector asset fills, and how the UI describes it: a text,
     or a function of the platform's settings section (a description that names a configured
@@ -222,14 +231,17 @@ class PlatformSpec:
     """One source, described once.
 
     `config_section` is its attribute on `Settings` (and its YAML section; None: a source
-    without settings, always on); the platform counts as configured when that section says so
-    (`configured`). A source configured several times (a list of sections, such as one file
+    without settings, always on), `settings` the section's model (a config.Section subclass,
+    whose defaults a section left out takes; or a list of them); the platform counts as
+    configured when that section says so (`configured`). A source configured several times (a list of sections, such as one file
     feed per entry) gives one spec per configured instance through `expand`, each reading its
     own section (`settings_of`) under its own name: the registry's `configured` lists the
     instances. `accounts_of` gives the accounts a section names explicitly (default: its
     `account_ids`; a manager's discovered ones are not), `accounts_key` what configures them, in
-    messages. `endpoints` maps each of its `Settings.endpoints` keys to the environment
-    variable overriding it (config.ENDPOINT_ENV_VARS). `lookback_days` is its restatement
+    messages. `endpoints` names each of its `Settings.endpoints` keys: its default URL and the
+    environment variable overriding it (config.ENDPOINT_ENV_VARS). `expected_lag_days`: how
+    many days its newest loaded day may trail the day a freshness check runs for (None: not
+    checked). `lookback_days` is its restatement
     lookback: how far back a day may still change, so the days within it are not `settled`
     (`default_lookback_days` unless the settings say otherwise). `core` is the platform's core
     mapping (raw rows -> core rows, per grain), used by the core asset; `actions` marks a source
@@ -250,7 +262,9 @@ class PlatformSpec:
     actions: Actions | None = None
     # Why a re-read may return fewer rows than the window held (said when a load is refused).
     row_loss_reason: str = ""
-    endpoints: Mapping[str, str] = field(default_factory=dict, compare=False)
+    endpoints: Mapping[str, Endpoint] = field(default_factory=dict, compare=False)
+    settings: Any = None
+    expected_lag_days: int | None = None
     # Heavy client libraries the run's fork server imports once (defs/executor.py), so every
     # step process starts with them loaded.
     preload: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from perfmkt_pipeline.platforms.base.spec import (
     Connector,
+    Endpoint,
     ErrorClasses,
     PlatformSpec,
     RawAsset,
@@ -55,4 +56,9 @@ SPEC = PlatformSpec(
         url_env_var="PERFMKT_ECB_URL",
         path=ZIP_PATH,
     ),
+    endpoints={
+        NAME: Endpoint(
+            "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip", "PERFMKT_ECB_URL"
+        )
+    },
 )
