@@ -12,6 +12,7 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -265,6 +266,9 @@ class PlatformSpec:
     endpoints: Mapping[str, Endpoint] = field(default_factory=dict, compare=False)
     settings: Any = None
     expected_lag_days: int | None = None
+    # A folder of Alembic migrations creating the platform's own raw tables: a branch of its
+    # own (warehouse/migrate.py); None: its tables are the built-in migrations'.
+    migrations: str | Path | None = None
     # Heavy client libraries the run's fork server imports once (defs/executor.py), so every
     # step process starts with them loaded.
     preload: tuple[str, ...] = ()
