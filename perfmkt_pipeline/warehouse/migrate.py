@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,8 @@ def current_revision(warehouse: Warehouse) -> str | None:
 
 
 def head_revisions() -> tuple[str, ...]:
-    """The latest version of every branch this code knows (sorted)."""
+    """The versions an up-to-date warehouse records (sorted): the head of every branch, but for
+    one another branch depends on (Alembic records only the dependent's head then)."""
     return _heads(version_locations())
 
 
@@ -114,7 +116,29 @@ def head_revision() -> str:
 
 @functools.cache
 def _heads(locations: tuple[str, ...]) -> tuple[str, ...]:
-    """The heads of the scripts in `locations` (read once per process and set of folders)."""
-    heads = ScriptDirectory.from_config(alembic_config(locations=locations)).get_heads()
-    assert heads
-    return tuple(sorted(heads))
+    """`head_revisions` of the scripts in `locations` (read once per process and set of
+    folders)."""
+    script = ScriptDirectory.from_config(alembic_config(locations=locations))
+    heads = set(script.get_heads())
+    needed = {ancestor for head in heads for ancestor in _below(script, head)}
+    return tuple(sorted(heads - needed))
+
+
+def _below(script: ScriptDirectory, revision: str) -> set[str]:
+    """Every revision `revision` needs: its down revisions and dependencies, recursively."""
+    found: set[str] = set()
+    todo = [revision]
+    while todo:
+        current = script.get_revision(todo.pop())
+        parents = _names(current.down_revision)
+        for dependency in _names(current.dependencies):
+            parents += [r.revision for r in script.get_revisions(dependency) if r is not None]
+        for parent in parents:
+            if parent not in found:
+                found.add(parent)
+                todo.append(parent)
+    return found
+
+
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or ())
