@@ -34,44 +34,6 @@ DEFAULT_CONFIG_PATH = Path("perfmkt.yaml")
 WAREHOUSE_URL_ENV_VAR = "PERFMKT_WAREHOUSE_URL"
 DEFAULT_WAREHOUSE_URL = "duckdb:///data/perfmkt.duckdb"
 
-# ISO 4217 codes the ECB publishes reference rates for, plus EUR itself. A reporting or account
-# currency outside this list could never be converted, so it is rejected at load.
-ECB_CURRENCIES = frozenset(
-    [
-        "EUR",
-        "USD",
-        "JPY",
-        "BGN",
-        "CZK",
-        "DKK",
-        "GBP",
-        "HUF",
-        "PLN",
-        "RON",
-        "SEK",
-        "CHF",
-        "ISK",
-        "NOK",
-        "TRY",
-        "AUD",
-        "BRL",
-        "CAD",
-        "CNY",
-        "HKD",
-        "IDR",
-        "ILS",
-        "INR",
-        "KRW",
-        "MXN",
-        "MYR",
-        "NZD",
-        "PHP",
-        "SGD",
-        "THB",
-        "ZAR",
-    ]
-)
-
 
 def _specs() -> list[Any]:
     """The registered platforms' specs (platforms/__init__.py), asked when a value derived from
@@ -197,10 +159,22 @@ def check_timezone(value: str) -> str:
     return value
 
 
+def known_currencies() -> frozenset[str]:
+    """The currencies the registered FX source converts (its spec's `currencies`). A reporting
+    or account currency outside them could never be converted, so it is rejected at load."""
+    return frozenset(code for spec in _specs() for code in spec.currencies)
+
+
+def _rates_source() -> str:
+    return " / ".join(spec.name.upper() for spec in _specs() if spec.currencies)
+
+
 def check_currency(value: str) -> str:
     code = value.upper()
-    if code not in ECB_CURRENCIES:
-        raise ValueError(f"unknown currency code {value!r} (ECB reference currencies only)")
+    if code not in known_currencies():
+        raise ValueError(
+            f"unknown currency code {value!r} ({_rates_source()} reference currencies only)"
+        )
     return code
 
 

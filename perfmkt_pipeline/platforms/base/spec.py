@@ -233,8 +233,9 @@ class PlatformSpec:
 
     `config_section` is its attribute on `Settings` (and its YAML section; None: a source
     without settings, always on), `settings` the section's model (a config.Section subclass,
-    whose defaults a section left out takes; or a list of them); the platform counts as
-    configured when that section says so (`configured`). A source configured several times (a list of sections, such as one file
+    whose defaults a section left out takes; or a list of them): config.settings_model makes it
+    a field of the settings. The platform counts as configured when that section says so
+    (`configured`). A source configured several times (a list of sections, such as one file
     feed per entry) gives one spec per configured instance through `expand`, each reading its
     own section (`settings_of`) under its own name: the registry's `configured` lists the
     instances. `accounts_of` gives the accounts a section names explicitly (default: its
@@ -242,11 +243,12 @@ class PlatformSpec:
     messages. `endpoints` names each of its `Settings.endpoints` keys: its default URL and the
     environment variable overriding it (config.ENDPOINT_ENV_VARS). `expected_lag_days`: how
     many days its newest loaded day may trail the day a freshness check runs for (None: not
-    checked). `lookback_days` is its restatement
-    lookback: how far back a day may still change, so the days within it are not `settled`
-    (`default_lookback_days` unless the settings say otherwise). `core` is the platform's core
-    mapping (raw rows -> core rows, per grain), used by the core asset; `actions` marks a source
-    of affiliate actions.
+    checked). `lookback_days` is its restatement lookback: how far back a day may still change,
+    so the days within it are not `settled` (`default_lookback_days` unless the settings say
+    otherwise). `core` is the platform's core mapping (raw rows -> core rows, per grain), used
+    by the core asset; `actions` marks a source of affiliate actions. `migrations` is a folder
+    of Alembic migrations creating its own raw tables, a branch of its own
+    (warehouse/migrate.py).
     """
 
     name: str
@@ -266,6 +268,8 @@ class PlatformSpec:
     endpoints: Mapping[str, Endpoint] = field(default_factory=dict, compare=False)
     settings: Any = None
     expected_lag_days: int | None = None
+    # An FX source: the currencies its rates convert, its base included (config.known_currencies).
+    currencies: frozenset[str] = frozenset()
     # A folder of Alembic migrations creating the platform's own raw tables: a branch of its
     # own (warehouse/migrate.py); None: its tables are the built-in migrations'.
     migrations: str | Path | None = None
