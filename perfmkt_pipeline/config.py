@@ -625,11 +625,23 @@ class Settings(_Model):
         problems = []
         given = self.model_fields_set
         for name in [spec.config_section for spec in _api_specs()]:
-            if name in given:
-                problems += getattr(self, name).problems(name)
+            section = getattr(self, name)
+            if name in given and isinstance(section, Section):
+                problems += section.problems(name)
         if problems:
             raise _Unusable(problems)
         return self
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Settings:  # type: ignore[override]
+        """Validated by the registry's model (`settings_model`) when asked of `Settings`."""
+        if cls is Settings:
+            return settings_model().model_validate(obj, **options)
+        return super().model_validate(obj, **options)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The registry's model is made at run time: a copy is validated again by its model.
+        return (_restore, (self.model_dump(exclude_unset=True),))
 
     def configured_platforms(self) -> list[str]:
         """API platforms that have at least one account configured, in registry order (not the
@@ -649,6 +661,10 @@ class Settings(_Model):
         }
         overrides = self.alerts.freshness.lag_days
         return {name: overrides.get(name, lag) for name, lag in defaults.items()}
+
+
+def _restore(data: dict[str, Any]) -> Settings:
+    return settings_model().model_validate(data)
 
 
 def _section_default(annotation: Any) -> Callable[[], Any]:

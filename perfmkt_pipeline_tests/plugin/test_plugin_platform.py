@@ -31,6 +31,7 @@ from dagster import AssetKey, materialize
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import ConfigError, parse_settings
 from perfmkt_pipeline.defs.build import build_definitions
+from perfmkt_pipeline.defs.schedules import plan_sync
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.migrate import current_revisions, head_revisions, is_current
@@ -271,7 +272,16 @@ def test_raw_core_and_marts_through_the_dagster_definitions(
         "raw_totals_equal_core",
         "core_totals_equal_marts",
         "every_configured_account_present",
+        "loopads_is_fresh",  # its expected_lag_days: Saturday is at most 1 day before Sunday
     }
+    # The daily sync re-pulls its own lookback (7 days) through yesterday, in a run of its own.
+    tick = dt.datetime(2026, 11, 20, 6, tzinfo=dt.UTC)
+    [run] = [run for run in plan_sync(settings, defs.assets, tick) if run.name == "loopads"]
+    assert (set(run.keys), run.start, run.end) == (
+        raw_keys,
+        dt.date(2026, 11, 13),
+        dt.date(2026, 11, 19),
+    )
 
     raw_daily = {
         (r["account_id"], r["date"]): r["spend"] for r in _read(warehouse, _table("loopads_daily"))
