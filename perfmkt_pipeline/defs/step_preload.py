@@ -70,10 +70,11 @@ def preload() -> None:
     from perfmkt_pipeline import platforms
     from perfmkt_pipeline.warehouse.migrate import head_revision
 
-    # A plug-in that fails to load fails the step that needs it, with its own error, as before.
+    # A plug-in that fails to load fails the step that needs it, with its own error, as before
+    # (the schema's versions include every registered platform's own migrations).
     with contextlib.suppress(Exception):
         platforms.all_specs()
-    head_revision()
+        head_revision()
     _definitions()
 
 

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 from perfmkt_pipeline.platforms.awin.client import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
+from perfmkt_pipeline.platforms.base.affiliates.settings import NetworkSettings
 from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
 from perfmkt_pipeline.platforms.base.spec import (
     Actions,
     Connector,
     Credential,
+    Endpoint,
     PlatformSpec,
     RequestBudget,
     StandIn,
@@ -65,4 +67,8 @@ SPEC = PlatformSpec(
         secrets="perfmkt_pipeline.platforms.awin.standin.app:secrets",
     ),
     actions=Actions(affiliate_actions, STATUSES),
+    endpoints={NAME: Endpoint("https://api.awin.com", "PERFMKT_AWIN_URL")},
+    settings=NetworkSettings,
+    # It tracks actions within the hour, but its exports can arrive after the sync: a day's grace.
+    expected_lag_days=2,
 )

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
+from perfmkt_pipeline.platforms.base.affiliates.settings import NetworkSettings
 from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
 from perfmkt_pipeline.platforms.base.spec import (
     Actions,
     Connector,
     Credential,
+    Endpoint,
     PlatformSpec,
     RequestBudget,
     StandIn,
@@ -25,6 +27,15 @@ NAME = "cj"
 LOOKBACK_DAYS = 45
 # CJ's actionStatus: new -> extended -> locked -> closed (commission detail reference).
 STATUSES = {"new": "pending", "extended": "pending", "locked": "approved", "closed": "approved"}
+
+
+class CjSettings(NetworkSettings):
+    """CJ: as any network; its records carry no currency, so the advertiser's is configuration."""
+
+    def problems(self, name: str) -> list[str]:
+        if self.configured and self.currency is None:
+            return [f"{name}.currency: CJ records carry no currency; set the advertiser's"]
+        return super().problems(name)
 
 
 def _fetch(request: SyncRequest, section: Any) -> Fetch:
@@ -65,4 +76,8 @@ SPEC = PlatformSpec(
         secrets="perfmkt_pipeline.platforms.cj.standin.app:secrets",
     ),
     actions=Actions(affiliate_actions, STATUSES),
+    endpoints={NAME: Endpoint("https://commissions.api.cj.com", "PERFMKT_CJ_URL")},
+    settings=CjSettings,
+    # It tracks actions within the hour, but its exports can arrive after the sync: a day's grace.
+    expected_lag_days=2,
 )

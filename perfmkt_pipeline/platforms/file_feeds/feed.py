@@ -26,10 +26,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from perfmkt_pipeline.config import FileFeedSettings
 from perfmkt_pipeline.platforms.base.affiliates.records import ActionRecord, record_json
 from perfmkt_pipeline.platforms.base.errors import AffiliateDataError
 from perfmkt_pipeline.platforms.base.http import HttpClient
+from perfmkt_pipeline.platforms.file_feeds.settings import FileFeedSettings
 
 _CSV_SUFFIX = ".csv"
 _URL_SCHEMES = ("http", "https")

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from perfmkt_pipeline.config import ConfigError
+from perfmkt_pipeline.config import ConfigError, LookbackDays
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
+from perfmkt_pipeline.platforms.base.affiliates.settings import NetworkSettings
 from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
 from perfmkt_pipeline.platforms.base.spec import (
     Actions,
     Connector,
     Credential,
+    Endpoint,
     PlatformSpec,
     RequestBudget,
     StandIn,
@@ -22,10 +24,30 @@ from perfmkt_pipeline.platforms.impact.client import ImpactClient
 
 NAME = "impact"
 # 90 covers its sandbox (decisions within 44 days) and real locking periods up to "1 month and 27
-# days after the end of the month" (config.DEFAULT_LOOKBACK_DAYS).
+# days after the end of the month" (at most 89 days; impact.com's help on action locking periods):
+# a sync must still re-read an event day the day after it locks.
 LOOKBACK_DAYS = 90
 # impact.com's action states (List all actions).
 STATUSES = {"PENDING": "pending", "APPROVED": "approved", "REVERSED": "reversed"}
+
+
+class ImpactSettings(NetworkSettings):
+    """impact.com: as any network, with a lookback that covers its usual locking periods and
+    the programs (CampaignId) of each account, which its Actions endpoint requires."""
+
+    lookback_days: LookbackDays = LOOKBACK_DAYS
+
+    def problems(self, name: str) -> list[str]:
+        problems = super().problems(name)
+        for account in self.account_ids:
+            if not self.program_ids.get(account):
+                problems.append(
+                    f"{name}.program_ids.{account}: no program (CampaignId) id listed; "
+                    "impact.com's Actions endpoint needs the account's programs"
+                )
+        for account in sorted(set(self.program_ids) - set(self.account_ids)):
+            problems.append(f"{name}.program_ids.{account}: not one of {name}.account_ids")
+        return problems
 
 
 def _fetch(request: SyncRequest, section: Any) -> Fetch:
@@ -76,4 +98,8 @@ SPEC = PlatformSpec(
         secrets="perfmkt_pipeline.platforms.impact.standin.app:secrets",
     ),
     actions=Actions(affiliate_actions, STATUSES),
+    endpoints={NAME: Endpoint("https://api.impact.com", "PERFMKT_IMPACT_URL")},
+    settings=ImpactSettings,
+    # It tracks actions within the hour, but its exports can arrive after the sync: a day's grace.
+    expected_lag_days=2,
 )
