@@ -16,10 +16,6 @@ from perfmkt_pipeline.config import (
     check_timezone,
 )
 
-# Affiliate records are never deleted (a reversal is a status, a correction a record of its
-# own) and are read by their event day, which does not change: none may vanish on a re-read
-# (max_row_loss_pct 0).
-
 
 class NetworkSettings(Section):
     """An API-based affiliate network (impact.com, CJ, Awin)."""
@@ -51,7 +47,9 @@ class NetworkSettings(Section):
     # credential); 1 reads them one after another.
     max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
     # Records a re-read of a window may lose (% of what it held) before it is refused;
-    # allow_row_loss: load a bigger loss anyway, with a warning.
+    # allow_row_loss: load a bigger loss anyway, with a warning. None by default: affiliate
+    # records are never deleted (a reversal is a status, a correction a record of its own) and
+    # are read by their event day, which does not change (PLATFORMS.md).
     max_row_loss_pct: RowLossPct = 0.0
     allow_row_loss: bool = False
 
