@@ -63,6 +63,7 @@ SPEC = PlatformSpec(
         app="perfmkt_pipeline.platforms.awin.standin.app:AwinApp",
         url_env_var="PERFMKT_AWIN_URL",
         secrets="perfmkt_pipeline.platforms.awin.standin.app:secrets",
+        sandbox="perfmkt_pipeline.platforms.awin.standin.sandbox:SANDBOX",
     ),
     actions=Actions(affiliate_actions, STATUSES),
 )

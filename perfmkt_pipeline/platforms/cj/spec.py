@@ -63,6 +63,7 @@ SPEC = PlatformSpec(
         app="perfmkt_pipeline.platforms.cj.standin.app:CjApp",
         url_env_var="PERFMKT_CJ_URL",
         secrets="perfmkt_pipeline.platforms.cj.standin.app:secrets",
+        sandbox="perfmkt_pipeline.platforms.cj.standin.sandbox:SANDBOX",
     ),
     actions=Actions(affiliate_actions, STATUSES),
 )

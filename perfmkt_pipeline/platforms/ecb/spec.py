@@ -54,5 +54,6 @@ SPEC = PlatformSpec(
         app="perfmkt_pipeline.platforms.ecb.standin.app:EcbApp",
         url_env_var="PERFMKT_ECB_URL",
         path=ZIP_PATH,
+        sandbox="perfmkt_pipeline.platforms.ecb.standin.sandbox:SANDBOX",
     ),
 )

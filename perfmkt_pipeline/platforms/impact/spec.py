@@ -74,6 +74,7 @@ SPEC = PlatformSpec(
         app="perfmkt_pipeline.platforms.impact.standin.app:ImpactApp",
         url_env_var="PERFMKT_IMPACT_URL",
         secrets="perfmkt_pipeline.platforms.impact.standin.app:secrets",
+        sandbox="perfmkt_pipeline.platforms.impact.standin.sandbox:SANDBOX",
     ),
     actions=Actions(affiliate_actions, STATUSES),
 )

@@ -1,0 +1,58 @@
+"""CJ's part of the sandbox (sandbox/parts.py): its account in each world preset, how it
+writes action ids, the fault switches of its stand-in and the token it accepts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfmkt_pipeline.platforms.cj.standin.data import ACTION_ID_BASE, CJ_ACTION_TYPE
+from perfmkt_pipeline.sandbox.credentials import TokenCredentials
+from perfmkt_pipeline.sandbox.faults import PlatformFaults
+from perfmkt_pipeline.sandbox.parts import NetworkPart
+from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount
+
+CJ = "cj"
+
+
+@dataclass
+class CjFaults(PlatformFaults):
+    reset_seconds: int = 1
+    graphql_error_first_n: int = 0  # GraphQL {"errors": [...]} with HTTP 200
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._queries = 0
+
+    def next_query_errors(self) -> bool:
+        """Called once per GraphQL query: True for the first `graphql_error_first_n`."""
+        with self._lock:
+            n = self._queries
+            self._queries += 1
+            return n < self.graphql_error_first_n
+
+
+@dataclass
+class CjCredentials(TokenCredentials):
+    token: str = "sandbox-cj-personal-access-token"
+
+
+class CjPart(NetworkPart):
+    name = CJ
+    faults = {CJ: CjFaults}
+    credentials = CjCredentials
+    partner_id_base = 4000000
+    conversion_name = CJ_ACTION_TYPE
+
+    def action_id(self, account, day_number, seq):
+        return str(ACTION_ID_BASE + day_number * 100_000 + seq + 1)
+
+    def world(self, preset: str) -> PlatformWorld:
+        # CJ reports in UTC (its timestamps are UTC), so its reporting day is UTC.
+        if preset == "benchmark":
+            account = SandboxAccount(CJ, "7771234", "Bench on CJ", "EUR", "UTC")
+        else:
+            account = SandboxAccount(CJ, "5551234", "Acme on CJ", "EUR", "UTC")
+        return PlatformWorld(CJ, (account,))
+
+
+SANDBOX = CjPart()
