@@ -43,7 +43,7 @@ def benchmark_settings() -> Settings:
     return parse_settings(
         {
             "start_date": spec.history_start.isoformat(),
-            "google_ads": {"manager_customer_id": spec.google_managers[0].customer_id},
+            "google_ads": {"manager_customer_id": spec.of("google_ads").managers[0].customer_id},
             "meta": {"account_ids": [a.account_id for a in spec.meta_accounts]},
         },
         environ={},

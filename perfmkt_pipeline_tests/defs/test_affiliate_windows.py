@@ -25,6 +25,7 @@ from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.base.affiliates.records import sync_window
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.world import World
@@ -60,7 +61,7 @@ def settings_for(box: Sandbox, feed_folder: Path) -> Settings:
             "impact": {
                 "account_ids": ids["impact"],
                 "timezone": box.world.accounts("impact")[0].timezone,
-                "program_ids": {sid: [p] for sid, p in box.impact_program_ids().items()},
+                "program_ids": {sid: [p] for sid, p in box.program_ids("impact").items()},
             },
             "cj": {"account_ids": ids["cj"], "currency": "EUR"},
             # The sandbox enforces no per-minute limit here: pace fast so tests do not wait.
@@ -159,7 +160,7 @@ def truth_raw(box: Sandbox, platform: str, first: dt.date, last: dt.date) -> set
         return {
             (c.commission_id, c.original_action_id, c.event_date.date(), c.action_status,
              c.sale_amount, c.commission)
-            for c in box.world.cj_commissions(
+            for c in cj_data.cj_commissions(box.world,
                 account, since, before + dt.timedelta(days=1), by="event"
             )
         }  # fmt: skip

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from perfmkt_pipeline.platforms.awin.standin.data import awin_transactions
+from perfmkt_pipeline.platforms.awin.standin import data
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
 # At most 31 days per call (PLATFORMS.md).
@@ -126,7 +126,7 @@ class AwinApp(PlatformApp):
         as_of = self.world.as_of
         actions = self._cache.get_or_compute(
             (id(self.world.spec), account.account_id, start, end, date_type, as_of),
-            lambda: awin_transactions(
+            lambda: data.awin_transactions(
                 self.world, account.account_id, start, end, date_type, as_of=as_of
             ),
         )

@@ -25,8 +25,8 @@ from perfmkt_pipeline.platforms.google_ads.standin.errors import (
     quota_error,
     request_error,
 )
-from perfmkt_pipeline.sandbox.counters import RequestCounters
 from perfmkt_pipeline.platforms.google_ads.standin.sandbox import ACCESS_TOKEN_PREFIX
+from perfmkt_pipeline.sandbox.counters import RequestCounters
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import SandboxFaults
 

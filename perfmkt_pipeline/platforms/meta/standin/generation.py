@@ -13,7 +13,6 @@ import numpy as np
 
 from perfmkt_pipeline.sandbox.generation import (
     UNITS_PER_USD,
-    minor_exponent,
     minor_round,
     rng_for,
     weekday_factor,
