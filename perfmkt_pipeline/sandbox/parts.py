@@ -50,8 +50,10 @@ class SandboxPart:
     # Stand-in name -> its fault switches (sandbox/faults.py); the platform's own stand-in and
     # any helper stand-in it brings (an OAuth endpoint, say).
     faults: Mapping[str, type[PlatformFaults]] = {}
-    # Helper HTTP stand-ins it brings besides its own: name -> "module:Class" (a PlatformApp).
+    # Helper HTTP stand-ins it brings besides its own: name -> "module:Class" (a PlatformApp),
+    # and the ports `perfmkt sandbox` binds for them (the bundled sandbox.yaml names them).
     http_apps: Mapping[str, str] = {}
+    ports: Mapping[str, int] = {}
     # The credentials its stand-in accepts (a dataclass with defaults), or None.
     credentials: type | None = None
     # Whether anomalies (sandbox/anomalies.py) can be injected into its rows (it applies them).

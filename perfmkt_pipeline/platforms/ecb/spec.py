@@ -55,5 +55,6 @@ SPEC = PlatformSpec(
         url_env_var="PERFMKT_ECB_URL",
         path=ZIP_PATH,
         sandbox="perfmkt_pipeline.platforms.ecb.standin.sandbox:SANDBOX",
+        port=8705,
     ),
 )

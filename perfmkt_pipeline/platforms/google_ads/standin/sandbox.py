@@ -113,6 +113,7 @@ class GoogleAdsPart(SandboxPart):
     name = GOOGLE_ADS
     faults = {GOOGLE_ADS: GoogleAdsFaults, OAUTH: OAuthFaults}
     http_apps = {OAUTH: "perfmkt_pipeline.platforms.google_ads.standin.oauth:OAuthApp"}
+    ports = {OAUTH: 8706}
     credentials = GoogleAdsCredentials
     injectable = True
     caches = (generation.google_campaign_params, generation.google_day_block)
