@@ -391,8 +391,8 @@ def raw_inputs():
     from perfmkt_pipeline.platforms.meta.core import MetaRaw
     from perfmkt_pipeline.transform.core import (
         AffiliateRaw,
-        CoreRules,
         CoreInputs,
+        CoreRules,
     )
     from perfmkt_pipeline.transform.core.networks import latest_state_table
 

@@ -12,8 +12,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings, parse_settings
+from perfmkt_pipeline.platforms.awin.standin import data as awin_data
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.platforms.cj.standin.data import CjCommission
+from perfmkt_pipeline.platforms.impact.standin import data as impact_data
 from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.world import World
@@ -195,10 +198,24 @@ class StoryWorld(World):
         ]
 
 
-def tell_story(box: Sandbox) -> StoryWorld:
-    """Make every stand-in of `box` serve the story instead of the generated data."""
+def tell_story(box: Sandbox, monkeypatch) -> StoryWorld:
+    """Make every stand-in of `box` serve the story instead of the generated data (each
+    network's stand-in reads its world through its data module: those answer the story's)."""
     story = StoryWorld(box.world.spec, as_of=box.world.as_of)
     box.world = story
     for app in box.apps.values():
         app.world = story
+    for module, name in (
+        (impact_data, "impact_actions"),
+        (awin_data, "awin_transactions"),
+        (cj_data, "cj_commissions"),
+    ):
+        served = getattr(module, name)
+
+        def serve(world, *args, _served=served, _name=name, **kwargs):
+            if world is story:
+                return getattr(story, _name)(*args, **kwargs)
+            return _served(world, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, serve)
     return story

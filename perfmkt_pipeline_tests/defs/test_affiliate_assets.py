@@ -205,7 +205,7 @@ def test_an_action_pending_then_approved_then_reversed_over_three_pulls_ends_as_
 ):
     box = sandbox(google_ads=False)
     sandbox_env(monkeypatch, box)
-    story = tell_story(box)
+    story = tell_story(box, monkeypatch)
     seen = []
     for as_of in PULLS:
         story.as_of = as_of

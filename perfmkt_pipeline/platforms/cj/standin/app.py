@@ -18,8 +18,8 @@ import json
 import math
 from datetime import UTC, datetime
 
-from perfmkt_pipeline.platforms.cj.standin import graphql_lite
-from perfmkt_pipeline.platforms.cj.standin.data import CjCommission, cj_commissions
+from perfmkt_pipeline.platforms.cj.standin import data, graphql_lite
+from perfmkt_pipeline.platforms.cj.standin.data import CjCommission
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
 # CJ returns at most this many records per call (then payloadComplete is false).
@@ -34,7 +34,7 @@ CJ_ARGS = frozenset(
         "sinceCommissionId",
     }
 )
-# (since argument, before argument, World.cj_commissions `by`) of each date range.
+# (since argument, before argument, data.cj_commissions `by`) of each date range.
 DATE_RANGES = (
     ("sincePostingDate", "beforePostingDate", "posting"),
     ("sinceEventDate", "beforeEventDate", "event"),
@@ -174,7 +174,7 @@ class CjApp(PlatformApp):
     ) -> list[CjCommission]:
         """The advertiser's records in every range given (all must hold)."""
         (by, (since, before)), *others = ranges.items()
-        records = cj_commissions(self.world, cid, since, before, by=by, as_of=as_of)
+        records = data.cj_commissions(self.world, cid, since, before, by=by, as_of=as_of)
         for other, (low, high) in others:
             records = [r for r in records if low <= _moment_of(r, other) < high]
         return records
