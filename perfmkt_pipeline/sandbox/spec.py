@@ -88,9 +88,6 @@ class WorldSpec:
             platforms=tuple(changed if p.platform == platform else p for p in self.platforms),
         )
 
-    def with_seed(self, seed: int) -> WorldSpec:
-        return replace(self, seed=seed)
-
     @classmethod
     def preset(cls, preset: str, seed: int = 20240601, **knobs) -> WorldSpec:
         """Every registered platform's part of `preset`, in registry order."""

@@ -47,10 +47,6 @@ def affiliates(registered: Registered) -> list[Any]:
     return [spec for spec in registered if spec.actions is not None]
 
 
-def affiliate_platforms(registered: Registered) -> list[str]:
-    return [spec.name for spec in affiliates(registered)]
-
-
 def _own_core(registered: Registered) -> set[str]:
     """Platforms whose core rows come from their own raw tables (not affiliate actions)."""
     return {spec.name for spec in registered if spec.core is not None}

@@ -40,8 +40,6 @@ META_LINK_CLICK = "link_click"
 # Link clicks are counted by Meta itself, not by the advertiser's pixel: they survive a pixel
 # break.
 _NON_PIXEL_ACTIONS = frozenset({META_LINK_CLICK})
-# Windows Meta still returns (7d_view/28d_view stopped in January 2026; PLATFORMS.md).
-META_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view")
 
 
 @dataclass(frozen=True, slots=True)
