@@ -123,6 +123,13 @@ class PlatformFaults:
         return True
 
 
+@dataclass
+class NetworkFaults(PlatformFaults):
+    """An affiliate network's: its rate-limit answer says when to try again."""
+
+    reset_seconds: int = 1  # x-ratelimit-reset (or Retry-After) when rate limited
+
+
 def fault_types() -> dict[str, type[PlatformFaults]]:
     """Stand-in name -> its fault switches, as each registered platform's sandbox part declares
     them (sandbox/parts.py)."""

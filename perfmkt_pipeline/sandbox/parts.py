@@ -20,17 +20,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from perfmkt_pipeline import platforms
+from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount
 
 if TYPE_CHECKING:
     from perfmkt_pipeline.sandbox.anomalies import Injection
     from perfmkt_pipeline.sandbox.faults import PlatformFaults, RateLimit
-    from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount, WorldSpec
+    from perfmkt_pipeline.sandbox.spec import WorldSpec
     from perfmkt_pipeline.sandbox.world import World
 
 # What a platform's rows give the ground truth: (account, campaign id, day, measure -> value).
-PerformanceRow = tuple["SandboxAccount", str, date, dict[str, Any]]
+PerformanceRow = tuple[SandboxAccount, str, date, dict[str, Any]]
 # (account, campaign id, day, conversion name, conversions, conversion value).
-ConversionRow = tuple["SandboxAccount", str, date, str, Decimal, Decimal]
+ConversionRow = tuple[SandboxAccount, str, date, str, Decimal, Decimal]
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,16 @@ class SandboxPart:
     def campaigns(self, world: World, account: SandboxAccount) -> list[SandboxCampaign]:
         raise KeyError(f"{self.name!r} has no campaigns in the sandbox")
 
-    def performance(self, world: World, start: date, end: date, as_of: date) -> Iterator:
-        """Its served rows as `PerformanceRow`s, what World.ground_truth sums."""
+    def performance(
+        self, world: World, start: date, end: date, as_of: date
+    ) -> Iterator[PerformanceRow]:
+        """Its served rows, what World.ground_truth sums."""
         raise KeyError(f"{self.name!r} has no performance rows in the sandbox")
 
-    def conversions(self, world: World, start: date, end: date, as_of: date) -> Iterator:
-        """Its served conversions as `ConversionRow`s, what World.ground_truth_conversions sums."""
+    def conversions(
+        self, world: World, start: date, end: date, as_of: date
+    ) -> Iterator[ConversionRow]:
+        """Its served conversions, what World.ground_truth_conversions sums."""
         raise KeyError(f"{self.name!r} has no conversions in the sandbox")
 
     def demo_injections(self, as_of: date) -> tuple[Injection, ...]:
@@ -91,10 +96,15 @@ class NetworkPart(SandboxPart):
     """An affiliate network: its actions are the shared ones of affiliate_data.py, served its
     own way; its partners play the role of campaigns (WAREHOUSE.md)."""
 
+    # Its one account in each world preset ("small", "benchmark").
+    accounts: Mapping[str, SandboxAccount] = {}
     # Its partner ids are this base plus multiples of 37.
     partner_id_base: int = 0
     # The conversion name of its actions in core (the network's action type).
     conversion_name: str = ""
+
+    def world(self, preset: str) -> PlatformWorld:
+        return PlatformWorld(self.name, (self.accounts[preset],))
 
     def action_id(self, account: SandboxAccount, day_number: int, seq: int) -> str:
         """The id of the `seq`-th (0-based) action of an event day, as the network writes it."""

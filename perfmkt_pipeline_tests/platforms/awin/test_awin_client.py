@@ -91,7 +91,7 @@ def test_pacing_keeps_a_long_sync_inside_the_enforced_limit_of_20_calls_a_minute
     seen = statuses(awin.http)
     for day in range(25):
         first = dt.date(2026, 10, 1) + dt.timedelta(days=day)
-        awin.transactions(AWIN_ACCOUNT, first, first)
+        awin.read_window(AWIN_ACCOUNT, first, first)
     assert seen == [200] * 25
     assert clock.sleeps == [3.0] * 24
     assert box.counters.violations("awin") == 0

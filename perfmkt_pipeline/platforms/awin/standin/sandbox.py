@@ -7,16 +7,11 @@ from dataclasses import dataclass
 
 from perfmkt_pipeline.platforms.awin.standin.data import AWIN_TYPE
 from perfmkt_pipeline.sandbox.credentials import TokenCredentials
-from perfmkt_pipeline.sandbox.faults import PlatformFaults, RateLimit
+from perfmkt_pipeline.sandbox.faults import NetworkFaults, RateLimit
 from perfmkt_pipeline.sandbox.parts import NetworkPart
-from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount
+from perfmkt_pipeline.sandbox.spec import SandboxAccount
 
 AWIN = "awin"
-
-
-@dataclass
-class AwinFaults(PlatformFaults):
-    reset_seconds: int = 1
 
 
 @dataclass
@@ -26,7 +21,7 @@ class AwinCredentials(TokenCredentials):
 
 class AwinPart(NetworkPart):
     name = AWIN
-    faults = {AWIN: AwinFaults}
+    faults = {AWIN: NetworkFaults}
     credentials = AwinCredentials
     documented_limit = RateLimit(20, 60.0)  # 20 calls a minute
     partner_id_base = 200000
@@ -35,13 +30,11 @@ class AwinPart(NetworkPart):
     def action_id(self, account, day_number, seq):
         return str(day_number * 100_000 + seq + 1)
 
-    def world(self, preset: str) -> PlatformWorld:
-        # Awin reports in UTC (its timestamps are UTC), so its reporting day is UTC.
-        if preset == "benchmark":
-            account = SandboxAccount(AWIN, "98765", "Bench on Awin", "GBP", "UTC")
-        else:
-            account = SandboxAccount(AWIN, "45678", "Acme on Awin", "GBP", "UTC")
-        return PlatformWorld(AWIN, (account,))
+    # Awin reports in UTC (its timestamps are UTC), so its reporting day is UTC.
+    accounts = {
+        "small": SandboxAccount(AWIN, "45678", "Acme on Awin", "GBP", "UTC"),
+        "benchmark": SandboxAccount(AWIN, "98765", "Bench on Awin", "GBP", "UTC"),
+    }
 
 
 SANDBOX = AwinPart()

@@ -7,16 +7,15 @@ from dataclasses import dataclass
 
 from perfmkt_pipeline.platforms.cj.standin.data import ACTION_ID_BASE, CJ_ACTION_TYPE
 from perfmkt_pipeline.sandbox.credentials import TokenCredentials
-from perfmkt_pipeline.sandbox.faults import PlatformFaults
+from perfmkt_pipeline.sandbox.faults import NetworkFaults
 from perfmkt_pipeline.sandbox.parts import NetworkPart
-from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount
+from perfmkt_pipeline.sandbox.spec import SandboxAccount
 
 CJ = "cj"
 
 
 @dataclass
-class CjFaults(PlatformFaults):
-    reset_seconds: int = 1
+class CjFaults(NetworkFaults):
     graphql_error_first_n: int = 0  # GraphQL {"errors": [...]} with HTTP 200
 
     def __post_init__(self) -> None:
@@ -46,13 +45,11 @@ class CjPart(NetworkPart):
     def action_id(self, account, day_number, seq):
         return str(ACTION_ID_BASE + day_number * 100_000 + seq + 1)
 
-    def world(self, preset: str) -> PlatformWorld:
-        # CJ reports in UTC (its timestamps are UTC), so its reporting day is UTC.
-        if preset == "benchmark":
-            account = SandboxAccount(CJ, "7771234", "Bench on CJ", "EUR", "UTC")
-        else:
-            account = SandboxAccount(CJ, "5551234", "Acme on CJ", "EUR", "UTC")
-        return PlatformWorld(CJ, (account,))
+    # CJ reports in UTC (its timestamps are UTC), so its reporting day is UTC.
+    accounts = {
+        "small": SandboxAccount(CJ, "5551234", "Acme on CJ", "EUR", "UTC"),
+        "benchmark": SandboxAccount(CJ, "7771234", "Bench on CJ", "EUR", "UTC"),
+    }
 
 
 SANDBOX = CjPart()

@@ -84,10 +84,18 @@ def campaigns(world: World, account: SandboxAccount) -> list[SandboxCampaign]:
     ]
 
 
-def _days(start: date, end: date):
-    day = start
-    while day <= end:
-        yield day
+def _account_days(world: World, account_id: str, start: date, end: date, as_of: date | None):
+    """(campaign ids, minor-unit scale, day, what is served of the day) for each day of
+    [start, end] with data; nothing for an account without data (cancelled, a manager)."""
+    as_of = as_of or world.as_of
+    acc = world.account(GOOGLE_ADS, account_id)
+    if not acc.serves_data:
+        return
+    ids = google_campaign_params(world.spec, acc).campaign_ids
+    scale = 10 ** minor_exponent(acc.currency)
+    day, last = world.data_range(start, end, as_of)
+    while day <= last:
+        yield ids, scale, day, _served(world, acc, day, as_of)
         day += timedelta(days=1)
 
 
@@ -106,16 +114,9 @@ def campaign_days(
     world: World, account_id: str, start: date, end: date, *, as_of: date | None = None
 ) -> list[GoogleCampaignDay]:
     """Rows of a campaign/segments.date query; all-zero rows omitted (as Google does)."""
-    as_of = as_of or world.as_of
-    acc = world.account(GOOGLE_ADS, account_id)
-    if not acc.serves_data:
-        return []
-    ids = google_campaign_params(world.spec, acc).campaign_ids
-    scale = 10 ** minor_exponent(acc.currency)
     rows = []
-    first, last = world.data_range(start, end, as_of)
-    for day in _days(first, last):
-        b, purchase, lead, _, pv, lv = _served(world, acc, day, as_of)
+    for ids, scale, day, served_day in _account_days(world, account_id, start, end, as_of):
+        b, purchase, lead, _, pv, lv = served_day
         for i in np.flatnonzero(
             b["impressions"] + b["clicks"] + b["cost_micros"] + purchase + lead
         ):
@@ -138,16 +139,9 @@ def conversion_action_days(
     world: World, account_id: str, start: date, end: date, *, as_of: date | None = None
 ) -> list[GoogleConversionActionDay]:
     """Rows segmented by conversion action; rows with nothing converted omitted."""
-    as_of = as_of or world.as_of
-    acc = world.account(GOOGLE_ADS, account_id)
-    if not acc.serves_data:
-        return []
-    ids = google_campaign_params(world.spec, acc).campaign_ids
-    scale = 10 ** minor_exponent(acc.currency)
     rows = []
-    first, last = world.data_range(start, end, as_of)
-    for day in _days(first, last):
-        _, purchase, lead, views, pv, lv = _served(world, acc, day, as_of)
+    for ids, scale, day, served_day in _account_days(world, account_id, start, end, as_of):
+        _, purchase, lead, views, pv, lv = served_day
         for i in range(len(ids)):
             for name, halves, value in (
                 ("Purchase", int(purchase[i]), int(pv[i])),

@@ -7,16 +7,11 @@ from dataclasses import dataclass
 
 from perfmkt_pipeline.platforms.impact.standin.data import IMPACT_ACTION_TRACKER
 from perfmkt_pipeline.sandbox.credentials import TokenCredentials
-from perfmkt_pipeline.sandbox.faults import PlatformFaults, RateLimit
+from perfmkt_pipeline.sandbox.faults import NetworkFaults, RateLimit
 from perfmkt_pipeline.sandbox.parts import NetworkPart
-from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount
+from perfmkt_pipeline.sandbox.spec import SandboxAccount
 
 IMPACT = "impact"
-
-
-@dataclass
-class ImpactFaults(PlatformFaults):
-    reset_seconds: int = 1  # x-ratelimit-reset when rate limited
 
 
 @dataclass
@@ -26,7 +21,7 @@ class ImpactCredentials(TokenCredentials):
 
 class ImpactPart(NetworkPart):
     name = IMPACT
-    faults = {IMPACT: ImpactFaults}
+    faults = {IMPACT: NetworkFaults}
     credentials = ImpactCredentials
     documented_limit = RateLimit(1000, 3600.0)  # 1,000 calls an hour
     partner_id_base = 100000
@@ -35,27 +30,14 @@ class ImpactPart(NetworkPart):
     def action_id(self, account, day_number, seq):
         return f"{account.program_id or '1'}.{day_number}.{seq + 1}"
 
-    def world(self, preset: str) -> PlatformWorld:
-        # Its Actions endpoint filters by program (`CampaignId`): each account has one.
-        if preset == "benchmark":
-            account = SandboxAccount(
-                IMPACT,
-                "IRsbxBench000000000000000000000001",
-                "Bench on impact",
-                "USD",
-                "America/New_York",
-                program_id="54321",
-            )
-        else:
-            account = SandboxAccount(
-                IMPACT,
-                "IRsbxAcme0000000000000000000000001",
-                "Acme on impact",
-                "USD",
-                "America/New_York",
-                program_id="12345",
-            )
-        return PlatformWorld(IMPACT, (account,))  # fmt: skip
+    # Its Actions endpoint filters by program (`CampaignId`): each account has one.
+    accounts = {
+        "small": SandboxAccount(IMPACT, "IRsbxAcme0000000000000000000000001", "Acme on impact",
+                                "USD", "America/New_York", program_id="12345"),
+        "benchmark": SandboxAccount(IMPACT, "IRsbxBench000000000000000000000001",
+                                    "Bench on impact", "USD", "America/New_York",
+                                    program_id="54321"),
+    }  # fmt: skip
 
 
 SANDBOX = ImpactPart()
