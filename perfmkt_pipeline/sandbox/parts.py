@@ -55,7 +55,8 @@ class SandboxPart:
     # and the ports `perfmkt sandbox` binds for them (the bundled sandbox.yaml names them).
     http_apps: Mapping[str, str] = {}
     ports: Mapping[str, int] = {}
-    # The credentials its stand-in accepts (a dataclass with defaults), or None.
+    # The credentials its stand-in accepts (a class whose defaults are the sandbox's values, with
+    # `secrets()`: the values no cassette or log may hold), or None.
     credentials: type | None = None
     # Whether anomalies (sandbox/anomalies.py) can be injected into its rows (it applies them).
     injectable: bool = False

@@ -199,23 +199,30 @@ class StoryWorld(World):
 
 
 def tell_story(box: Sandbox, monkeypatch) -> StoryWorld:
-    """Make every stand-in of `box` serve the story instead of the generated data (each
-    network's stand-in reads its world through its data module: those answer the story's)."""
-    story = StoryWorld(box.world.spec, as_of=box.world.as_of)
-    box.world = story
+    """Make every stand-in of `box` serve the story instead of the generated data."""
+    return serve_world(box, StoryWorld(box.world.spec, as_of=box.world.as_of), monkeypatch)
+
+
+def serve_world(box: Sandbox, world: World, monkeypatch) -> World:
+    """Make every stand-in of `box` serve `world`, a World whose methods named after a
+    network's data functions (`impact_actions`, `awin_transactions`, `cj_commissions`) answer
+    instead of them: each network's stand-in reads the world through its data module."""
+    box.world = world
     for app in box.apps.values():
-        app.world = story
+        app.world = world
     for module, name in (
         (impact_data, "impact_actions"),
         (awin_data, "awin_transactions"),
         (cj_data, "cj_commissions"),
     ):
+        if not hasattr(world, name):
+            continue
         served = getattr(module, name)
 
-        def serve(world, *args, _served=served, _name=name, **kwargs):
-            if world is story:
-                return getattr(story, _name)(*args, **kwargs)
-            return _served(world, *args, **kwargs)
+        def serve(asked, *args, _served=served, _name=name, **kwargs):
+            if asked is world:
+                return getattr(world, _name)(*args, **kwargs)
+            return _served(asked, *args, **kwargs)
 
         monkeypatch.setattr(module, name, serve)
-    return story
+    return world

@@ -36,6 +36,7 @@ from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
     build_affiliate_assets,
     build_fx_assets,
 )
+from perfmkt_pipeline_tests.defs.affiliates_support import serve_world
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox, sandbox_env  # noqa: F401
 
 FEED = "rakuten"
@@ -364,10 +365,7 @@ def test_a_reversal_50_days_after_the_sale_reaches_core_with_the_next_daily_sync
     tmp_path,
 ):
     box = sandbox(google_ads=False)
-    story = LateLockingWorld(box.world.spec, as_of=box.world.as_of)
-    box.world = story
-    for app in box.apps.values():
-        app.world = story
+    story = serve_world(box, LateLockingWorld(box.world.spec, as_of=box.world.as_of), monkeypatch)
     sandbox_env(monkeypatch, box)
     export_feed(box, tmp_path)
     seen = []
