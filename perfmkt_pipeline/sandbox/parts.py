@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from perfmkt_pipeline import platforms
+from perfmkt_pipeline.sandbox.credentials import TokenCredentials
+from perfmkt_pipeline.sandbox.faults import NetworkFaults, PlatformFaults, RateLimit
 from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount
 
 if TYPE_CHECKING:
     from perfmkt_pipeline.sandbox.anomalies import Injection
-    from perfmkt_pipeline.sandbox.faults import PlatformFaults, RateLimit
     from perfmkt_pipeline.sandbox.spec import WorldSpec
     from perfmkt_pipeline.sandbox.world import World
 
@@ -57,7 +58,7 @@ class SandboxPart:
     ports: Mapping[str, int] = {}
     # The credentials its stand-in accepts (a class whose defaults are the sandbox's values, with
     # `secrets()`: the values no cassette or log may hold), or None.
-    credentials: type | None = None
+    credentials: Callable[[], Any] | None = None
     # Whether anomalies (sandbox/anomalies.py) can be injected into its rows (it applies them).
     injectable: bool = False
     # The limit its API documents, enforced by SandboxFaults.realistic_limits() (None: none).
@@ -95,21 +96,37 @@ class SandboxPart:
 
 class NetworkPart(SandboxPart):
     """An affiliate network: its actions are the shared ones of affiliate_data.py, served its
-    own way; its partners play the role of campaigns (WAREHOUSE.md)."""
+    own way; its partners play the role of campaigns (WAREHOUSE.md).
 
-    # Its one account in each world preset ("small", "benchmark").
-    accounts: Mapping[str, SandboxAccount] = {}
-    # Its partner ids are this base plus multiples of 37.
-    partner_id_base: int = 0
-    # The conversion name of its actions in core (the network's action type).
-    conversion_name: str = ""
+    `accounts`: its one account in each world preset ("small", "benchmark"); `partner_id_base`:
+    its partner ids are this base plus multiples of 37; `conversion_name`: its actions'
+    conversion name in core (its action type); `action_id(account, day_number, seq)`: the id of
+    the `seq`-th (0-based) action of an event day, as the network writes it; `token`: the token
+    its stand-in accepts; `faults`: its fault switches (default: NetworkFaults)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        accounts: Mapping[str, SandboxAccount],
+        partner_id_base: int,
+        conversion_name: str,
+        action_id: Callable[[SandboxAccount, int, int], str],
+        token: str,
+        faults: type[PlatformFaults] = NetworkFaults,
+        documented_limit: RateLimit | None = None,
+    ):
+        self.name = name
+        self.accounts = dict(accounts)
+        self.partner_id_base = partner_id_base
+        self.conversion_name = conversion_name
+        self.action_id = action_id
+        self.credentials = functools.partial(TokenCredentials, token)
+        self.faults = {name: faults}
+        self.documented_limit = documented_limit
 
     def world(self, preset: str) -> PlatformWorld:
         return PlatformWorld(self.name, (self.accounts[preset],))
-
-    def action_id(self, account: SandboxAccount, day_number: int, seq: int) -> str:
-        """The id of the `seq`-th (0-based) action of an event day, as the network writes it."""
-        raise NotImplementedError
 
     def campaigns(self, world: World, account: SandboxAccount) -> list[SandboxCampaign]:
         from perfmkt_pipeline.sandbox.generation import affiliate_partners

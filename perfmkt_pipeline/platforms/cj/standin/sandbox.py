@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfmkt_pipeline.platforms.cj.standin.data import ACTION_ID_BASE, CJ_ACTION_TYPE
-from perfmkt_pipeline.sandbox.credentials import TokenCredentials
 from perfmkt_pipeline.sandbox.faults import NetworkFaults
 from perfmkt_pipeline.sandbox.parts import NetworkPart
 from perfmkt_pipeline.sandbox.spec import SandboxAccount
@@ -30,26 +29,16 @@ class CjFaults(NetworkFaults):
             return n < self.graphql_error_first_n
 
 
-@dataclass
-class CjCredentials(TokenCredentials):
-    token: str = "sandbox-cj-personal-access-token"
-
-
-class CjPart(NetworkPart):
-    name = CJ
-    faults = {CJ: CjFaults}
-    credentials = CjCredentials
-    partner_id_base = 4000000
-    conversion_name = CJ_ACTION_TYPE
-
-    def action_id(self, account, day_number, seq):
-        return str(ACTION_ID_BASE + day_number * 100_000 + seq + 1)
-
+SANDBOX = NetworkPart(
+    CJ,
     # CJ reports in UTC (its timestamps are UTC), so its reporting day is UTC.
-    accounts = {
+    accounts={
         "small": SandboxAccount(CJ, "5551234", "Acme on CJ", "EUR", "UTC"),
         "benchmark": SandboxAccount(CJ, "7771234", "Bench on CJ", "EUR", "UTC"),
-    }
-
-
-SANDBOX = CjPart()
+    },
+    partner_id_base=4000000,
+    conversion_name=CJ_ACTION_TYPE,
+    action_id=lambda account, day_number, seq: str(ACTION_ID_BASE + day_number * 100_000 + seq + 1),
+    token="sandbox-cj-personal-access-token",
+    faults=CjFaults,
+)
