@@ -15,7 +15,7 @@ from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline.transform.core import CoreRules, CoreInputs
+from perfmkt_pipeline.transform.core import CoreInputs, CoreRules
 from perfmkt_pipeline.transform.fx import FX_COLUMNS, FX_LOOKBACK_DAYS, fx_rate_rows
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.core_io import read_raw
