@@ -194,7 +194,10 @@ class StandIn:
     (`Sandbox(<name>=False)`). `secrets` names a function ("module:function") of the started
     sandbox giving the values of the platform's credential variables that the stand-in accepts
     (and any other variable the pipeline needs to call it). `port` is the port `perfmkt
-    sandbox` binds for it (the bundled configuration, sandbox.yaml, names it).
+    sandbox` binds for it (the bundled configuration, sandbox.yaml, names it). `sandbox` names
+    the platform's part of the sandbox ("module:OBJECT", a sandbox/parts.py `SandboxPart`): its
+    accounts in the sandbox world, its rows for the ground truth, its fault switches and the
+    credentials its stand-in accepts.
     """
 
     app: str
@@ -203,6 +206,7 @@ class StandIn:
     secrets: str | None = None
     server: bool = False
     port: int | None = None
+    sandbox: str | None = None
 
     def secret_values(self, sandbox: Any) -> dict[str, str]:
         """The variables `secrets` gives for the started `sandbox` (none without it)."""

@@ -92,6 +92,8 @@ SPEC = PlatformSpec(
         app="perfmkt_pipeline.platforms.ecb.standin.app:EcbApp",
         url_env_var="PERFMKT_ECB_URL",
         path=ZIP_PATH,
+        sandbox="perfmkt_pipeline.platforms.ecb.standin.sandbox:SANDBOX",
+        port=8705,
     ),
     currencies=CURRENCIES,
     endpoints={

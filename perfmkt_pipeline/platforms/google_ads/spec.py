@@ -98,6 +98,7 @@ SPEC = PlatformSpec(
         server=True,
         secrets="perfmkt_pipeline.platforms.google_ads.standin.env:sandbox_env",
         port=8707,
+        sandbox="perfmkt_pipeline.platforms.google_ads.standin.sandbox:SANDBOX",
     ),
     core=CoreMapping(
         read=core_read.read,

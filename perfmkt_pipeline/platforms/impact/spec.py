@@ -9,17 +9,7 @@ from perfmkt_pipeline.config import ConfigError, LookbackDays
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
 from perfmkt_pipeline.platforms.base.affiliates.settings import NetworkSettings
-from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
-from perfmkt_pipeline.platforms.base.spec import (
-    Actions,
-    Connector,
-    Credential,
-    Endpoint,
-    PlatformSpec,
-    RequestBudget,
-    StandIn,
-    SyncRequest,
-)
+from perfmkt_pipeline.platforms.base.spec import Credential, SyncRequest
 from perfmkt_pipeline.platforms.impact.client import ImpactClient
 
 NAME = "impact"
@@ -68,38 +58,24 @@ def _fetch(request: SyncRequest, section: Any) -> Fetch:
     ).windows
 
 
-SPEC = PlatformSpec(
-    name=NAME,
-    channel="affiliate",
-    config_section=NAME,
+# No client-side pacing: impact.com announces its hourly limit in headers (base/http.py waits
+# them out).
+SPEC = network.spec(
+    NAME,
+    package=__package__,
+    fetch=_fetch,
     credentials=(
         Credential("account_sid", "IMPACT_ACCOUNT_SID"),
         Credential("auth_token", "IMPACT_AUTH_TOKEN"),
     ),
-    raw_tables=(affiliate_actions,),
-    connector=Connector(
-        asset_name=None,
-        raw_assets=(network.raw_asset(NAME, "event day (ActionDate)"),),
-        sync=network.sync(NAME, _fetch),
-        group=network.GROUP,
-        kind=NAME,
-        pool=NAME,
-        resource_key=NAME,
-        resource_description="impact.com advertiser API credentials (Basic auth): account SID "
-        "and auth token.",
-    ),
-    errors=network.ERRORS,
-    default_lookback_days=LOOKBACK_DAYS,
-    # impact.com announces its hourly limit in headers (base/http.py waits them out).
-    budget=RequestBudget(calls_per_minute=None),
-    standin=StandIn(
-        app="perfmkt_pipeline.platforms.impact.standin.app:ImpactApp",
-        url_env_var="PERFMKT_IMPACT_URL",
-        secrets="perfmkt_pipeline.platforms.impact.standin.app:secrets",
-    ),
-    actions=Actions(affiliate_actions, STATUSES),
-    endpoints={NAME: Endpoint("https://api.impact.com", "PERFMKT_IMPACT_URL")},
+    read_by="event day (ActionDate)",
+    resource_description="impact.com advertiser API credentials (Basic auth): account SID "
+    "and auth token.",
+    lookback_days=LOOKBACK_DAYS,
+    statuses=STATUSES,
+    app="ImpactApp",
+    url_env_var="PERFMKT_IMPACT_URL",
+    port=8702,
+    url="https://api.impact.com",
     settings=ImpactSettings,
-    # It tracks actions within the hour, but its exports can arrive after the sync: a day's grace.
-    expected_lag_days=2,
 )

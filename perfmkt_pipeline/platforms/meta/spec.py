@@ -85,6 +85,7 @@ SPEC = PlatformSpec(
         url_env_var="PERFMKT_META_URL",
         secrets="perfmkt_pipeline.platforms.meta.standin.env:sandbox_env",
         port=8701,
+        sandbox="perfmkt_pipeline.platforms.meta.standin.sandbox:SANDBOX",
     ),
     core=CoreMapping(
         read=core_read.read,
