@@ -7,6 +7,7 @@ from perfmkt_pipeline.platforms.base.spec import (
     Connector,
     CoreMapping,
     Credential,
+    Endpoint,
     ErrorClasses,
     PlatformSpec,
     RawAsset,
@@ -23,6 +24,7 @@ from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsPermissionError,
     GoogleAdsQuotaError,
 )
+from perfmkt_pipeline.platforms.google_ads.settings import LOOKBACK_DAYS, GoogleAdsSettings
 from perfmkt_pipeline.platforms.google_ads.tables import (
     google_ads_accounts,
     google_ads_campaign_daily,
@@ -30,9 +32,6 @@ from perfmkt_pipeline.platforms.google_ads.tables import (
 )
 
 NAME = "google_ads"
-# Google Ads restates conversions for the length of the conversion window, commonly 30 days
-# (up to 90; PLATFORMS.md).
-RESTATEMENT_DAYS = 30
 
 SPEC = PlatformSpec(
     name=NAME,
@@ -89,7 +88,7 @@ SPEC = PlatformSpec(
         retryable=(GoogleAdsFatalError, GoogleAdsQuotaError),
         base=(GoogleAdsError,),
     ),
-    default_lookback_days=RESTATEMENT_DAYS,
+    default_lookback_days=LOOKBACK_DAYS,
     # The API paces by quota errors with an advised retry delay (retry.py), not a fixed rate; a
     # backfill reads each account with one SearchStream per chunk of days for metrics and one
     # for conversions (benchmarks/api_efficiency.py).
@@ -99,6 +98,7 @@ SPEC = PlatformSpec(
         server=True,
         secrets="perfmkt_pipeline.platforms.google_ads.standin.env:sandbox_env",
         port=8707,
+        sandbox="perfmkt_pipeline.platforms.google_ads.standin.sandbox:SANDBOX",
     ),
     core=CoreMapping(
         read=core_read.read,
@@ -109,10 +109,13 @@ SPEC = PlatformSpec(
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
     endpoints={
-        "google_ads": "PERFMKT_GOOGLE_ADS_ENDPOINT",
+        "google_ads": Endpoint("googleads.googleapis.com:443", "PERFMKT_GOOGLE_ADS_ENDPOINT"),
         # The OAuth token endpoint the client refreshes its access token at.
-        "google_oauth": "PERFMKT_GOOGLE_OAUTH_URL",
+        "google_oauth": Endpoint("https://oauth2.googleapis.com/token", "PERFMKT_GOOGLE_OAUTH_URL"),
     },
+    settings=GoogleAdsSettings,
+    # It reports a day within hours: the daily sync loads through yesterday.
+    expected_lag_days=1,
     preload=("google.ads.googleads.client",),
     # Accounts are listed, or discovered under the manager.
     accounts_of=lambda section: section.customer_ids,
