@@ -7,11 +7,10 @@ end event in the Dagster instance). Each run gets a freshly started sandbox, a n
 warehouse and a new PostgreSQL Dagster instance; both share a RabbitMQ virtual host of the
 benchmark's own (perfmkt_pipeline_tests/celery_support.py). The runs must land the same rows.
 
-What bounds the ratio today: a platform's accounts are read inside one step (threads,
-`max_concurrent_accounts`), so the Meta step is one task for one worker, however many workers
-there are; a second worker can only take the steps beside it (the ECB rates, then the checks).
-The printout gives the Meta step's share of the run. Spreading one platform's accounts over
-workers needs the account fan-out of issue #19's second part (steps of at most N accounts).
+Both runs fan Meta's accounts out (`executor.accounts_per_step: {meta: 10}`, issue #19): four
+account steps of ten accounts (each reading `max_concurrent_accounts` at a time, as one step read
+all forty before), so that a second worker takes half of the Meta work instead of only the steps
+beside it. The printout gives each worker's steps and the account steps' share of the run.
 
 PERFMKT_BENCH_CELERY_DAYS shortens the range (default 30).
 """
@@ -54,6 +53,9 @@ DAYS = int(os.environ.get("PERFMKT_BENCH_CELERY_DAYS", "30"))
 META_ACCOUNTS = 40
 LATENCY_SECONDS = 0.1
 TARGET = 1.7
+# Meta's accounts per step (executor.accounts_per_step): 40 accounts, two account steps of
+# five rounds of `meta.max_concurrent_accounts` (4) accounts each.
+ACCOUNTS_PER_STEP = 20
 RUN_TIMEOUT_SECONDS = 3600
 _ZONES = [("USD", "America/New_York"), ("EUR", "Europe/Berlin"), ("GBP", "Europe/London"),
           ("JPY", "Asia/Tokyo"), ("AUD", "Australia/Sydney")]  # fmt: skip
@@ -74,7 +76,11 @@ def config(box: Sandbox, queue: str) -> dict:
         "reporting_currency": "USD",
         "start_date": box.world.spec.history_start.isoformat(),
         "meta": {"account_ids": box.account_ids()["meta"]},
-        "executor": {"kind": "celery", "celery": {"queue": queue}},
+        "executor": {
+            "kind": "celery",
+            "celery": {"queue": queue},
+            "accounts_per_step": {"meta": ACCOUNTS_PER_STEP},
+        },
     }
 
 
@@ -200,13 +206,19 @@ def run() -> list[Figure]:
             f"step {busiest[0]} {busiest[1][0]:,.1f} s "
             f"({busiest[1][0] / measured.wall_seconds:.0%} of the run)"
         )
-    meta = two.steps.get("meta_raw", (0.0, ""))[0]
-    print(
-        f"  two workers against one: {one.wall_seconds / two.wall_seconds:.2f}x. The Meta step "
-        f"(one step reads all {META_ACCOUNTS} accounts) took "
-        f"{meta:,.1f} s of the two-worker run's {two.wall_seconds:,.1f} s: no second worker can "
-        "take part of it, and core, marts and their checks wait for it"
-    )
+    for measured in (one, two):
+        parts = {k: v for k, v in measured.steps.items() if k.startswith("meta_raw.meta_raw_acc")}
+        nodes = sorted({node for _, node in parts.values()})
+        print(
+            f"  {measured.workers} worker(s): {len(parts)} Meta account steps of at most "
+            f"{ACCOUNTS_PER_STEP} accounts, "
+            + "; ".join(
+                f"{sum(1 for _, n in parts.values() if n == node)} on {node.split('@')[0]} "
+                f"({sum(s for s, n in parts.values() if n == node):,.1f} s)"
+                for node in nodes
+            )
+        )
+    print(f"  two workers against one: {one.wall_seconds / two.wall_seconds:.2f}x")
     return [
         Figure(
             f"celery, {META_ACCOUNTS} Meta accounts x {DAYS} days: 2 workers vs 1 (s)",

@@ -1,7 +1,8 @@
 """Beyond one machine (issue #19): with `executor.kind: celery`, two Celery workers (`perfmkt
 worker`, separate processes, one step at a time each) fed through the local RabbitMQ (a virtual
 host of the test's own) run a 7-day backfill of every asset against the sandbox, with the
-PostgreSQL warehouse and the PostgreSQL Dagster instance. The run's events show every step ran
+PostgreSQL warehouse and the PostgreSQL Dagster instance, Meta's accounts fanned out over two
+account steps (`executor.accounts_per_step`). The run's events show every step ran
 in a worker, some on each; the warehouse holds exactly what the sandbox served.
 
 The run worker is `dagster asset materialize`, as in the README; it only sends the steps to the
@@ -100,6 +101,8 @@ def test_two_celery_workers_run_a_seven_day_backfill_of_every_asset_against_the_
     config.write_text(
         (ROOT / "perfmkt_pipeline" / "sandbox.yaml").read_text()
         + f"executor:\n  kind: celery\n  celery:\n    queue: {broker.queue}\n"
+        # Meta's three accounts fanned out: two account steps, any worker may take either.
+        + "  accounts_per_step:\n    meta: 2\n"
     )
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -152,6 +155,8 @@ def test_two_celery_workers_run_a_seven_day_backfill_of_every_asset_against_the_
     }
     ran_on = celery_step_workers(events)
     assert len(started) >= 30 and set(ran_on) == set(started)
+    assert {"meta_raw.meta_raw_accounts_1", "meta_raw.meta_raw_accounts_2",
+            "meta_raw.meta_raw_landed"} <= set(started) and "meta_raw" not in started  # fmt: skip
     assert set(ran_on.values()) == set(nodes.values())
     by_worker = {name: sorted(k for k, n in ran_on.items() if n == nodes[name]) for name in WORKERS}
     assert all(by_worker.values()), by_worker

@@ -13,6 +13,8 @@ exactly the sandbox's ground truth.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,19 +22,9 @@ import sqlalchemy as sa
 import yaml
 from dagster import (
     AssetKey,
-    AssetSelection,
     DagsterEventType,
     DagsterInstance,
-    Definitions,
-    JobDefinition,
-    ReexecutionOptions,
-    define_asset_job,
-    execute_job,
-    reconstructable,
-)
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
+    DagsterRunStatus,
 )
 
 from perfmkt_pipeline import platforms
@@ -58,6 +50,7 @@ DAYS = {FIRST + dt.timedelta(days=n) for n in range(7)}
 INSIGHTS = AssetKey(["raw", "meta_ad_insights"])
 PART_1, PART_2 = part_step_key(META, 1), part_step_key(META, 2)
 LANDED = collect_step_key(META)
+RUN_TIMEOUT_SECONDS = 300
 
 
 def _settings(google: bool = True, **executor):
@@ -152,17 +145,19 @@ def test_without_the_setting_the_steps_are_those_of_before_and_with_it_core_wait
     assert ops["meta_raw_accounts_2"].tags["perfmkt/accounts"] == JP
 
 
-def all_assets_job() -> JobDefinition:
-    """Every asset and check of the project's definitions, with its executor and resources."""
-    defs = build_definitions()
-    job = define_asset_job("every_asset", selection=AssetSelection.all(include_sources=False))
-    return Definitions(
-        assets=defs.assets,
-        asset_checks=defs.asset_checks,
-        resources=defs.resources,
-        executor=defs.executor,
-        jobs=[job],
-    ).resolve_job_def("every_asset")
+SUPPORT = "from perfmkt_pipeline_tests.defs.fanout_run_support import main; main()"
+
+
+def _run(tmp_path: Path, *parent: str) -> str:
+    """A run of every asset over FIRST..LAST (or the re-execution from failure of `parent`) in
+    a process of its own; its run id."""
+    with open(tmp_path / "runs.log", "ab") as log:
+        subprocess.run(
+            [sys.executable, "-c", SUPPORT, FIRST.isoformat(), LAST.isoformat(), *parent],
+            stdout=log, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_SECONDS, check=True,
+        )  # fmt: skip
+    with DagsterInstance.get() as instance:
+        return instance.get_runs(limit=1)[0].run_id
 
 
 def _rows(url: str, table: sa.Table) -> list[dict]:
@@ -212,16 +207,12 @@ def test_a_failed_account_step_names_its_accounts_and_a_re_execution_from_failur
     }
     (tmp_path / "perfmkt.yaml").write_text(yaml.safe_dump(config))
     monkeypatch.setenv("PERFMKT_CONFIG", str(tmp_path / "perfmkt.yaml"))
-    tags = {
-        ASSET_PARTITION_RANGE_START_TAG: FIRST.isoformat(),
-        ASSET_PARTITION_RANGE_END_TAG: LAST.isoformat(),
-    }
     box.faults.set("meta", fail_first_n=1)
 
+    failed = _run(tmp_path)
     with DagsterInstance.get() as instance:
-        failed = execute_job(reconstructable(all_assets_job), instance=instance, tags=tags)
-        assert not failed.success
-        steps = _steps_by_status(instance, failed.run_id)
+        assert instance.get_run_by_id(failed).status == DagsterRunStatus.FAILURE
+        steps = _steps_by_status(instance, failed)
         # The other account step and the FX rates ran; nothing that waits for Meta started.
         assert steps["failure"] == {PART_1}
         fx = {"raw__ecb_rates", "core__fx_rates", "core__fx_rates_grain_is_unique"}
@@ -229,38 +220,35 @@ def test_a_failed_account_step_names_its_accounts_and_a_re_execution_from_failur
         assert steps["started"] == {PART_1, PART_2, *fx}
         [failure] = [
             e.dagster_event.step_failure_data
-            for e in instance.all_logs(failed.run_id, of_type=DagsterEventType.STEP_FAILURE)
+            for e in instance.all_logs(failed, of_type=DagsterEventType.STEP_FAILURE)
         ]
-        assert failure.error.message.startswith(
-            "dagster._core.definitions.events.Failure: meta account_ids "
-            f"{US}, {UK} (account step 1 of 2): "
-        ), failure.error.message
-        assert failure.user_failure_data.metadata["accounts"].value == [US, UK]
-        # The other step's writes are in place, exactly the sandbox's; nothing of the failed one.
-        insights = _rows(url, meta_tables.meta_ad_insights)
-        assert ad_days(insights) == expected_ad_days(box.world, [JP], FIRST, LAST)
-        assert {r["account_id"] for r in _rows(url, meta_tables.meta_accounts)} == {JP}
-        assert _rows(url, tables.ad_performance_daily) == []
+    assert failure.error.message.startswith(
+        "dagster._core.definitions.events.Failure: meta account_ids "
+        f"{US}, {UK} (account step 1 of 2): meta act_{US}: "
+    ), failure.error.message
+    assert failure.user_failure_data.metadata["accounts"].value == [US, UK]
+    # The other step's writes are in place, exactly the sandbox's; nothing of the failed one.
+    insights = _rows(url, meta_tables.meta_ad_insights)
+    assert ad_days(insights) == expected_ad_days(box.world, [JP], FIRST, LAST)
+    assert {r["account_id"] for r in _rows(url, meta_tables.meta_accounts)} == {JP}
+    assert _rows(url, tables.ad_performance_daily) == []
 
-        again = execute_job(
-            reconstructable(all_assets_job),
-            instance=instance,
-            tags=tags,
-            reexecution_options=ReexecutionOptions.from_failure(failed.run_id, instance),
-        )
-        assert again.success
-        rerun = _steps_by_status(instance, again.run_id)
-        # The failed step and what follows it, not the steps that had succeeded.
-        assert {PART_1, LANDED, "core_tables", "mart_tables"} <= rerun["success"]
-        assert rerun["started"] == rerun["success"]
-        assert rerun["started"].isdisjoint({PART_2, *fx})
-        assert len(rerun["started"]) > 10
+    again = _run(tmp_path, failed)
+    with DagsterInstance.get() as instance:
+        assert instance.get_run_by_id(again).status == DagsterRunStatus.SUCCESS
+        rerun = _steps_by_status(instance, again)
         materialized = {
-            m.asset_key: m.metadata for m in again.asset_materializations_for_node("meta_raw")
+            e.dagster_event.asset_key: e.dagster_event.materialization.metadata
+            for e in instance.all_logs(again, of_type=DagsterEventType.ASSET_MATERIALIZATION)
         }
-        insights = _rows(url, meta_tables.meta_ad_insights)
-        assert materialized[INSIGHTS]["dagster/row_count"].value == len(insights)
-        assert materialized[INSIGHTS]["account_steps"].value == {PART_1: [US, UK], PART_2: [JP]}
+    # The failed step and what follows it, not the steps that had succeeded.
+    assert {PART_1, LANDED, "core_tables", "mart_tables"} <= rerun["success"]
+    assert rerun["started"] == rerun["success"]
+    assert rerun["started"].isdisjoint({PART_2, *fx})
+    assert len(rerun["started"]) > 10
+    insights = _rows(url, meta_tables.meta_ad_insights)
+    assert materialized[INSIGHTS]["dagster/row_count"].value == len(insights)
+    assert materialized[INSIGHTS]["account_steps"].value == {PART_1: [US, UK], PART_2: [JP]}
     assert ad_days(insights) == expected_ad_days(box.world, ACCOUNTS, FIRST, LAST)
     assert {r["account_id"] for r in _rows(url, meta_tables.meta_accounts)} == set(ACCOUNTS)
     truth = box.world.ground_truth("meta", FIRST, LAST, level="campaign")
