@@ -34,10 +34,10 @@ _CAMPAIGN_DAY = [*_DAY, "campaign_id"]
 _TYPE_COLUMNS = ["account_id", "campaign_id", "campaign_type"]
 
 
-def _sums(rows: pa.Table, keys: list[str], suffix: str) -> pa.Table:
-    summed = rows.group_by(keys, use_threads=False).aggregate([(m, "sum") for m in REPORTED])
+def _sums(rows: pa.Table, keys: list[str], suffix: str, names: list[str] = REPORTED) -> pa.Table:
+    summed = rows.group_by(keys, use_threads=False).aggregate([(m, "sum") for m in names])
     return pa.table(
-        {**{k: summed[k] for k in keys}, **{f"{m}{suffix}": summed[f"{m}_sum"] for m in REPORTED}}
+        {**{k: summed[k] for k in keys}, **{f"{m}{suffix}": summed[f"{m}_sum"] for m in names}}
     )
 
 
@@ -61,24 +61,28 @@ def _uncovered_share(campaigns: pa.Table, ads: pa.Table) -> dict[str, str]:
     return share
 
 
-def evaluate_ads_reconcile(conn: sa.Connection, spec: Any, span: Window) -> Outcome:
-    """The spec's platform's ad rows against its campaign rows in `span` (see module)."""
+def evaluate_ads_reconcile(
+    conn: sa.Connection, spec: Any, span: Window, compared: list[str] | None = None
+) -> Outcome:
+    """The spec's platform's ad rows against its campaign rows in `span` (see module), on the
+    `compared` measures (default: every measure as reported)."""
+    names = compared or REPORTED
     below = spec.core.below
     ads = _rows(conn, tables.ad_daily, spec.name, span)
     campaigns = _rows(conn, tables.ad_performance_daily, spec.name, span)
     if below.ads_equal_campaigns:
-        outcome = _outcome(quality.total_differences(campaigns, ads, _DAY, REPORTED), "differences")
+        outcome = _outcome(quality.total_differences(campaigns, ads, _DAY, names), "differences")
         outcome.metadata["campaign_days_checked"] = campaigns.num_rows
         return outcome
     types = below.campaign_types(conn, span).select(_TYPE_COLUMNS)
-    paired = _sums(campaigns, _CAMPAIGN_DAY, "_campaign").join(
-        _sums(ads, _CAMPAIGN_DAY, "_ads"), _CAMPAIGN_DAY, join_type="full outer",
+    paired = _sums(campaigns, _CAMPAIGN_DAY, "_campaign", names).join(
+        _sums(ads, _CAMPAIGN_DAY, "_ads", names), _CAMPAIGN_DAY, join_type="full outer",
         use_threads=False,
     ).join(types, ["account_id", "campaign_id"], join_type="left outer", use_threads=False)  # fmt: skip
     uncovered = pc.is_in(paired["campaign_type"], pa.array(list(below.uncovered_types)))
     uncovered = pc.fill_null(uncovered, False)
     bad = pa.array([False] * paired.num_rows, pa.bool_())
-    for m in REPORTED:
+    for m in names:
         campaign, ad = paired[f"{m}_campaign"], paired[f"{m}_ads"]
         zero = pa.scalar(0, campaign.type if campaign.num_chunks else pa.int64())
         campaign0 = pc.fill_null(campaign, zero)
@@ -114,6 +118,13 @@ def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
             evaluate,
         )
 
+    def compared(spec: Any) -> list[str] | None:
+        """Delivery and spend only where the campaign rows count configured conversion
+        actions that ad rows do not carry (Google Ads' conversion_actions)."""
+        if getattr(spec.section(settings), "conversion_actions", None):
+            return ["spend_local", "impressions", "clicks"]
+        return None
+
     def reconcile(spec: Any) -> Check:
         equal = spec.core.below.ads_equal_campaigns
         rule = (
@@ -128,7 +139,9 @@ def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
             f"{spec.name}_ad_totals_reconcile_with_campaigns",
             f"{spec.name}'s ad-level totals (spend, impressions, clicks, conversions, value, as "
             f"reported) {rule}.",
-            lambda conn, context: evaluate_ads_reconcile(conn, spec, span(conn, context)),
+            lambda conn, context: evaluate_ads_reconcile(
+                conn, spec, span(conn, context), compared(spec)
+            ),
         )
 
     checks = [

@@ -1,8 +1,10 @@
-"""Acceptance of issue #17 through Dagster, against the sandbox over 7 days into DuckDB and
-PostgreSQL: every below-campaign table equals the ground truth exactly (platforms/<name>/standin/
-truth.py, worked into warehouse rows by below_truth.py); a re-run leaves the same rows; a day the
-platform restated afterwards is replaced, and the run logs and counts what changed; every asset
-check passes (Meta's ads sum to its campaigns to the micro)."""
+"""Acceptance of issue #17 through Dagster, against the sandbox (Google Ads and Meta) over 7 days
+into DuckDB and PostgreSQL: every below-campaign table equals the ground truth exactly
+(platforms/<name>/standin/truth.py, worked into warehouse rows by below_truth.py); a re-run
+leaves the same rows; a day the platforms restated afterwards is replaced, and the run logs and
+counts what changed; every asset check passes (Meta's ads sum to its campaigns to the micro,
+Google's never exceed them and equal them outside Performance Max, whose uncovered share is
+reported per account)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from dagster import AssetKey, materialize
 
 from perfmkt_pipeline.config import parse_settings
 from perfmkt_pipeline.defs.build import build_definitions
+from perfmkt_pipeline.platforms.google_ads.standin import truth as google_truth
+from perfmkt_pipeline.platforms.google_ads.tables import google_ads_ad_daily
 from perfmkt_pipeline.platforms.meta.standin import truth as meta_truth
 from perfmkt_pipeline.platforms.meta.tables import meta_ad_insights
 from perfmkt_pipeline.sandbox.runner import Sandbox
@@ -37,27 +41,33 @@ def _settings(box: Sandbox, env: dict):
     ids = box.account_ids()
     return parse_settings(
         {"start_date": "2024-01-01", "reporting_currency": CURRENCY,
-         "meta": {"account_ids": ids["meta"]}},
+         "meta": {"account_ids": ids["meta"]},
+         "google_ads": {"manager_customer_id": env["GOOGLE_ADS_LOGIN_CUSTOMER_ID"],
+                        "backoff_seconds": 0.01}},
         environ=env,
     )  # fmt: skip
 
 
-def _run(settings):
+def _run(settings, google_accounts: list[str]):
     defs = build_definitions(settings)
     result = materialize([*defs.assets, *defs.asset_checks], resources=defs.resources, tags=RANGE)
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert [(e.asset_key, e.check_name) for e in evaluations if not e.passed] == []
-    names = {e.check_name for e in evaluations}
+    names = {e.check_name: e for e in evaluations}
     assert "meta_ad_totals_reconcile_with_campaigns" in names
+    google = names["google_ads_ad_totals_reconcile_with_campaigns"].metadata
+    shares = google["uncovered_spend_share_by_account"].value
+    assert set(shares) == set(google_accounts)
+    assert all(v.endswith("%") and v != "0.0000%" for v in shares.values())  # PMax spends
     return result
 
 
-def _pulled_on(url: str) -> dt.date:
+def _pulled_on(url: str, table: sa.Table) -> dt.date:
     warehouse = Warehouse(url)
     try:
         with warehouse.begin() as conn:
-            newest = conn.execute(sa.select(sa.func.max(meta_ad_insights.c.loaded_at))).scalar()
+            newest = conn.execute(sa.select(sa.func.max(table.c.loaded_at))).scalar()
     finally:
         warehouse.dispose()
     return newest.astimezone(dt.UTC).date()
@@ -71,44 +81,61 @@ def _rows(url: str, table: sa.Table, dated: bool = True) -> list[dict]:
 
 def _expected(box: Sandbox, url: str) -> dict[str, list[dict]]:
     world = box.world
-    pulled = _pulled_on(url)
+    pulled = {"meta": _pulled_on(url, meta_ad_insights),
+              "google_ads": _pulled_on(url, google_ads_ad_daily)}  # fmt: skip
 
     def settled(platform: str, day: dt.date) -> bool:
-        return (pulled - day).days >= LOOKBACK[platform]
+        return (pulled[platform] - day).days >= LOOKBACK[platform]
 
-    groups = meta_truth.ad_groups(world)
-    ads = meta_truth.ads(world)
-    days = bt.with_reporting(world, meta_truth.ad_days(world, FIRST, LAST), CURRENCY, settled)
-    account_names = {a.account_id: a.name for a in world.accounts("meta")}
-    campaign_names = {
-        (c.account_id, c.campaign_id): c.name
-        for a in world.accounts("meta")
-        for c in world.campaigns("meta", a.account_id)
+    groups = [*meta_truth.ad_groups(world), *google_truth.ad_groups(world)]
+    ads = [*meta_truth.ads(world), *google_truth.ads(world)]
+    local = [*meta_truth.ad_days(world, FIRST, LAST), *google_truth.ad_days(world, FIRST, LAST)]
+    days = bt.with_reporting(world, local, CURRENCY, settled)
+    keywords = bt.with_reporting(
+        world, google_truth.keyword_days(world, FIRST, LAST), CURRENCY, settled
+    )
+    account_names = {
+        (p, a.account_id): a.name for p in ("meta", "google_ads") for a in world.accounts(p)
     }
-    group_names = {(g["account_id"], g["ad_group_id"]): g["ad_group_name"] for g in groups}
-    ad_of = {(a["account_id"], a["ad_id"]): a for a in ads}
+    campaign_names = {
+        (p, c.account_id, c.campaign_id): c.name
+        for p in ("meta", "google_ads")
+        for a in world.accounts(p)
+        for c in world.campaigns(p, a.account_id)
+    }
+    group_names = {
+        (g["platform"], g["account_id"], g["ad_group_id"]): g["ad_group_name"] for g in groups
+    }
+    ad_of = {(a["platform"], a["account_id"], a["ad_id"]): a for a in ads}
 
-    def names(account: str, campaign: str | None = None, group: str | None = None) -> dict:
-        found = {"account_name": account_names[account]}
+    def names(platform: str, account: str, campaign=None, group=None) -> dict:
+        found = {"account_name": account_names[(platform, account)]}
         if campaign is not None:
-            found["campaign_name"] = campaign_names.get((account, campaign))
+            found["campaign_name"] = campaign_names.get((platform, account, campaign))
         if group is not None:
-            found["ad_group_name"] = group_names.get((account, group))
+            found["ad_group_name"] = group_names.get((platform, account, group))
         return found
 
     ad_mart = []
     for row in days:
-        ad = ad_of[(row["account_id"], row["ad_id"])]
+        ad = ad_of[(row["platform"], row["account_id"], row["ad_id"])]
         ad_mart.append({
-            **row, **names(row["account_id"], row["campaign_id"], row["ad_group_id"]),
+            **row, **names(row["platform"], row["account_id"], row["campaign_id"],
+                           row["ad_group_id"]),
             "ad_name": ad["ad_name"], "final_url": ad["final_url"], **bt.ratios(row),
         })  # fmt: skip
+    keyword_mart = [
+        {**row, **names(row["platform"], row["account_id"], row["campaign_id"],
+                        row["ad_group_id"]), **bt.ratios(row)}
+        for row in keywords
+    ]  # fmt: skip
     group_keys = ["date", "platform", "account_id", "campaign_id", "ad_group_id"]
     group_mart = bt.mart(
-        days, group_keys, lambda k: {"reporting_currency": CURRENCY, **names(k[2], k[3], k[4])}
+        days, group_keys, lambda k: {"reporting_currency": CURRENCY, **names(*k[1:5])}
     )
     with_url = [
-        {**row, "final_url": ad_of[(row["account_id"], row["ad_id"])]["final_url"]} for row in days
+        {**row, "final_url": ad_of[(row["platform"], row["account_id"], row["ad_id"])]["final_url"]}
+        for row in days
     ]
     url_mart = bt.mart(
         [r for r in with_url if r["final_url"] is not None],
@@ -116,22 +143,26 @@ def _expected(box: Sandbox, url: str) -> dict[str, list[dict]]:
         lambda k: {"reporting_currency": CURRENCY, **bt.url_parts(k[3])},
     )
     # account_daily sums the campaign rows, each converted on its own (as core converts them).
-    campaigns = world.ground_truth("meta", FIRST, LAST).to_dict("records")
-    campaign_days = bt.with_reporting(
-        world,
-        [{"date": c["day"], "platform": "meta", "currency": c["currency"],
-          "account_id": c["account_id"], "spend_local": c["spend"],
-          "conversion_value_local": c["conversion_value"], "impressions": c["impressions"],
-          "clicks": c["clicks"], "conversions": c["conversions"]} for c in campaigns],
-        CURRENCY, settled,
-    )  # fmt: skip
+    campaign_days = []
+    for platform in ("meta", "google_ads"):
+        campaign_days += bt.with_reporting(
+            world,
+            [{"date": c["day"], "platform": platform, "currency": c["currency"],
+              "account_id": c["account_id"], "spend_local": c["spend"],
+              "conversion_value_local": c["conversion_value"], "impressions": c["impressions"],
+              "clicks": c["clicks"], "conversions": c["conversions"]}
+             for c in world.ground_truth(platform, FIRST, LAST).to_dict("records")],
+            CURRENCY, settled,
+        )  # fmt: skip
     account_mart = bt.mart(
         campaign_days,
         ["date", "platform", "account_id"],
-        lambda k: {"channel": "social", "reporting_currency": CURRENCY, **names(k[2])},
-    )
+        lambda k: {"channel": bt.CHANNELS[k[1]], "reporting_currency": CURRENCY,
+                   **names(k[1], k[2])},
+    )  # fmt: skip
     return {
-        "ad_groups": groups, "ads": ads, "ad_daily": days, "ad_daily_mart": ad_mart,
+        "ad_groups": groups, "ads": ads, "ad_daily": days, "keyword_daily": keywords,
+        "ad_daily_mart": ad_mart, "keyword_daily_mart": keyword_mart,
         "ad_group_daily": group_mart, "url_daily": url_mart, "account_daily": account_mart,
     }  # fmt: skip
 
@@ -140,7 +171,9 @@ _TABLES = {
     "ad_groups": (tables.ad_groups, False),
     "ads": (tables.ads, False),
     "ad_daily": (tables.ad_daily, True),
+    "keyword_daily": (tables.keyword_daily, True),
     "ad_daily_mart": (tables.ad_daily_mart, True),
+    "keyword_daily_mart": (tables.keyword_daily_mart, True),
     "ad_group_daily": (tables.ad_group_daily, True),
     "url_daily": (tables.url_daily, True),
     "account_daily": (tables.account_daily, True),
@@ -159,28 +192,37 @@ def _assert_equal_to_truth(box: Sandbox, url: str) -> dict[str, list[dict]]:
         for got, should in zip(rows, want, strict=True):
             assert got == should, name
         found[name] = rows
-    assert _rows(url, tables.keyword_daily) == []  # Meta has no keywords
     return found
 
 
-def test_meta_below_the_campaign_equals_the_ground_truth_reruns_and_restatements(
+def test_below_the_campaign_equals_the_ground_truth_reruns_and_restatements(
     warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    box = Sandbox(as_of=AS_OF, google_ads=False).start()
+    box = Sandbox(as_of=AS_OF).start()
     try:
         env = sandbox_env(monkeypatch, box)
         monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", warehouse_url)
         settings = _settings(box, env)
+        google_accounts = [a.account_id for a in box.world.accounts("google_ads")]
 
-        _run(settings)
+        _run(settings, google_accounts)
         first = _assert_equal_to_truth(box, warehouse_url)
         # Some ads carry no destination: they are in core.ads with final_url NULL, not in
         # url_daily; some destinations already had a query string.
         urls = [a["final_url"] for a in first["ads"]]
         assert None in urls and any("?ref=fb&utm_source" in (u or "") for u in urls)
-        assert {r["utm_source"] for r in first["url_daily"]} == {"facebook", None}
+        assert {r["utm_source"] for r in first["url_daily"]} == {"facebook", "google", None}
+        # Performance Max has no ad rows; keywords come with their three match types
+        types = google_truth.campaign_types(box.world)
+        google_ads_ = [r for r in first["ad_daily"] if r["platform"] == "google_ads"]
+        assert google_ads_ and all(
+            types[(r["account_id"], r["campaign_id"])] != "PERFORMANCE_MAX" for r in google_ads_
+        )
+        assert {r["match_type"] for r in first["keyword_daily"]} == {"exact", "phrase", "broad"}
 
-        again = _run(settings)  # the same window again: the same rows, nothing restated
+        again = _run(
+            settings, google_accounts
+        )  # the same window again: the same rows, nothing restated
         assert {name: _rows(warehouse_url, t, d) for name, (t, d) in _TABLES.items()} == first
         metadata = {m.asset_key: m.metadata
                     for m in again.asset_materializations_for_node("below_campaign_core")}  # fmt: skip
@@ -188,7 +230,7 @@ def test_meta_below_the_campaign_equals_the_ground_truth_reruns_and_restatements
 
         # Three days later Meta has attributed more purchases to the window's recent days.
         box.world.as_of = AS_OF + dt.timedelta(days=3)
-        restated = _run(settings)
+        restated = _run(settings, google_accounts)
         later = _assert_equal_to_truth(box, warehouse_url)
         assert later["ad_daily"] != first["ad_daily"]
         metadata = {m.asset_key: m.metadata
