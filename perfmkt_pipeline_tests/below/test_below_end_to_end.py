@@ -9,6 +9,9 @@ reported per account)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -195,6 +198,85 @@ def _assert_equal_to_truth(box: Sandbox, url: str) -> dict[str, list[dict]]:
     return found
 
 
+README = Path(__file__).parents[2] / "README.md"
+
+
+def readme_queries() -> dict[str, str]:
+    """The analyst queries of README's "Below the campaign" section, by their comment's first
+    words."""
+    section = README.read_text().split("## Below the campaign", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sql\n", 1)[1].split("```", 1)[0]
+    queries = {}
+    for text in block.split(";"):
+        lines = [line for line in text.strip().splitlines() if line]
+        if lines:
+            queries[lines[0].removeprefix("-- ").split(" (")[0]] = "\n".join(lines)
+    return queries
+
+
+def _query(url: str, sql: str) -> list[tuple]:
+    warehouse = Warehouse(url)
+    try:
+        with warehouse.begin() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(sql))]
+    finally:
+        warehouse.dispose()
+
+
+def _close(found, expected) -> bool:
+    if found is None or expected is None:
+        return found is expected
+    return abs(Decimal(str(found)) - expected) <= abs(expected) * Decimal("1e-9")
+
+
+def _assert_readme_queries(url: str, found: dict[str, list[dict]]) -> None:
+    """The README's analyst queries run on the engine and give what the tables say (ratios
+    compared to 1e-9: each engine divides at its own precision)."""
+    queries = readme_queries()
+    assert set(queries) == {
+        "Top ads by ROAS over the last 7 settled days", "Keyword CPA by match type",
+        "Spend and ROAS by utm_campaign",
+    }  # fmt: skip
+    keywords: dict = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for row in found["keyword_daily_mart"]:
+        keywords[row["match_type"]][0] += row["spend"]
+        keywords[row["match_type"]][1] += row["conversions"]
+    rows = _query(url, queries["Keyword CPA by match type"])
+    assert [r[:3] for r in rows] == [(m, *keywords[m]) for m in sorted(keywords)]
+    for (match, spend, conversions), row in zip(
+        [(m, *keywords[m]) for m in sorted(keywords)], rows, strict=True
+    ):
+        assert _close(row[3], spend / conversions if conversions else None), match
+    by_utm: dict = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for row in found["url_daily"]:
+        by_utm[(row["utm_campaign"], row["platform"])][0] += row["spend"]
+        by_utm[(row["utm_campaign"], row["platform"])][1] += row["conversion_value"]
+    rows = _query(url, queries["Spend and ROAS by utm_campaign"])
+    order = sorted(by_utm, key=lambda k: (k[0] is not None, k[0] or "", k[1]))
+    assert [r[:3] for r in rows] == [(*k, by_utm[k][0]) for k in order]
+    for key, row in zip(order, rows, strict=True):
+        spend, value = by_utm[key]
+        assert _close(row[3], value / spend if spend else None), key
+    # No day of the window is settled yet (the lookbacks are 28 and 30 days): no top ads; over
+    # the unsettled days instead, the ranking the ad rows give.
+    top = queries["Top ads by ROAS over the last 7 settled days"]
+    assert _query(url, top) == []
+    ads: dict = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for row in found["ad_daily_mart"]:
+        key = (row["platform"], row["account_name"], row["campaign_name"], row["ad_id"],
+               row["ad_name"], row["final_url"])  # fmt: skip
+        ads[key][0] += row["spend"]
+        ads[key][1] += row["conversion_value"]
+    rows = _query(url, top.replace("WHERE settled", "WHERE NOT settled"))
+    assert len(rows) == min(20, sum(1 for spend, _ in ads.values() if spend > 0))
+    for row in rows:
+        spend, value = ads[row[:6]]
+        assert (row[6], row[7]) == (spend, value) and _close(row[8], value / spend)
+    assert [Decimal(str(r[8])) for r in rows] == sorted(
+        (Decimal(str(r[8])) for r in rows), reverse=True
+    )
+
+
 def test_below_the_campaign_equals_the_ground_truth_reruns_and_restatements(
     warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,6 +289,7 @@ def test_below_the_campaign_equals_the_ground_truth_reruns_and_restatements(
 
         _run(settings, google_accounts)
         first = _assert_equal_to_truth(box, warehouse_url)
+        _assert_readme_queries(warehouse_url, first)
         # Some ads carry no destination: they are in core.ads with final_url NULL, not in
         # url_daily; some destinations already had a query string.
         urls = [a["final_url"] for a in first["ads"]]

@@ -34,6 +34,7 @@ from perfmkt_pipeline.platforms.google_ads.client import (
     GoogleAdsConfig,
     GoogleAdsCredentials,
     GoogleAdsReader,
+    Listings,
 )
 from perfmkt_pipeline.platforms.google_ads.parsing import (
     Account,
@@ -116,7 +117,9 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
 
         def land(account: Account) -> _Landed:
             landed = _Landed(account)
-            landed.listed = _land_listings(wh, reader_, account.customer_id)
+            # Listed once per run, written with the account's first chunk.
+            listed: Listings | None = reader_.listings(account.customer_id)
+            landed.listed = _listed(listed)
             # Each chunk streams into files on local disk, then is written from them in one
             # transaction: memory stays at one streamed batch however long the chunk.
             with tempfile.TemporaryDirectory(prefix="perfmkt-google-ads-") as folder:
@@ -128,7 +131,8 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
                 for read in reader_.stream_chunks(
                     account, start, end, campaign, conversions, *below
                 ):
-                    cost_micros = _write(wh, read, campaign, conversions, guard, below)
+                    cost_micros = _write(wh, read, campaign, conversions, guard, below, listed)
+                    listed = None
                     for spool in (campaign, conversions, *below):
                         spool.clear()
                     landed.add(read, cost_micros)
@@ -153,14 +157,16 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
     yield from _results(landed, start, end)
 
 
-def _land_listings(wh: Warehouse, reader_: GoogleAdsReader, customer_id: str) -> dict[str, int]:
-    """The account's campaigns, ad groups and ads, listed once and upserted in one
-    transaction; how many of each were listed."""
-    listed = reader_.listings(customer_id)
+def _upsert_listings(wh: Warehouse, conn, listed: Listings) -> None:
+    """The account's campaigns, ad groups and ads, upserted (an object no longer listed keeps
+    its row), on the caller's transaction."""
     rows = (listed.campaigns, listed.ad_groups, listed.ads)
-    with wh.begin() as conn:
-        for table, found in zip(LISTINGS, rows, strict=True):
-            upsert_rows(wh, table, _table(table, found), connection=conn)
+    for table, found in zip(LISTINGS, rows, strict=True):
+        upsert_rows(wh, table, _table(table, found), connection=conn)
+
+
+def _listed(listed: Listings) -> dict[str, int]:
+    rows = (listed.campaigns, listed.ad_groups, listed.ads)
     return {table.name: len(found) for table, found in zip(LISTINGS, rows, strict=True)}
 
 
@@ -171,6 +177,7 @@ def _write(
     conversions: ArrowSpool,
     guard: LossGuard,
     below: list[ArrowSpool] = (),
+    listed: Listings | None = None,
 ) -> int:
     """Replace the chunk's days of its account in both daily tables, and the account's row,
     atomically, from the spools (an answer that lost too many of a table's rows is refused by
@@ -204,6 +211,8 @@ def _write(
             connection=conn,
             guard=guard,
         )
+        if listed is not None:
+            _upsert_listings(wh, conn, listed)
         for spool in below:
             replace_slice(
                 wh, spool.table, spool.frames(), window_slice, loaded_at=loaded_at,

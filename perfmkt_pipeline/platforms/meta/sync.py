@@ -118,14 +118,23 @@ class _Pages:
 
 
 def _write_chunk(
-    wh: Warehouse, account: dict[str, Any] | None, chunk: Chunk, pages: _Pages, guard: LossGuard
+    wh: Warehouse,
+    account: dict[str, Any] | None,
+    chunk: Chunk,
+    pages: _Pages,
+    guard: LossGuard,
+    listings: tuple[list[dict], list[dict]] | None = None,
 ) -> None:
-    """Replace the chunk's days of one account in both tables (and the account's row, when
-    given) in one transaction, from the spooled pages (an answer that lost too many of a table's
-    rows is refused by `guard` and nothing of the chunk is written)."""
+    """Replace the chunk's days of one account in both tables (and the account's row and its
+    listings, when given: with the first chunk) in one transaction, from the spooled pages (an
+    answer that lost too many of a table's rows is refused by `guard` and nothing of the chunk
+    is written)."""
     account_id = pages.account_id
     days = Slice({"account_id": account_id}, "date", chunk.since, chunk.until)
     with wh.begin() as conn:
+        if listings is not None:  # upserted: an object no longer listed keeps its row
+            for table, rows in zip((meta_adsets, meta_ads), listings, strict=True):
+                upsert_rows(wh, table, _table(table, rows), connection=conn)
         if account is not None:
             rows = _table(meta_accounts, [account])
             replace_slice(
@@ -138,14 +147,11 @@ def _write_chunk(
             replace_slice(wh, table, spool.frames(), days, connection=conn, guard=guard)
 
 
-def _land_listings(wh: Warehouse, client_: MetaClient, account_id: str) -> tuple[int, int]:
-    """The account's ad sets and ads, listed once and upserted in one transaction."""
+def _listings(client_: MetaClient, account_id: str) -> tuple[list[dict], list[dict]]:
+    """The account's ad sets and ads as raw rows, listed once per run."""
     adsets = [adset_row(account_id, record) for record in client_.adsets(account_id)]
     ads = [ad_row(account_id, record) for record in client_.ads(account_id)]
-    with wh.begin() as conn:
-        upsert_rows(wh, meta_adsets, _table(meta_adsets, adsets), connection=conn)
-        upsert_rows(wh, meta_ads, _table(meta_ads, ads), connection=conn)
-    return len(adsets), len(ads)
+    return adsets, ads
 
 
 @dataclass
@@ -172,12 +178,13 @@ def _load_account(
     guard = row_loss.guard("meta", settings.meta, log, why=ROW_LOSS_REASON)
     total_spend = total_conversions = Decimal(0)
     insight_count = action_count = 0
-    adsets, ads = _land_listings(wh, client_, account_id)
+    listings: tuple[list[dict], list[dict]] | None = _listings(client_, account_id)
+    adsets, ads = (len(found) for found in listings)
     with tempfile.TemporaryDirectory(prefix="perfmkt-meta-") as folder:
         pages = _Pages(account_id, Path(folder), settings.meta.conversion_action_types)
         for chunk in client_.insights_into(account_id, start, end, pages):
-            _write_chunk(wh, account, chunk, pages, guard)
-            account = None  # written with the first chunk
+            _write_chunk(wh, account, chunk, pages, guard, listings)
+            account = listings = None  # written with the first chunk
             rows = pages.insights.rows
             insight_count += rows
             action_count += pages.actions.rows

@@ -430,7 +430,7 @@ def _setter(row_descriptor: Any, path: str) -> Callable[[Any, Any], None]:
         descriptor = descriptor.fields_by_name[name].message_type
     field_descriptor = descriptor.fields_by_name[names[-1]]
     enum_type = field_descriptor.enum_type
-    repeated = field_descriptor.label == field_descriptor.LABEL_REPEATED
+    repeated = field_descriptor.is_repeated
 
     def parent(row: Any) -> Any:
         for name in names[:-1]:
