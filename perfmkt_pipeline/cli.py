@@ -196,8 +196,15 @@ def cmd_check_config(_: argparse.Namespace) -> int:
     require_executor(settings)
     print(f"configuration OK: platforms {', '.join(settings.configured_platforms()) or 'none'}")
     print(f"executor: {settings.executor.kind}")
-    print(f"warehouse: {warehouse_url()}")
+    print(f"warehouse: {_shown_warehouse_url()}")
     return 0
+
+
+def _shown_warehouse_url() -> str:
+    """The warehouse's URL as it may be printed: its password masked."""
+    import sqlalchemy as sa
+
+    return sa.make_url(warehouse_url()).render_as_string(hide_password=True)
 
 
 def worker_command(
@@ -582,11 +589,10 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
 
 
 def _describe(error: BaseException) -> str:
-    import sqlalchemy as sa
     import sqlalchemy.exc
 
     if isinstance(error, sqlalchemy.exc.DBAPIError):
-        url = sa.make_url(warehouse_url()).render_as_string(hide_password=True)
+        url = _shown_warehouse_url()
         cause = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
         return f"warehouse {url}: {cause}"
     return str(error) or type(error).__name__

@@ -58,6 +58,20 @@ def test_a_configuration_error_is_one_message_and_debug_adds_the_traceback(env, 
     )
 
 
+def test_check_config_prints_the_warehouse_url_without_its_password(env, tmp_path) -> None:
+    config = tmp_path / "perfmkt.yaml"
+    config.write_text("start_date: 2026-01-01\n")
+    env["PERFMKT_CONFIG"] = str(config)
+    env["PERFMKT_WAREHOUSE_URL"] = "postgresql://loader:s3cret@127.0.0.1:5432/marketing"
+
+    done = _perfmkt("check-config", env=env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[-1] == (
+        "warehouse: postgresql://loader:***@127.0.0.1:5432/marketing"
+    )
+    assert "s3cret" not in done.stdout
+
+
 def test_an_unreachable_warehouse_is_one_message_without_its_password(env) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
