@@ -85,3 +85,17 @@ def by_grain(rows: Iterable[dict], grain: list[str]) -> list[dict]:
 
 def pick(rows: list[dict], columns: list[str]) -> list[dict]:
     return [{c: r[c] for c in columns} for r in rows]
+
+
+def utm_spend(world, ad_days: Iterable[dict], ads: Iterable[dict], currency: str) -> dict:
+    """(date, utm_source, utm_medium, utm_campaign) -> the spend (reporting currency, each ad
+    row converted on its own) of the ads whose final URL carries those tags (at least one)."""
+    url_of = {(a["platform"], a["account_id"], a["ad_id"]): a["final_url"] for a in ads}
+    found: dict = defaultdict(Decimal)
+    for row in with_reporting(world, ad_days, currency, lambda platform, day: False):
+        url = url_of.get((row["platform"], row["account_id"], row["ad_id"]))
+        tags = utm_parameters(url) if url else {}
+        key = (tags.get("utm_source"), tags.get("utm_medium"), tags.get("utm_campaign"))
+        if any(v is not None for v in key):
+            found[(row["date"], *key)] += row["spend"]
+    return dict(found)

@@ -126,3 +126,34 @@ def url_daily(ad_daily: pa.Table, ads: pa.Table) -> pa.Table:
     for name, values in url_parts(summed["final_url"]).items():
         summed = summed.append_column(name, values)
     return _with_ratios(summed, URL_COLUMNS, _grain(tables.url_daily))
+
+
+UTM_KEYS = ["utm_source", "utm_medium", "utm_campaign"]
+
+
+def utm_spend(ad_daily: pa.Table, ads: pa.Table) -> pa.Table:
+    """Per day, reporting currency and (utm_source, utm_medium, utm_campaign) of the ads' final
+    URLs: the spend of the ads whose URL carries those values (marts.utm_daily's spend side,
+    issue #20). Ads whose URL carries none of the three are left out: they match no order's
+    tags."""
+    urls = ads.select(["platform", "account_id", "ad_id", "final_url"])
+    urls = urls.filter(pc.is_valid(urls["final_url"]))
+    tags = utm_columns(urls["final_url"])
+    for name in UTM_KEYS:
+        urls = urls.append_column(name, tags[name])
+    tagged = pc.or_(
+        pc.or_(pc.is_valid(urls["utm_source"]), pc.is_valid(urls["utm_medium"])),
+        pc.is_valid(urls["utm_campaign"]),
+    )
+    urls = urls.filter(tagged).drop_columns(["final_url"])
+    rows = ad_daily.select(
+        ["date", "platform", "account_id", "ad_id", "reporting_currency", "spend"]
+    ).join(urls, ["platform", "account_id", "ad_id"], join_type="inner", use_threads=False)
+    keys = ["date", *UTM_KEYS, "reporting_currency"]
+    summed = rows.group_by(keys, use_threads=False).aggregate([("spend", "sum")])
+    return pa.table(
+        {
+            **{k: summed[k] for k in keys},
+            "spend": summed["spend_sum"].cast(ad_daily.schema.field("spend").type),
+        }
+    )

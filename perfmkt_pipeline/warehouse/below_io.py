@@ -41,19 +41,27 @@ def below_specs(registered: Sequence[Any]) -> list[Any]:
     return [s for s in registered if s.core is not None and s.core.below is not None]
 
 
-def read_raw(
-    conn: sa.Connection, specs: Sequence[Any], window: Window
-) -> tuple[dict[str, Any], dict[str, dt.date], int]:
-    """Each platform's `BelowRaw` for the window, the day its rows were pulled (newest load),
-    and how many raw rows they cover."""
-    inputs, pulled, rows = {}, {}, 0
+def pulled(conn: sa.Connection, specs: Sequence[Any], window: Window) -> dict[str, dt.date]:
+    """The day each platform's daily raw rows of the whole run window were pulled (their newest
+    load): what `settled` is judged on, for every chunk alike, as the campaign rows judge it."""
+    days = {}
     for spec in specs:
-        inputs[spec.name], (count, newest) = spec.core.below.read(conn, window)
+        _, newest = core_raw.coverage(conn, list(spec.core.below.daily), window)
         day = core_raw.pulled_on(newest)
         if day is not None:
-            pulled[spec.name] = day
+            days[spec.name] = day
+    return days
+
+
+def read_raw(
+    conn: sa.Connection, specs: Sequence[Any], window: Window
+) -> tuple[dict[str, Any], int]:
+    """Each platform's `BelowRaw` for the window, and how many raw rows they cover."""
+    inputs, rows = {}, 0
+    for spec in specs:
+        inputs[spec.name], (count, _) = spec.core.below.read(conn, window)
         rows += count
-    return inputs, pulled, rows
+    return inputs, rows
 
 
 def read_daily(

@@ -120,8 +120,9 @@ def build_below_core_assets(settings: Settings, engine_kind: str) -> list[Assets
         restated, raw_rows, groups, ads = 0, 0, 0, 0
         with wh.begin() as conn:
             fx = core_io.read_fx(conn, (start, end))
+            pulled = below_io.pulled(conn, specs_, (start, end))
             for number, chunk in enumerate(below_io.chunks(start, end)):
-                inputs, pulled, rows = below_io.read_raw(conn, specs_, chunk)
+                inputs, rows = below_io.read_raw(conn, specs_, chunk)
                 built = build_below(inputs, fx, rules, pulled)
                 previous = below_io.read_daily(conn, tables.ad_daily, chunk, names)
                 grain = list(tables.ad_daily.info["grain"])

@@ -106,7 +106,7 @@ def structure(spec: WorldSpec, account: SandboxAccount) -> Structure:
             for a in range(ADS_PER_AD_GROUP):
                 ad_id = f"{group_id}{a + 1:02d}"
                 page = f"{SHOP}/{_PAGES[(position // 2) % len(_PAGES)]}"
-                if position % 8 == 5:  # tagged: the UTM parameters in the final URL itself
+                if position % 8 != 5:  # tagged in the final URL (one in eight: auto-tagging only)
                     page += f"?utm_source=google&utm_medium=cpc&utm_campaign={_slug(name)}"
                 display = kind == "DISPLAY"
                 # one in eight Search ads is a call ad: it sends people to a phone, no URL
