@@ -202,7 +202,20 @@ class MetaClient:
             response_parser=ObjectParser(custom_parse_method=_as_received, api=self.api),
             include_summary=False,
         )
-        request.add_params({"fields": ",".join(fields), "limit": self.settings.page_limit})
+        # The edges leave out archived and deleted objects unless asked for them by status;
+        # those still have insights rows (PLATFORMS.md), so every status is asked for.
+        statuses = sorted(
+            value
+            for name, value in vars(target.EffectiveStatus).items()
+            if not name.startswith("_") and isinstance(value, str)
+        )
+        request.add_params(
+            {
+                "fields": ",".join(fields),
+                "limit": self.settings.page_limit,
+                "effective_status": statuses,
+            }
+        )
         sink = RowList()
         self._read_pages(account_id, f"{edge} listing", request.execute, sink)
         return sink.rows

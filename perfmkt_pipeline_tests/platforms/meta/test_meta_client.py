@@ -448,6 +448,8 @@ def test_ad_sets_and_ads_are_listed_page_by_page_following_the_cursors(sandbox):
         s["id"] for s in listings.adsets(box.world.spec, account, box.world.as_of)
     ]
     assert ads == expected_ads and len(ads) == 8
+    # the archived ad (it has insights rows) is listed: the client asks for every status
+    assert [a["effective_status"] for a in ads].count("ARCHIVED") == 1
     # 4 ad sets in 2 pages, 8 ads in 3 pages: every page one request
     assert box.counters.count("meta", "meta.adsets", UK) == 2
     assert box.counters.count("meta", "meta.ads", UK) == 3

@@ -66,3 +66,12 @@ def test_the_stand_in_selects_nested_fields_as_graph_does():
         "id": "1", "name": "A",
         "creative": {"id": "9", "url_tags": "a=b", "object_story_spec": {"link_data": {"link": "l"}}},
     }  # fmt: skip
+
+
+def test_archived_and_deleted_objects_are_listed_only_when_asked_for_by_status():
+    from perfmkt_pipeline.platforms.meta.standin.listings import listed
+
+    items = [{"id": str(i), "effective_status": s} for i, s in
+             enumerate(["ACTIVE", "ARCHIVED", "DELETED", "CAMPAIGN_PAUSED"])]  # fmt: skip
+    assert [i["id"] for i in listed(items, None)] == ["0", "3"]
+    assert [i["id"] for i in listed(items, ["ARCHIVED", "ACTIVE"])] == ["0", "1"]

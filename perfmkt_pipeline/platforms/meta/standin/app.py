@@ -261,10 +261,15 @@ class MetaApp(PlatformApp):
         edge = request.path.rstrip("/").rsplit("/", 1)[-1]
         listed = {"adsets": listings.adsets, "ads": listings.ads}[edge]
         fields = listings.parse_fields(params.get("fields") or "id")
-        items = [
-            listings.select(item, fields)
-            for item in listed(self.world.spec, account, self.world.as_of)
-        ]
+        statuses = params.get("effective_status")
+        try:
+            asked = json.loads(statuses) if statuses else None
+        except json.JSONDecodeError:
+            asked = None
+        if statuses and not (isinstance(asked, list) and all(isinstance(a, str) for a in asked)):
+            raise MetaParamError(f"(#100) Param effective_status must be an array: {statuses}")
+        everything = listed(self.world.spec, account, self.world.as_of)
+        items = [listings.select(item, fields) for item in listings.listed(everything, asked)]
         return self._page(request, params, items, int(params.get("limit") or 25))
 
     def _insights_sync(self, request, params, account) -> Response:

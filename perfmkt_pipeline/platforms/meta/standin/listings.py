@@ -7,7 +7,9 @@ Objects per the Graph API reference: the ad set (marketing-api/reference/ad-camp
 action's `value.link`, and `url_tags` are the query parameters Meta appends to it. Which ads
 get which kind of creative follows from their position in the account (deterministic); some
 carry no url_tags, some a destination that already has a query string, and some (page posts
-boosted without a link) none at all. Fields are selected as Graph does, nested selections
+boosted without a link) none at all. One ad in eight is archived (it delivered before, so it
+has insights rows): as Graph does, the listing leaves archived and deleted objects out unless
+`effective_status` asks for them. Fields are selected as Graph does, nested selections
 (`creative{url_tags}`) included.
 """
 
@@ -94,8 +96,12 @@ def ads(spec: WorldSpec, account: SandboxAccount, as_of: date) -> list[dict[str,
             "name": ad.ad_name,
             "adset_id": ad.adset_id,
             "campaign_id": ad.campaign_id,
-            "status": "ACTIVE",
-            "effective_status": "CAMPAIGN_PAUSED" if paused[ad.campaign_id] else "ACTIVE",
+            "status": "ARCHIVED" if i % 8 == 2 else "ACTIVE",
+            "effective_status": "ARCHIVED"
+            if i % 8 == 2
+            else "CAMPAIGN_PAUSED"
+            if paused[ad.campaign_id]
+            else "ACTIVE",
             "creative": creative(account, i, ad),
         }
         for i, ad in enumerate(meta_data.ads(spec, account))
@@ -115,6 +121,19 @@ def destination(record: dict[str, Any]) -> str | None:
     if not tags:
         return link
     return f"{link}{'&' if '?' in link else '?'}{tags}"
+
+
+# Left out of a listing unless `effective_status` names them (Graph's default).
+HIDDEN_BY_DEFAULT = frozenset({"ARCHIVED", "DELETED"})
+
+
+def listed(items: list[dict[str, Any]], effective_status: list[str] | None) -> list[dict]:
+    """The items a listing returns: those with one of the asked statuses, or without the
+    parameter every item neither archived nor deleted."""
+    if effective_status is None:
+        return [i for i in items if i["effective_status"] not in HIDDEN_BY_DEFAULT]
+    wanted = set(effective_status)
+    return [i for i in items if i["effective_status"] in wanted]
 
 
 # --- Graph field selection ---------------------------------------------------------------------
