@@ -245,11 +245,11 @@ def _mart_assets(settings: Settings, engine_kind: str) -> AssetsDefinition:
             first, last = mart_window(conn, settings, start, end)
             orders = first_party.read_orders(conn, (first, last))
             ads = first_party.read_ad_days(conn, (first, last))
+            ad_spend = None
+            if below:  # read before settled_through, whose query leaves a result open on DuckDB
+                ad_spend = ad_marts.utm_spend(*first_party.read_ad_urls(conn, (first, last)))
             through = build.settled_through(conn, settings)
             blended = order_marts.blended_daily(ads, orders, currency, through)
-            ad_spend = None
-            if below:
-                ad_spend = ad_marts.utm_spend(*first_party.read_ad_urls(conn, (first, last)))
             utm = order_marts.utm_daily(orders, currency, through, ad_spend)
             for table, rows in ((tables.blended_daily, blended), (tables.utm_daily, utm)):
                 replace_slice(
