@@ -803,6 +803,22 @@ class ExecutorSettings(_Model):
     kind: Literal["multiprocess", "celery", "k8s"] = "multiprocess"
     celery: CelerySettings | None = None
     k8s: K8sSettings | None = None
+    # Account fan-out: platform -> at most this many of its configured accounts a step
+    # (defs/connectors.py), so that any executor can place a platform's steps on different
+    # workers. A platform not named reads all its accounts in one step.
+    accounts_per_step: dict[str, Annotated[int, Field(ge=1)]] = {}
+
+    @field_validator("accounts_per_step")
+    @classmethod
+    def _fan_out_platforms(cls, values: dict[str, int]) -> dict[str, int]:
+        known = {spec.name for spec in _api_specs()}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not a platform with accounts of its own (one of "
+                f"{', '.join(sorted(known))})"
+            )
+        return values
 
     @model_validator(mode="after")
     def _sections_match_kind(self) -> ExecutorSettings:

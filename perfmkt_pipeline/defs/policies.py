@@ -18,7 +18,17 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from dagster import AssetsDefinition, Backoff, Failure, In, Jitter, OpDefinition, Out, RetryPolicy
+from dagster import (
+    AssetsDefinition,
+    Backoff,
+    Failure,
+    GraphDefinition,
+    In,
+    Jitter,
+    OpDefinition,
+    Out,
+    RetryPolicy,
+)
 from dagster._core.definitions.decorators.op_decorator import DecoratedOpFunction
 
 from perfmkt_pipeline import platforms
@@ -99,6 +109,10 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _fail_fast_step(assets_def: AssetsDefinition) -> AssetsDefinition:
+    if isinstance(assets_def.node_def, GraphDefinition):
+        # A graph-backed asset (a platform's accounts fanned out over steps,
+        # defs/connectors.py): its steps run inside `fail_fast` themselves.
+        return assets_def
     op = assets_def.op
     compute = op.compute_fn
     if not isinstance(compute, DecoratedOpFunction):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from dagster import (
+    AssetExecutionContext,
     DagsterInstance,
     Definitions,
     JobDefinition,
@@ -22,28 +23,30 @@ from perfmkt_pipeline.defs.build import build_definitions
 from perfmkt_pipeline.defs.executor import PRELOAD_MODULES, executor_config, run_executor
 from perfmkt_pipeline.defs.run_worker import RUN_WORKER_TAG, RunWorker
 
-REPORT_DIR_VAR = "PERFMKT_TEST_EXECUTOR_REPORTS"
 SETTINGS = {"start_date": "2026-01-01", "max_concurrent_steps": 3}
 
 
-def _report(name: str) -> None:
-    """What a step process looked like when its step began."""
+def _report(context: AssetExecutionContext, name: str) -> None:
+    """What a step process looked like when its step began, written into the instance's folder
+    (not to a path from the environment: a fork server started by an earlier test in this
+    process keeps the environment it started with, and the steps inherit that one)."""
     facts = {
         "pid": os.getpid(),
         "parent": os.getppid(),
         "preloaded": [m for m in PRELOAD_MODULES if m in sys.modules],
     }
-    (Path(os.environ[REPORT_DIR_VAR]) / f"{name}.json").write_text(json.dumps(facts))
+    reports = Path(context.instance.root_directory) / "reports"
+    (reports / f"{name}.json").write_text(json.dumps(facts))
 
 
 @asset
-def first() -> None:
-    _report("first")
+def first(context) -> None:  # unannotated: Dagster checks it at runtime
+    _report(context, "first")
 
 
 @asset
-def second() -> None:
-    _report("second")
+def second(context) -> None:
+    _report(context, "second")
 
 
 def two_step_job() -> JobDefinition:
@@ -80,11 +83,9 @@ def test_the_definitions_run_with_the_forking_executor_and_the_configured_step_l
     assert parse_settings({"start_date": "2026-01-01"}, environ={}).max_concurrent_steps == 8
 
 
-def test_steps_run_in_processes_forked_from_one_preloaded_server(tmp_path, monkeypatch) -> None:
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    monkeypatch.setenv(REPORT_DIR_VAR, str(reports))
-    (tmp_path / "home").mkdir()
+def test_steps_run_in_processes_forked_from_one_preloaded_server(tmp_path) -> None:
+    reports = tmp_path / "home" / "reports"
+    reports.mkdir(parents=True)
     with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
         result = execute_job(reconstructable(two_step_job), instance=instance)
         assert result.success

@@ -284,6 +284,10 @@ class PlatformSpec:
     accounts_of: Callable[[Any], Sequence[str]] | None = None
     # What configures the accounts, as named in messages.
     accounts_key: str = "account_ids"
+    # The section configuring only some of the accounts `accounts_of` gives (default: its
+    # `account_ids` replaced by them): what one step of the account fan-out reads
+    # (executor.accounts_per_step, defs/connectors.py).
+    with_accounts: Callable[[Any, Sequence[str]], Any] | None = None
 
     def section(self, settings: Settings) -> Any:
         if self.settings_of is not None:
@@ -312,6 +316,23 @@ class PlatformSpec:
         if self.accounts_of is not None:
             return list(self.accounts_of(section))
         return list(section.account_ids)
+
+    def can_fan_out(self) -> bool:
+        """Whether the accounts can be split over steps: a source with a settings section of its
+        own (not one configured several times, each instance its one account)."""
+        return self.config_section is not None and self.expand is None and self.settings_of is None
+
+    def settings_for_accounts(self, settings: Settings, accounts: Sequence[str]) -> Settings:
+        """`settings` with this source's section configuring only `accounts` (of those
+        `account_ids` gives): one step of the account fan-out syncs with it."""
+        if not self.can_fan_out():
+            raise ValueError(f"platform {self.name!r}: its accounts cannot be split over steps")
+        section = self.section(settings)
+        if self.with_accounts is not None:
+            narrowed = self.with_accounts(section, accounts)
+        else:
+            narrowed = section.model_copy(update={"account_ids": list(accounts)})
+        return settings.model_copy(update={self.config_section: narrowed})
 
     def lookback_days(self, settings: Settings) -> int:
         section = self.section(settings)

@@ -166,4 +166,7 @@ SPEC = PlatformSpec(
     # Accounts are listed, or discovered under the manager.
     accounts_of=lambda section: section.customer_ids,
     accounts_key="customer_ids/manager_customer_id",
+    # A step of the account fan-out reads these of the listed customers (a manager's discovered
+    # ones are read in one step: nothing lists them before the run).
+    with_accounts=lambda section, ids: section.model_copy(update={"customer_ids": list(ids)}),
 )
