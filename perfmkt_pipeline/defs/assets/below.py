@@ -88,8 +88,10 @@ def build_below_core_assets(settings: Settings, engine_kind: str) -> list[Assets
     deps = {
         tables.ad_groups: listings,
         tables.ads: listings,
-        tables.ad_daily: [*daily, *listings, FX_RATES],
-        tables.keyword_daily: [*daily, *listings, FX_RATES],
+        # After the campaign rows: the reconciliation checks on core.ad_daily compare with them
+        # (a run building both would otherwise check ads against campaigns not yet written).
+        tables.ad_daily: [*daily, *listings, FX_RATES, AD_PERFORMANCE_DAILY],
+        tables.keyword_daily: [*daily, *listings, FX_RATES, AD_PERFORMANCE_DAILY],
     }
     asset_specs = [
         AssetSpec(
