@@ -132,9 +132,6 @@ def _write_chunk(
     account_id = pages.account_id
     days = Slice({"account_id": account_id}, "date", chunk.since, chunk.until)
     with wh.begin() as conn:
-        if listings is not None:  # upserted: an object no longer listed keeps its row
-            for table, rows in zip((meta_adsets, meta_ads), listings, strict=True):
-                upsert_rows(wh, table, _table(table, rows), connection=conn)
         if account is not None:
             rows = _table(meta_accounts, [account])
             replace_slice(
@@ -145,6 +142,9 @@ def _write_chunk(
             (meta_ad_actions, pages.actions),
         ):
             replace_slice(wh, table, spool.frames(), days, connection=conn, guard=guard)
+        if listings is not None:  # upserted: an object no longer listed keeps its row
+            for table, rows in zip((meta_adsets, meta_ads), listings, strict=True):
+                upsert_rows(wh, table, _table(table, rows), connection=conn)
 
 
 def _listings(client_: MetaClient, account_id: str) -> tuple[list[dict], list[dict]]:
