@@ -33,6 +33,7 @@ from benchmarks.common import Figure, number, report
 from benchmarks.scenario import API_PLATFORMS, AS_OF, Backfill, day_range
 from perfmkt_pipeline.platforms.base.affiliates.records import chunks
 from perfmkt_pipeline.platforms.cj.client import CJ_MAX_WINDOW_DAYS
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.platforms.cj.standin.app import CJ_PAGE_SIZE
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
@@ -58,7 +59,9 @@ def cj_least_requests(days: int) -> tuple[int, int]:
         for first, last in chunks(start, end, CJ_MAX_WINDOW_DAYS):
             since = dt.datetime.combine(first, dt.time(), dt.UTC)
             before = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
-            found = len(world.cj_commissions(account.account_id, since, before, by="event"))
+            found = len(
+                cj_data.cj_commissions(world, account.account_id, since, before, by="event")
+            )
             records += found
             requests += max(1, math.ceil(found / CJ_PAGE_SIZE))
     return records, requests

@@ -66,7 +66,7 @@ def world() -> WorldSpec:
         SandboxAccount("meta", f"{303000000000001 + i}", f"Agency Meta {i + 1}", *_ZONES[i % 5])
         for i in range(META_ACCOUNTS)
     )
-    return dataclasses.replace(WorldSpec.small(), meta_accounts=meta)
+    return WorldSpec.small().with_platform("meta", accounts=meta)
 
 
 def config(box: Sandbox, queue: str) -> dict:

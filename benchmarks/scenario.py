@@ -34,7 +34,7 @@ from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_table
 from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
-from perfmkt_pipeline.sandbox.faults import FAULT_TYPES, RateLimit, SandboxFaults
+from perfmkt_pipeline.sandbox.faults import RateLimit, SandboxFaults, fault_types
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -74,7 +74,7 @@ def limited_faults(latency_seconds: float) -> SandboxFaults:
     faults = SandboxFaults.realistic_limits()
     faults.update("meta", enforce_limit=META_LIMIT)
     faults.update("google_ads", enforce_limit=GOOGLE_ADS_LIMIT)
-    for platform in FAULT_TYPES:
+    for platform in fault_types():
         faults.update(platform, latency_seconds=latency_seconds)
     return faults
 
@@ -88,7 +88,7 @@ def benchmark_sandbox(latency_seconds: float) -> Iterator[Sandbox]:
 def pipeline_config(box: Sandbox, concurrency: int) -> dict:
     """The pipeline configuration for the sandbox's accounts (endpoints come from its env)."""
     ids = box.account_ids()
-    programs = box.impact_program_ids()
+    programs = box.program_ids("impact")
     each = {"max_concurrent_accounts": concurrency}
     return {
         "reporting_currency": "USD",

@@ -15,7 +15,7 @@ from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.sandbox.spec import WorldSpec
-from perfmkt_pipeline.transform.core import CoreRules, RawInputs
+from perfmkt_pipeline.transform.core import CoreInputs, CoreRules
 from perfmkt_pipeline.transform.fx import FX_COLUMNS, FX_LOOKBACK_DAYS, fx_rate_rows
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.core_io import read_raw
@@ -28,7 +28,7 @@ PLATFORMS = ("google_ads", "meta")
 
 @dataclass(frozen=True)
 class TransformInputs:
-    raw: RawInputs  # Google Ads and Meta only
+    raw: CoreInputs  # Google Ads and Meta only
     fx_rates: pa.Table  # core.fx_rates rows
     rules: CoreRules
     as_of: dict[str, dt.date]
@@ -43,7 +43,7 @@ def benchmark_settings() -> Settings:
     return parse_settings(
         {
             "start_date": spec.history_start.isoformat(),
-            "google_ads": {"manager_customer_id": spec.google_managers[0].customer_id},
+            "google_ads": {"manager_customer_id": spec.of("google_ads").managers[0].customer_id},
             "meta": {"account_ids": [a.account_id for a in spec.meta_accounts]},
         },
         environ={},

@@ -39,26 +39,20 @@ CHART_DIR = Path("data/charts")
 # its own exit, under the 10 s within which an operator's `kill` should see everything gone.
 UI_SHUTDOWN_SECONDS = 4
 # Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
-# A registered platform's is its stand-in's `port` (asked when first read: `perfmkt` itself
-# starts without loading any platform).
-_SHARED_SANDBOX_PORTS = {
-    "impact": 8702,
-    "cj": 8703,
-    "awin": 8704,
-    "ecb": 8705,
-    "google_oauth": 8706,
-}
+# A registered platform's is its stand-in's `port`, a helper stand-in's its sandbox part's
+# (asked when first read: `perfmkt` itself starts without loading any platform).
 
 
 def _sandbox_ports() -> dict[str, int]:
     from perfmkt_pipeline import platforms
+    from perfmkt_pipeline.sandbox import parts
 
     own = {
         spec.name: spec.standin.port
         for spec in platforms.all_specs()
         if spec.standin is not None and spec.standin.port is not None
     }
-    return {**own, **_SHARED_SANDBOX_PORTS}
+    return {**own, **parts.every("ports")}
 
 
 SANDBOX_PORTS: Mapping[str, int] = Derived(_sandbox_ports)

@@ -15,54 +15,24 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 CONFIG_ENV_VAR = "PERFMKT_CONFIG"
 DEFAULT_CONFIG_PATH = Path("perfmkt.yaml")
 WAREHOUSE_URL_ENV_VAR = "PERFMKT_WAREHOUSE_URL"
 DEFAULT_WAREHOUSE_URL = "duckdb:///data/perfmkt.duckdb"
-
-# ISO 4217 codes the ECB publishes reference rates for, plus EUR itself. A reporting or account
-# currency outside this list could never be converted, so it is rejected at load.
-ECB_CURRENCIES = frozenset(
-    [
-        "EUR",
-        "USD",
-        "JPY",
-        "BGN",
-        "CZK",
-        "DKK",
-        "GBP",
-        "HUF",
-        "PLN",
-        "RON",
-        "SEK",
-        "CHF",
-        "ISK",
-        "NOK",
-        "TRY",
-        "AUD",
-        "BRL",
-        "CAD",
-        "CNY",
-        "HKD",
-        "IDR",
-        "ILS",
-        "INR",
-        "KRW",
-        "MXN",
-        "MYR",
-        "NZD",
-        "PHP",
-        "SGD",
-        "THB",
-        "ZAR",
-    ]
-)
 
 
 def _specs() -> list[Any]:
@@ -110,26 +80,15 @@ class DerivedTuple(Sequence[str]):
 
 
 # `Endpoints` key -> environment variable overriding that endpoint: each registered platform's
-# own (its spec's `endpoints`), then the networks' and the ECB's.
+# (its spec's `endpoints`).
 ENDPOINT_ENV_VARS: Mapping[str, str] = Derived(
-    lambda: {
-        **{key: var for spec in _specs() for key, var in spec.endpoints.items()},
-        "impact": "PERFMKT_IMPACT_URL",
-        "cj": "PERFMKT_CJ_URL",
-        "awin": "PERFMKT_AWIN_URL",
-        "ecb": "PERFMKT_ECB_URL",
-    }
+    lambda: {key: endpoint.env_var for spec in _specs() for key, endpoint in spec.endpoints.items()}
 )
 
-# Secrets each platform needs once it has accounts configured; only ever read from the
-# environment. A registered platform's are its spec's required credentials.
+# Secrets each platform needs once it has accounts configured (its spec's required
+# credentials); only ever read from the environment.
 SECRET_ENV_VARS: Mapping[str, tuple[str, ...]] = Derived(
-    lambda: {
-        **{spec.name: spec.required_env_vars for spec in _specs()},
-        "impact": ("IMPACT_ACCOUNT_SID", "IMPACT_AUTH_TOKEN"),
-        "cj": ("CJ_ACCESS_TOKEN",),
-        "awin": ("AWIN_ACCESS_TOKEN",),
-    }
+    lambda: {spec.name: spec.required_env_vars for spec in _specs()}
 )
 # Optional secrets: used when set, never required (the registered platforms' optional
 # credentials).
@@ -137,41 +96,32 @@ OPTIONAL_SECRET_ENV_VARS: Sequence[str] = DerivedTuple(
     lambda: tuple(var for spec in _specs() for var in spec.optional_env_vars)
 )
 
-# Restatement windows documented by each platform (PLATFORMS.md): how far back the daily sync
-# re-pulls by default, and after which a day counts as settled.
-# impact.com: 90 covers its sandbox (decisions within 44 days) and real locking periods up to
-# "1 month and 27 days after the end of the month" (at most 89 days; impact.com's help on action
-# locking periods): a sync must still re-read an event day the day after it locks.
-DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "impact": 90, "cj": 45, "awin": 45}
-# Freshness: how many days the newest loaded day may trail the day a check runs for. The daily
-# sync loads through yesterday for every platform (Google Ads and Meta report a day within hours;
-# the networks track actions within the hour), so one day is the norm; the networks and CSV
-# feeds get a day's grace because their exports can arrive after the sync.
-DEFAULT_EXPECTED_LAG_DAYS = {"google_ads": 1, "meta": 1, "impact": 2, "cj": 2, "awin": 2}
-DEFAULT_FILE_FEED_LAG_DAYS = 2
-
-# How many of a window's raw rows a re-read may lose, in percent of what the window held, before
-# the load is refused (an empty answer for a window that held rows always is). PLATFORMS.md:
-# Google Ads omits a campaign-day without any metric and restates conversions for the conversion
-# window; Meta omits zero-activity rows and re-attributes actions for 28 days: a restatement can
-# empty a few rows. Affiliate records are never deleted (a reversal is a status, a CJ correction a
-# record of its own) and are read by their event day, which does not change: none may vanish.
-DEFAULT_MAX_ROW_LOSS_PCT = {"google_ads": 10.0, "meta": 10.0, "networks": 0.0, "file_feeds": 0.0}
-
-_GOOGLE_CUSTOMER_ID = re.compile(r"^\d{10}$")
-_META_ACCOUNT_ID = re.compile(r"^\d{1,20}$")
-_FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+# Each platform's restatement window (its spec's `default_lookback_days`, documented in
+# PLATFORMS.md): how far back the daily sync re-pulls by default, and after which a day counts
+# as settled.
+DEFAULT_LOOKBACK_DAYS: Mapping[str, int] = Derived(
+    lambda: {spec.name: spec.default_lookback_days for spec in _api_specs()}
+)
+# Freshness: how many days the newest loaded day of each platform may trail the day a check
+# runs for, unless alerts.freshness.lag_days says otherwise (its spec's `expected_lag_days`).
+DEFAULT_EXPECTED_LAG_DAYS: Mapping[str, int] = Derived(
+    lambda: {
+        spec.name: spec.expected_lag_days
+        for spec in _api_specs()
+        if spec.expected_lag_days is not None
+    }
+)
 
 
-def _reserved_platforms() -> frozenset[str]:
-    """Names a file feed may not take: every registered API platform's (one with a settings
-    section of its own)."""
+def reserved_platform_names() -> frozenset[str]:
+    """Names an instance of a source configured several times (a file feed) may not take:
+    every registered platform's with a settings section of its own."""
     return frozenset(spec.name for spec in _api_specs())
 
 
 def _api_specs() -> list[Any]:
-    """The registered platforms with a settings section of their own (not FX, not the sources
-    configured several times, file feeds), in registry order."""
+    """The registered platforms with a settings section of their own (not the sources without
+    one, nor those configured several times), in registry order."""
     return [spec for spec in _specs() if spec.config_section is not None and spec.expand is None]
 
 
@@ -199,7 +149,7 @@ LookbackDays = Annotated[int, Field(ge=1, le=120)]
 RowLossPct = Annotated[float, Field(ge=0, lt=100)]
 
 
-def _check_timezone(value: str) -> str:
+def check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -209,256 +159,43 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-def _check_currency(value: str) -> str:
+def known_currencies() -> frozenset[str]:
+    """The currencies the registered FX source converts (its spec's `currencies`). A reporting
+    or account currency outside them could never be converted, so it is rejected at load."""
+    return frozenset(code for spec in _specs() for code in spec.currencies)
+
+
+def _rates_source() -> str:
+    return " / ".join(spec.name.upper() for spec in _specs() if spec.currencies)
+
+
+def check_currency(value: str) -> str:
     code = value.upper()
-    if code not in ECB_CURRENCIES:
-        raise ValueError(f"unknown currency code {value!r} (ECB reference currencies only)")
+    if code not in known_currencies():
+        raise ValueError(
+            f"unknown currency code {value!r} ({_rates_source()} reference currencies only)"
+        )
     return code
 
 
+class Section(_Model):
+    """Base of a platform's settings section (its spec's `settings`): unknown keys are errors,
+    values are immutable. A section left out of the file takes its defaults; one given counts
+    only when `configured`, and `problems` says what makes a given one unusable."""
+
+    @property
+    def configured(self) -> bool:
+        return True
+
+    def problems(self, name: str) -> list[str]:
+        """What makes this section, given in the file under `name`, unusable: one "key:
+        problem" line each (an account it cannot be asked about, nothing to read)."""
+        return []
+
+
 class Endpoints(_Model):
-    """Every external endpoint; the defaults are the real platforms."""
-
-    google_ads: str = "googleads.googleapis.com:443"
-    google_oauth: str = "https://oauth2.googleapis.com/token"
-    meta: str = "https://graph.facebook.com"
-    impact: str = "https://api.impact.com"
-    cj: str = "https://commissions.api.cj.com"
-    awin: str = "https://api.awin.com"
-    ecb: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
-
-
-class GoogleAdsSettings(_Model):
-    api_version: Literal["v23", "v24", "v25", "v26"] = "v26"
-    # Accounts to read. Empty with a manager set: discover the manager's client accounts.
-    customer_ids: list[str] = []
-    manager_customer_id: str | None = None
-    lookback_days: LookbackDays = DEFAULT_LOOKBACK_DAYS["google_ads"]
-    # Conversion action names that count toward `conversions` in core.ad_performance_daily.
-    # Empty: the platform's own `metrics.conversions` (actions marked "include in conversions").
-    conversion_actions: list[str] = []
-    # Days per SearchStream query; one query per account per chunk.
-    chunk_days: Annotated[int, Field(ge=1, le=366)] = 90
-    # Calls per query (the first included) when the API answers with a retryable error.
-    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
-    # First backoff ceiling after INTERNAL/UNAVAILABLE/DEADLINE_EXCEEDED; doubles per retry
-    # (at most 60 s), with jitter.
-    backoff_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0
-    # Longest QuotaErrorDetails.retry_delay honoured; a longer advised wait fails the run.
-    max_retry_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 300.0
-    # Deadline of one SearchStream call.
-    timeout_seconds: Annotated[float, Field(gt=0, le=7200)] = 900.0
-    # Accounts read at once (threads of one run); 1 reads them one after another.
-    max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
-    # Rows a re-read of an account's window may lose (% of what it held) before it is refused;
-    # allow_row_loss: load a bigger loss anyway, with a warning.
-    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["google_ads"]
-    allow_row_loss: bool = False
-
-    @field_validator("customer_ids")
-    @classmethod
-    def _customer_ids(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _GOOGLE_CUSTOMER_ID.match(value):
-                raise ValueError(f"{value!r} is not a 10-digit customer id without dashes")
-        return values
-
-    @field_validator("manager_customer_id")
-    @classmethod
-    def _manager(cls, value: str | None) -> str | None:
-        if value is not None and not _GOOGLE_CUSTOMER_ID.match(value):
-            raise ValueError(f"{value!r} is not a 10-digit customer id without dashes")
-        return value
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.customer_ids or self.manager_customer_id)
-
-    def unconfigured_problem(self, name: str) -> str:
-        return (
-            f"{name}.customer_ids: neither customer_ids nor manager_customer_id is set (list the "
-            f"accounts, or delete the {name} section)"
-        )
-
-
-class MetaSettings(_Model):
-    api_version: str = Field(default="v26.0", pattern=r"^v\d{2}\.0$")
-    # Ad account ids, digits only (the `act_` prefix is added by the client).
-    account_ids: list[str] = []
-    lookback_days: LookbackDays = DEFAULT_LOOKBACK_DAYS["meta"]
-    conversion_action_types: list[str] = ["offsite_conversion.fb_pixel_purchase"]
-    attribution_windows: list[Literal["1d_click", "7d_click", "28d_click", "1d_view"]] = [
-        "7d_click",
-        "1d_view",
-    ]
-    use_unified_attribution_setting: bool = False
-    # Ranges up to this many days are fetched synchronously; longer ones as async report runs.
-    sync_max_days: Annotated[int, Field(ge=1, le=90)] = 7
-    async_chunk_days: Annotated[int, Field(ge=1, le=93)] = 30
-    async_timeout_seconds: Annotated[float, Field(gt=0)] = 1800.0
-    # Report-run status polls: first wait, growing by half each poll up to the maximum.
-    async_poll_seconds: Annotated[float, Field(gt=0)] = 2.0
-    async_poll_max_seconds: Annotated[float, Field(gt=0)] = 30.0
-    # Failed report runs tolerated per range (each is re-submitted as two halves) before giving up.
-    async_max_failed_jobs: Annotated[int, Field(ge=0, le=50)] = 6
-    # Rows per insights page (`limit`).
-    page_limit: Annotated[int, Field(ge=1, le=5000)] = 500
-    # Retries of one request that was rate limited or failed transiently, and their backoff
-    # (exponential from `retry_base_seconds`, capped; jittered).
-    max_retries: Annotated[int, Field(ge=0, le=20)] = 8
-    retry_base_seconds: Annotated[float, Field(gt=0)] = 2.0
-    retry_max_seconds: Annotated[float, Field(gt=0)] = 600.0
-    # Above this usage percentage (any usage header) calls are spaced out, waiting up to
-    # `throttle_max_wait_seconds` in proportion to how close the limit is.
-    throttle_start_pct: Annotated[float, Field(ge=0, lt=100)] = 75.0
-    throttle_max_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
-    # Per HTTP request (connect + read).
-    request_timeout_seconds: Annotated[float, Field(gt=0)] = 300.0
-    # Ad accounts read at once (threads of one run, each with its own connection; Graph's
-    # limits are per ad account); 1 reads them one after another.
-    max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
-    # Rows a re-read of an account's window may lose (% of what it held) before it is refused;
-    # allow_row_loss: load a bigger loss anyway, with a warning.
-    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["meta"]
-    allow_row_loss: bool = False
-
-    @field_validator("account_ids")
-    @classmethod
-    def _account_ids(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _META_ACCOUNT_ID.match(value):
-                raise ValueError(f"{value!r} is not a numeric ad account id (omit 'act_')")
-        return values
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.account_ids)
-
-    def unconfigured_problem(self, name: str) -> str:
-        return (
-            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
-            f"{name} section)"
-        )
-
-
-class NetworkSettings(_Model):
-    """An API-based affiliate network (impact.com, CJ, Awin)."""
-
-    account_ids: list[str] = []
-    currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
-    # Each sync re-reads this many event days (impact, CJ) or transaction days (Awin) before the
-    # end of its range, so status changes and corrections made until an action locks are read:
-    # it must cover the network's locking (or validation) period.
-    lookback_days: LookbackDays = 45
-    conversion_action_types: list[str] = []  # empty: every action type counts
-    # The network's reporting time zone: read windows start and end at its midnights, and a
-    # record's day (window_date, event_date) is read in it.
-    timezone: str = "UTC"
-    # impact.com only: account SID -> the program (CampaignId) ids whose actions are read; the
-    # Actions endpoint requires one.
-    program_ids: dict[str, list[str]] = {}
-    # Client-side pacing in calls per minute; None: the network's documented limit (Awin 20;
-    # impact.com and CJ announce their limits in response headers instead).
-    calls_per_minute: Annotated[float, Field(gt=0)] | None = None
-    # Retries of a request that was rate limited or failed transiently (5xx, dropped
-    # connection), with exponential jittered backoff from `retry_base_seconds`, capped.
-    max_retries: Annotated[int, Field(ge=0, le=20)] = 6
-    retry_base_seconds: Annotated[float, Field(ge=0)] = 1.0
-    retry_max_seconds: Annotated[float, Field(gt=0)] = 300.0
-    # Per HTTP request (connect + read).
-    request_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
-    # Accounts read at once (threads of one run sharing the network's pacing, which is per
-    # credential); 1 reads them one after another.
-    max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
-    # Records a re-read of a window may lose (% of what it held) before it is refused;
-    # allow_row_loss: load a bigger loss anyway, with a warning.
-    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["networks"]
-    allow_row_loss: bool = False
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else _check_currency(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        return _check_timezone(value)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.account_ids)
-
-    def unconfigured_problem(self, name: str) -> str:
-        return (
-            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
-            f"{name} section)"
-        )
-
-
-class ImpactSettings(NetworkSettings):
-    """impact.com: as any network, with a lookback that covers its usual locking periods."""
-
-    lookback_days: LookbackDays = DEFAULT_LOOKBACK_DAYS["impact"]
-
-
-class FileFeedSettings(_Model):
-    """A network delivered as CSV exports (a local folder or an http(s) URL)."""
-
-    name: str
-    location: str  # folder path, file path or http(s) URL
-    currency: Currency
-    date_format: str = "%Y-%m-%d"
-    # Our field -> the column name in the file.
-    columns: dict[
-        Literal[
-            "action_id",
-            "event_date",
-            "status",
-            "partner_id",
-            "partner_name",
-            "sale_amount",
-            "commission",
-            "action_type",
-            "updated_at",
-        ],
-        str,
-    ]
-    # Network status word -> pending | approved | reversed.
-    status_map: dict[str, Literal["pending", "approved", "reversed"]]
-    lookback_days: LookbackDays = 45
-    account_id: str = "default"
-    # strptime format of the `updated_at` column (naive values are UTC); None: `date_format`.
-    updated_at_format: str | None = None
-    delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
-    # Records a re-read of the window may lose (% of what it held, not counting actions the files
-    # show updated after the window) before it is refused; allow_row_loss: load it anyway.
-    max_row_loss_pct: RowLossPct = DEFAULT_MAX_ROW_LOSS_PCT["file_feeds"]
-    allow_row_loss: bool = False
-    # The same action with the same update time twice in one file: "error" fails the run naming
-    # the file, line and action; "warn" keeps the later line and logs how many there were.
-    duplicates: Literal["error", "warn"] = "error"
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return _check_currency(value)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _FEED_NAME.match(value) or value in _reserved_platforms():
-            raise ValueError(f"{value!r} must be lower_snake_case and not a built-in platform name")
-        return value
-
-    @model_validator(mode="after")
-    def _required_columns(self) -> FileFeedSettings:
-        missing = {"action_id", "event_date", "status", "commission"} - set(self.columns)
-        if missing:
-            raise ValueError(f"columns must map {sorted(missing)}")
-        if not self.status_map:
-            raise ValueError("status_map maps no status word: every row would be refused")
-        return self
+    """Every external endpoint: one field per key of a registered platform's `endpoints`,
+    defaulting to the real API (`endpoints_model()` adds them)."""
 
 
 # --- first-party orders -----------------------------------------------------------------------
@@ -491,6 +228,7 @@ OrderField = Literal[
 REQUIRED_ORDER_FIELDS = ("order_id", "ordered_at", "updated_at", "revenue", "status")
 DEFAULT_ORDERS_URL_ENV_VAR = "PERFMKT_ORDERS_URL"
 _ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
 
 class OrderSqlSettings(_Model):
@@ -563,19 +301,19 @@ class OrderSourceSettings(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _FEED_NAME.match(value):
+        if not _SOURCE_NAME.match(value):
             raise ValueError(f"{value!r} must be lower_snake_case (2-31 characters)")
         return value
 
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else _check_currency(value)
+        return None if value is None else check_currency(value)
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        return _check_timezone(value)
+        return check_timezone(value)
 
     @model_validator(mode="after")
     def _usable(self) -> OrderSourceSettings:
@@ -844,15 +582,14 @@ class ExecutorSettings(_Model):
 
 
 class Settings(_Model):
+    """The settings shared by every platform. Each registered platform's section (its spec's
+    `settings`, under its `config_section`) is a field of the model `settings_model()` builds on
+    this one from the registry, as are its endpoints' fields of `endpoints`: parse_settings
+    gives an instance of it (`settings.<section>`)."""
+
     reporting_currency: Currency = "USD"
     start_date: dt.date
     endpoints: Endpoints = Endpoints()
-    google_ads: GoogleAdsSettings = GoogleAdsSettings()
-    meta: MetaSettings = MetaSettings()
-    impact: ImpactSettings = ImpactSettings()
-    cj: NetworkSettings = NetworkSettings()
-    awin: NetworkSettings = NetworkSettings()
-    file_feeds: list[FileFeedSettings] = []
     # Cron for the daily sync, in `schedule_timezone`.
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "UTC"
@@ -869,12 +606,12 @@ class Settings(_Model):
     @field_validator("reporting_currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        return _check_currency(value)
+        return check_currency(value)
 
     @field_validator("business_timezone")
     @classmethod
     def _business_timezone(cls, value: str) -> str:
-        return _check_timezone(value)
+        return check_timezone(value)
 
     @model_validator(mode="after")
     def _unique_order_sources(self) -> Settings:
@@ -884,15 +621,11 @@ class Settings(_Model):
         return self
 
     @model_validator(mode="after")
-    def _unique_feed_names(self) -> Settings:
-        names = [feed.name for feed in self.file_feeds]
-        if len(names) != len(set(names)):
-            raise ValueError("file_feeds: names must be unique")
-        return self
-
-    @model_validator(mode="after")
     def _known_lag_platforms(self) -> Settings:
-        known = {*_reserved_platforms(), *(feed.name for feed in self.file_feeds)}
+        known = {
+            *reserved_platform_names(),
+            *(instance.name for spec in _specs() if spec.expand for instance in spec.expand(self)),
+        }
         unknown = sorted(set(self.alerts.freshness.lag_days) - known)
         if unknown:
             raise ValueError(
@@ -908,22 +641,23 @@ class Settings(_Model):
         problems = []
         given = self.model_fields_set
         for name in [spec.config_section for spec in _api_specs()]:
-            if name in given and not getattr(self, name).configured:
-                problems.append(getattr(self, name).unconfigured_problem(name))
-        impact = self.impact
-        for account in impact.account_ids:
-            if not impact.program_ids.get(account):
-                problems.append(
-                    f"impact.program_ids.{account}: no program (CampaignId) id listed; "
-                    "impact.com's Actions endpoint needs the account's programs"
-                )
-        for account in sorted(set(impact.program_ids) - set(impact.account_ids)):
-            problems.append(f"impact.program_ids.{account}: not one of impact.account_ids")
-        if self.cj.configured and self.cj.currency is None:
-            problems.append("cj.currency: CJ records carry no currency; set the advertiser's")
+            section = getattr(self, name)
+            if name in given and isinstance(section, Section):
+                problems += section.problems(name)
         if problems:
             raise _Unusable(problems)
         return self
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Settings:  # type: ignore[override]
+        """Validated by the registry's model (`settings_model`) when asked of `Settings`."""
+        if cls is Settings:
+            return settings_model().model_validate(obj, **options)
+        return super().model_validate(obj, **options)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The registry's model is made at run time: a copy is validated again by its model.
+        return (_restore, (self.model_dump(exclude_unset=True),))
 
     def configured_platforms(self) -> list[str]:
         """API platforms that have at least one account configured, in registry order (not the
@@ -934,10 +668,97 @@ class Settings(_Model):
     def expected_lags(self) -> dict[str, int]:
         """Every configured platform and file feed -> the days its newest loaded day may trail
         the day checked (alerts.freshness.lag_days over the defaults)."""
-        defaults = {name: DEFAULT_EXPECTED_LAG_DAYS[name] for name in self.configured_platforms()}
-        defaults.update((feed.name, DEFAULT_FILE_FEED_LAG_DAYS) for feed in self.file_feeds)
+        from perfmkt_pipeline import platforms
+
+        defaults = {
+            spec.name: spec.expected_lag_days
+            for spec in platforms.configured(self)
+            if spec.expected_lag_days is not None
+        }
         overrides = self.alerts.freshness.lag_days
         return {name: overrides.get(name, lag) for name, lag in defaults.items()}
+
+
+def _restore(data: dict[str, Any]) -> Settings:
+    return settings_model().model_validate(data)
+
+
+def _section_default(annotation: Any) -> Callable[[], Any]:
+    """What a section left out of the file holds: a model's defaults, or no entry for a list."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return list
+
+
+def _models_key(specs: list[Any]) -> tuple:
+    return tuple(
+        (spec.config_section, spec.settings, tuple(spec.endpoints.items())) for spec in specs
+    )
+
+
+_MODELS: dict[tuple, type[Settings]] = {}
+
+
+def settings_model() -> type[Settings]:
+    """`Settings` with a field per registered platform's section and endpoint, built once per
+    registry (a plug-in registered later gets a model of its own)."""
+    specs = _specs()
+    key = _models_key(specs)
+    if key not in _MODELS:
+        _MODELS[key] = _build_settings_model(specs)
+    return _MODELS[key]
+
+
+def _build_settings_model(specs: list[Any]) -> type[Settings]:
+    endpoints: dict[str, Any] = {}
+    sections: dict[str, tuple[Any, Any]] = {}
+    for spec in specs:
+        for key, endpoint in spec.endpoints.items():
+            if key in endpoints and endpoints[key][1] != endpoint.url:
+                raise TypeError(f"platform {spec.name!r}: endpoint {key!r} is declared twice")
+            endpoints[key] = (str, endpoint.url)
+        name = spec.config_section
+        if name is None:
+            continue
+        if spec.settings is None:
+            raise TypeError(f"platform {spec.name!r} names section {name!r} but gives no settings")
+        if name in sections and sections[name][0] != spec.settings:
+            raise TypeError(f"platform {spec.name!r}: settings section {name!r} is taken")
+        sections[name] = (spec.settings, Field(default_factory=_section_default(spec.settings)))
+    endpoints_model = create_model(
+        "Endpoints", __base__=Endpoints, __module__=__name__, **endpoints
+    )
+    return create_model(
+        "Settings",
+        __base__=Settings,
+        __module__=__name__,
+        endpoints=(endpoints_model, Field(default_factory=endpoints_model)),
+        **sections,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """A registered platform's settings model by its class name (`MetaSettings`), for code
+    written when they were defined here."""
+    if name.startswith("_") or not name.endswith("Settings"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    models = {
+        model.__name__: model
+        for spec in _specs()
+        for model in _models_in(spec.settings)
+        if isinstance(model, type)
+    }
+    if name in models:
+        return models[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _models_in(annotation: Any) -> list[Any]:
+    if annotation is None:
+        return []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [m for m in annotation.__mro__ if issubclass(m, Section) and m is not Section]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
 
 
 def _format_validation_error(error: ValidationError, source: str) -> str:
@@ -969,7 +790,7 @@ def parse_settings(
         endpoints.update(overrides)
         data["endpoints"] = endpoints
     try:
-        return Settings.model_validate(data)
+        return settings_model().model_validate(data)
     except ValidationError as error:
         raise ConfigError(_format_validation_error(error, source)) from None
 

@@ -15,7 +15,9 @@ from perfmkt_pipeline.config import DEFAULT_LOOKBACK_DAYS, Settings, parse_setti
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.base.affiliates.records import sync_window
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
+from perfmkt_pipeline.platforms.google_ads.standin import data as google_ads_data
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.warehouse import raw
@@ -65,7 +67,7 @@ def settings_for(
         "impact": {
             "account_ids": ids["impact"],
             "timezone": box.world.accounts("impact")[0].timezone,
-            "program_ids": {sid: [p] for sid, p in box.impact_program_ids().items()},
+            "program_ids": {sid: [p] for sid, p in box.program_ids("impact").items()},
             **network,
         },
         "cj": {"account_ids": ids["cj"], "currency": "EUR", **network},
@@ -140,7 +142,7 @@ def google_campaign_truth(box: Sandbox, start: dt.date, end: dt.date) -> list[tu
         (r.account_id, r.day, r.campaign_id, r.cost_micros, r.impressions, r.clicks,
          Decimal(repr(r.conversions)), Decimal(repr(r.conversions_value)))
         for account in box.account_ids()["google_ads"]
-        for r in box.world.google_campaign_days(account, start, end)
+        for r in google_ads_data.campaign_days(box.world, account, start, end)
     )  # fmt: skip
 
 
@@ -156,7 +158,7 @@ def google_conversion_keys_truth(box: Sandbox, start: dt.date, end: dt.date) -> 
     return sorted(
         (r.account_id, r.day, r.campaign_id, r.conversion_action_name)
         for account in box.account_ids()["google_ads"]
-        for r in box.world.google_conversion_action_days(account, start, end)
+        for r in google_ads_data.conversion_action_days(box.world, account, start, end)
     )
 
 
@@ -192,7 +194,7 @@ def affiliate_truth(box: Sandbox, platform: str, start: dt.date, end: dt.date) -
         (account,) = box.account_ids()["cj"]
         return sorted(
             (c.commission_id, c.event_date.date(), c.action_status, c.commission, c.sale_amount)
-            for c in world.cj_commissions(account, since, before, by="event")
+            for c in cj_data.cj_commissions(world, account, since, before, by="event")
         )
     truth = world.ground_truth_affiliate_actions("awin", first, last)
     return sorted(

@@ -391,8 +391,8 @@ def raw_inputs():
     from perfmkt_pipeline.platforms.meta.core import MetaRaw
     from perfmkt_pipeline.transform.core import (
         AffiliateRaw,
+        CoreInputs,
         CoreRules,
-        RawInputs,
     )
     from perfmkt_pipeline.transform.core.networks import latest_state_table
 
@@ -403,7 +403,7 @@ def raw_inputs():
     latest = latest_state_table(
         latest_actions(frame, rules.status_maps), rules.affiliate_currencies
     )
-    return RawInputs(
+    return CoreInputs(
         platforms={
             "google_ads": GoogleAdsRaw(google_accounts(), google_campaign_daily(),
                                        google_conversion_daily(), google_campaign_daily()),

@@ -39,16 +39,17 @@ KEY_VALUE = [
 def _sandbox_secrets() -> list[str]:
     creds = SandboxCredentials()
     values = [
-        creds.google_client_secret,
-        creds.google_refresh_token,
-        creds.google_developer_token,
-        creds.meta_access_token,
-        creds.meta_app_secret,
-        creds.meta_appsecret_proof(),
-        creds.impact_auth_token,
-        creds.cj_access_token,
-        creds.awin_access_token,
+        creds.google_ads.client_secret,
+        creds.google_ads.refresh_token,
+        creds.google_ads.developer_token,
+        creds.meta.access_token,
+        creds.meta.app_secret,
+        creds.meta.appsecret_proof(),
+        creds.impact.token,
+        creds.cj.token,
+        creds.awin.token,
     ]
+    assert sorted(values) == sorted(creds.secrets())  # every platform's, and no other
     return [v for v in values if v]
 
 
@@ -131,7 +132,7 @@ def test_the_scanner_catches_a_planted_token_wherever_it_hides(tmp_path: Path) -
         "json": _CLEAN.replace('"access_token": "SCRUBBED"', '"access_token": "abc123"'),
         "bearer": _CLEAN.replace("- SCRUBBED", "- Bearer ya29.a0AfH6SMBplanted"),
         "refresh": _CLEAN.replace("refresh_token=SCRUBBED", "refresh_token=1//0gPlanted-token"),
-        "sandbox": _CLEAN.replace("data", SandboxCredentials().cj_access_token),
+        "sandbox": _CLEAN.replace("data", SandboxCredentials().cj.token),
         "binary": _CLEAN.replace(
             'string: \'{"access_token": "SCRUBBED", "data": []}\'',
             "string: !!binary |\n        "

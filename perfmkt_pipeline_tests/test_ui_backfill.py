@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from perfmkt_pipeline.cli import ui_env
 from perfmkt_pipeline.config import load_settings
+from perfmkt_pipeline.platforms.ecb.standin import sandbox as ecb_sandbox
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.warehouse import tables
@@ -292,7 +293,7 @@ def test_a_ten_day_backfill_launched_like_the_ui_lands_those_days(services) -> N
 
     # FX: every fix the ECB published in the range, and none after it.
     fx_days = {r["date"] for r in _rows(warehouse_url, tables.fx_rates)}
-    published = set(box.world.ground_truth_fx(FIRST, LAST)["day"])
+    published = set(ecb_sandbox.ground_truth_fx(box.world, FIRST, LAST)["day"])
     assert {day for day in fx_days if day >= FIRST} == published
 
     # Marts: search and social have exactly those days.

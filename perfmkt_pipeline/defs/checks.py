@@ -87,8 +87,8 @@ def evaluate_clicks_within_impressions(conn: sa.Connection, span: Window) -> Out
 
 
 def evaluate_fx_coverage(conn: sa.Connection, settings: Settings, span: Window) -> Outcome:
-    """Every (currency, day) of the core money tables has an ECB rate (latest fix on or before
-    the day) and the stored fx_rate is the one the rates give now."""
+    """Every (currency, day) of the core money tables has a reference rate (latest fix on or
+    before the day) and the stored fx_rate is the one the rates give now."""
     rates = core_io.read_fx(conn, span)
     problems = []
     for table, day in (
@@ -137,8 +137,8 @@ def _affiliate_differences(
     expected = pa.table({"date": live["event_date"], "spend": live["commission_local"]})
     core = check_reads.core_totals(conn, platform, span).select(["date", "spend"])
     differences = quality.total_differences(expected, core, ["date"], ["spend"])
-    # Every action raw holds an original record of (a CJ correction alone, its sale posted
-    # before the loaded history, cannot be settled and is rightly absent from core).
+    # Every action raw holds an original record of (a correction alone, its sale posted before
+    # the loaded history, cannot be settled and is rightly absent from core).
     assert spec.actions is not None, platform
     raw_ids = check_reads.affiliate_original_ids(conn, spec.actions.table, platform, span)
     raw_actions = pc.unique(raw_ids["action_id"])
@@ -262,8 +262,8 @@ def build_checks(settings: Settings, engine_kind: str | None = None) -> list[Ass
                lambda conn, context: evaluate_clicks_within_impressions(conn, span(conn, context)),
                blocking=False),
         _check(settings, AD_PERFORMANCE, "fx_rate_for_every_currency_and_day",
-               "Every currency and day in the core money tables has an ECB rate (latest fix on "
-               "or before the day) and rows carry the rate it gives.",
+               "Every currency and day in the core money tables has a reference rate (latest fix "
+               "on or before the day) and rows carry the rate it gives.",
                lambda conn, context: evaluate_fx_coverage(conn, settings, span(conn, context))),
         _check(settings, AD_PERFORMANCE, "raw_totals_equal_core",
                "Per platform and day, core holds exactly the spend, impressions and clicks raw "

@@ -4,7 +4,7 @@ built from its `PlatformSpec` (platforms/base/spec.py) alone.
 The asset is thin: it takes the dates from the partition window, hands the platform's `sync` the
 warehouse, the resolved credentials, the settings and the run's logger, and reports what `sync`
 landed. A platform filling several raw tables gets one multi-asset; one filling a single raw
-table (an affiliate network, a file feed, the ECB rates) one asset, its step named after the
+table (an affiliate network, a file feed, the FX rates) one asset, its step named after the
 asset key. A source configured several times (file feeds) gets one asset per instance. The
 resource holds each credential as an `EnvVar` (the UI shows only the variable's name); nothing is
 read, connected or fetched when definitions load.

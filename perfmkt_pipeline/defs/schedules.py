@@ -3,8 +3,8 @@ rebuilds core and marts once every source run of the day has finished.
 
 For the scheduled day D (the tick's date in `schedule_timezone`) the schedule requests one run per
 source, each a partition *range* run (Dagster's range tags) over [D - lookback, D - 1]: every
-registered platform, affiliate network and file feed with its own `lookback_days`, and FX over the union
-of those windows (one ECB file whatever the range, and core needs a rate for every day it
+registered platform, affiliate network and file feed with its own `lookback_days`, and FX over the
+union of those windows (one rates file whatever the range, and core needs a rate for every day it
 rebuilds). Dagster has no dependencies between the runs of a tick, and core read while the
 sources still write would miss their restatements, so core and marts are not requested by the
 schedule: the sensor `daily_sync_core_and_marts` waits until the latest tick's source runs have
@@ -57,7 +57,7 @@ FAILED_SOURCES_TAG = "perfmkt/failed_sources"
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 SCHEDULE_NAME_TAG = "dagster/schedule_name"
-# The FX source: the ECB rates' group, whose run also publishes core.fx_rates.
+# The FX source's group, whose run also publishes core.fx_rates.
 FX = "fx"
 FX_RATES = AssetKey(["core", "fx_rates"])
 # First-party orders sources run as "orders_<name>" (a source may share a network's name).
@@ -105,7 +105,7 @@ def source_groups() -> dict[str, bool]:
     """Asset group of every registered source -> whether it splits into one source per
     platform: a group several platforms share, or a platform configured several times (the
     affiliates: each source named by the last part of its key). Otherwise the group is the
-    source (a platform's own group; the ECB rates' "fx")."""
+    source (a platform's own group; the FX source's "fx")."""
     specs = platforms.all_specs()
     groups = [spec.connector.group for spec in specs]
     split = {spec.connector.group for spec in specs if spec.expand is not None}

@@ -4,7 +4,7 @@ server (defs/executor.py's PRELOAD_MODULES) so that each forked step starts with
 Issue #18: after the fork server's preload, each of a run's step processes still imported some
 330 modules of its own (0.3-0.5 CPU-s a step): Dagster's SQLite run, schedule and event storage
 and the workspace modules its instance loads, the notification libraries the definitions build
-with, the registered platforms (Meta's SDK objects), the DuckDB dialect, the parts of Arrow the
+with, the registered platforms (their clients' SDK objects), the DuckDB dialect, the parts of Arrow the
 transform and the checks use (Acera's group-by, pandas conversion for previews); and each read
 the migration scripts for the head revision. None of it depends on the run: importing it here
 changes what a step does in no way, only when the work is paid. The same holds for the code
@@ -70,10 +70,11 @@ def preload() -> None:
     from perfmkt_pipeline import platforms
     from perfmkt_pipeline.warehouse.migrate import head_revision
 
-    # A plug-in that fails to load fails the step that needs it, with its own error, as before.
+    # A plug-in that fails to load fails the step that needs it, with its own error, as before
+    # (the schema's versions include every registered platform's own migrations).
     with contextlib.suppress(Exception):
         platforms.all_specs()
-    head_revision()
+        head_revision()
     _definitions()
 
 

@@ -4,7 +4,7 @@ Each action is generated once per (account, event day) (generation.affiliate_day
 everything that never changes: ids, partner, amounts, event/creation times and the moment it will
 be decided. Its *state* as of a date follows from that: pending until the decision day has
 passed, then approved or reversed. Each network's stand-in serves these actions its own way
-(platforms/<network>/standin/data.py), e.g. CJ as commission records.
+(platforms/<network>/standin/data.py), as orders, transactions or commission records.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from perfmkt_pipeline.sandbox import parts
 from perfmkt_pipeline.sandbox.generation import (
     AFFILIATE_DECISION_MAX_DAYS,
     affiliate_day_block,
@@ -34,7 +35,7 @@ _EPOCH = date(2000, 1, 1)  # day numbers in ids count from here
 class AffiliateAction:
     platform: str
     account_id: str
-    action_id: str  # impact Id | CJ action id (originalActionId) | Awin id (digits)
+    action_id: str  # as the network writes it (its part's `action_id`)
     partner_id: str
     partner_name: str
     order_id: str
@@ -45,7 +46,7 @@ class AffiliateAction:
     created_at: datetime
     updated_at: datetime  # created_at, or decided_at once decided
     decided_at: datetime | None  # when approved/reversed; None while pending as of as_of
-    lock_at: datetime  # when the decision is (or will be) taken: impact's LockingDate
+    lock_at: datetime  # when the decision is (or will be) taken (a network's locking date)
     status: str  # "pending" | "approved" | "reversed" as of as_of
 
     @property
@@ -90,12 +91,7 @@ def day_number(day: date) -> int:
 
 
 def _action_id(account: SandboxAccount, day: date, seq: int) -> str:
-    n = day_number(day)
-    if account.platform == "impact":
-        return f"{account.program_id or '1'}.{n}.{seq + 1}"
-    if account.platform == "cj":
-        return str(3_000_000_000 + n * 100_000 + seq + 1)
-    return str(n * 100_000 + seq + 1)  # awin
+    return parts.network(account.platform).action_id(account, day_number(day), seq)
 
 
 @lru_cache(maxsize=2048)

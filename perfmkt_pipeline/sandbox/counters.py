@@ -4,10 +4,8 @@ Every stand-in records each request it receives (`record`), every fault it injec
 (`record_fault`) and every request that broke an enforced rate limit (`record_violation`), so
 tests and benchmarks can measure how efficiently — and how politely — a connector used an API.
 
-Endpoint kinds are "<platform>.<what>", e.g. meta.insights_sync, meta.report_run,
-meta.report_poll, meta.report_page, meta.account, meta.campaigns, google_ads.search_stream,
-google_ads.search, google_oauth.token, impact.actions, cj.commissions, awin.transactions,
-ecb.history_zip, ecb.history_csv.
+Endpoint kinds are "<platform>.<what>" (a stand-in's own: a report run, a page of results, a
+token request, ...), named in each stand-in's app.
 """
 
 from __future__ import annotations

@@ -1,82 +1,54 @@
-"""Dummy credentials the sandbox accepts, and the Google access tokens it has issued.
+"""Dummy credentials the sandbox's stand-ins accept, one set per platform.
 
-The OAuth stand-in issues access tokens from the refresh token; the Google Ads gRPC stand-in
-asks `is_valid_google_access_token` for each call's `authorization: Bearer` value. Tokens can be
-expired or the refresh token revoked at runtime to exercise the clients' auth error paths
-(see also `expired_credentials` in faults.py).
+Each platform's sandbox part (sandbox/parts.py) names the class of its credentials (a
+dataclass whose defaults are the sandbox's dummy values, and any state its stand-in keeps, such
+as the access tokens it has issued). `SandboxCredentials` holds one of each, reachable as an
+attribute of the platform's name (`credentials.<name>`). Tokens can be expired or revoked at
+runtime to exercise the clients' auth error paths (see also `expired_credentials` in
+faults.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import itertools
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-# Google access tokens look like "ya29...."; keep the prefix so log scrubbers recognise them.
-GOOGLE_ACCESS_TOKEN_PREFIX = "ya29.sandbox-"
-GOOGLE_TOKEN_LIFETIME_SECONDS = 3599
+
+def credential_types() -> dict[str, type]:
+    """Platform name -> the class of the credentials its stand-in accepts."""
+    from perfmkt_pipeline.sandbox import parts
+
+    return {p.name: p.credentials for p in parts.all_parts() if p.credentials is not None}
+
+
+class SandboxCredentials:
+    """One credentials object per platform whose stand-in checks any; `SandboxCredentials(
+    <name>=credentials)` sets some up front, the others get the sandbox's defaults."""
+
+    def __init__(self, **given: Any):
+        types = credential_types()
+        unknown = sorted(set(given) - set(types))
+        if unknown:
+            raise TypeError(f"no credentials for {unknown}; known: {list(types)}")
+        self._by_platform = {name: given.get(name) or cls() for name, cls in types.items()}
+
+    def __getattr__(self, name: str) -> Any:
+        by_platform = self.__dict__.get("_by_platform", {})
+        if name.startswith("_") or name not in by_platform:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return by_platform[name]
+
+    def secrets(self) -> list[str]:
+        """Every secret value of every platform (what no cassette or log may hold)."""
+        return [v for creds in self._by_platform.values() for v in creds.secrets()]
 
 
 @dataclass
-class SandboxCredentials:
-    google_client_id: str = "sandbox-client-id.apps.googleusercontent.com"
-    google_client_secret: str = "sandbox-client-secret"
-    google_refresh_token: str = "1//sandbox-refresh-token"
-    google_developer_token: str = "sandbox-developer-token"
-    meta_access_token: str = "EAAsandboxMetaAccessToken"
-    meta_app_secret: str = "sandbox-meta-app-secret"
-    impact_auth_token: str = "sandbox-impact-auth-token"
-    cj_access_token: str = "sandbox-cj-personal-access-token"
-    awin_access_token: str = "sandbox-awin-oauth-token"
-    _lock: threading.Lock = field(
-        default_factory=threading.Lock, init=False, repr=False, compare=False
-    )
-    _issued: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
-    _serial: itertools.count = field(
-        default_factory=itertools.count, init=False, repr=False, compare=False
-    )
-    _refresh_revoked: bool = field(default=False, init=False, repr=False, compare=False)
+class TokenCredentials:
+    """One token (an API key, a bearer token) that a stand-in accepts; a platform subclasses it
+    with its sandbox value as the default."""
 
-    # -- Google OAuth --------------------------------------------------------------------------
+    token: str = ""
 
-    def check_google_refresh(self, client_id: str, client_secret: str, refresh_token: str) -> bool:
-        return (
-            not self._refresh_revoked
-            and hmac.compare_digest(client_id, self.google_client_id)
-            and hmac.compare_digest(client_secret, self.google_client_secret)
-            and hmac.compare_digest(refresh_token, self.google_refresh_token)
-        )
-
-    def issue_google_access_token(self) -> str:
-        with self._lock:
-            n = next(self._serial)
-            digest = hashlib.sha256(f"{self.google_refresh_token}|{n}".encode()).hexdigest()[:24]
-            token = f"{GOOGLE_ACCESS_TOKEN_PREFIX}{n}-{digest}"
-            self._issued.add(token)
-            return token
-
-    def is_valid_google_access_token(self, token: str | None) -> bool:
-        """True for a token issued by the sandbox and not expired/revoked since."""
-        with self._lock:
-            return token is not None and token in self._issued
-
-    def expire_google_access_tokens(self) -> None:
-        """Every token issued so far stops working (a client must refresh)."""
-        with self._lock:
-            self._issued.clear()
-
-    def revoke_google_refresh_token(self, revoked: bool = True) -> None:
-        """Refreshing fails with invalid_grant (and issued tokens stop working)."""
-        with self._lock:
-            self._refresh_revoked = revoked
-            if revoked:
-                self._issued.clear()
-
-    # -- Meta ----------------------------------------------------------------------------------
-
-    def meta_appsecret_proof(self, access_token: str | None = None) -> str:
-        """HMAC-SHA256 of the access token keyed by the app secret, as the SDK computes it."""
-        token = access_token or self.meta_access_token
-        return hmac.new(self.meta_app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+    def secrets(self) -> list[str]:
+        return [self.token]

@@ -12,9 +12,11 @@ enforced limits), so faults are reproducible by configuration alone:
 - `enforce_limit` is a real limit (calls per window per account); requests beyond it get the
   platform's rate-limit error and are counted as violations.
 
-Install a fresh config with `faults.set("meta", rate_limit_first_n=2)` (resets its state) or
-assign one: `faults.meta = MetaFaults(...)`. Each stand-in asks `config.decide(kind, account)`
-once per request and renders the decision in its platform's own form.
+Each platform's sandbox part (sandbox/parts.py) names the config class of its stand-ins (a
+`PlatformFaults`, or a subclass with switches of its own). Install a fresh config with
+`faults.set(name, rate_limit_first_n=2)` (resets its state) or assign one: `faults.<name> =
+config`. Each stand-in asks `config.decide(kind, account)` once per request and renders the
+decision in its platform's own form.
 """
 
 from __future__ import annotations
@@ -122,125 +124,76 @@ class PlatformFaults:
 
 
 @dataclass
-class MetaFaults(PlatformFaults):
-    # Rate-limit error code: 17 (user), 613 (calls), 4 (app), 80000-80014 (business use case).
-    rate_limit_code: int = 80000
-    # estimated_time_to_regain_access (minutes) in the usage header while limited; keep it 0 in
-    # tests so clients do not sleep for real.
-    regain_access_minutes: float = 0
-    usage_percent: int | None = None  # force call_count/total_time/... in the usage headers
-    async_fail_first_n: int = 0  # report runs that end in "Job Failed"
-    async_polls_to_complete: int = 2  # status polls before "Job Completed"
-    # Polls that read 100% but "Job Running" after the normal progression (fetching then gives
-    # 2601/1815107).
-    async_stuck_at_100_polls: int = 0
-    # Sync insights for a range longer than this many days get code 1 "reduce the amount of data".
-    reduce_data_max_days: int | None = None
+class NetworkFaults(PlatformFaults):
+    """An affiliate network's: its rate-limit answer says when to try again."""
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._runs_created = 0
-
-    def next_run_fails(self) -> bool:
-        """Called once per report run created: True for the first `async_fail_first_n`."""
-        with self._lock:
-            n = self._runs_created
-            self._runs_created += 1
-            return n < self.async_fail_first_n
+    reset_seconds: int = 1  # x-ratelimit-reset (or Retry-After) when rate limited
 
 
-@dataclass
-class GoogleAdsFaults(PlatformFaults):
-    retry_delay_seconds: float = 0.0  # QuotaErrorDetails.retry_delay on RESOURCE_EXHAUSTED
+def fault_types() -> dict[str, type[PlatformFaults]]:
+    """Stand-in name -> its fault switches, as each registered platform's sandbox part declares
+    them (sandbox/parts.py)."""
+    from perfmkt_pipeline.sandbox import parts
+
+    return parts.every("faults")
 
 
-@dataclass
-class ImpactFaults(PlatformFaults):
-    reset_seconds: int = 1  # x-ratelimit-reset when rate limited
-
-
-@dataclass
-class CjFaults(PlatformFaults):
-    reset_seconds: int = 1
-    graphql_error_first_n: int = 0  # GraphQL {"errors": [...]} with HTTP 200
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._queries = 0
-
-    def next_query_errors(self) -> bool:
-        """Called once per GraphQL query: True for the first `graphql_error_first_n`."""
-        with self._lock:
-            n = self._queries
-            self._queries += 1
-            return n < self.graphql_error_first_n
-
-
-@dataclass
-class AwinFaults(PlatformFaults):
-    reset_seconds: int = 1
-
-
-@dataclass
-class OAuthFaults(PlatformFaults):
-    """`expired_credentials` makes the refresh token invalid (invalid_grant)."""
-
-
-@dataclass
-class EcbFaults(PlatformFaults):
-    pass
-
-
-FAULT_TYPES = {
-    "google_ads": GoogleAdsFaults,
-    "google_oauth": OAuthFaults,
-    "meta": MetaFaults,
-    "impact": ImpactFaults,
-    "cj": CjFaults,
-    "awin": AwinFaults,
-    "ecb": EcbFaults,
-}
-
-
-@dataclass
 class SandboxFaults:
-    google_ads: GoogleAdsFaults = field(default_factory=GoogleAdsFaults)
-    google_oauth: OAuthFaults = field(default_factory=OAuthFaults)
-    meta: MetaFaults = field(default_factory=MetaFaults)
-    impact: ImpactFaults = field(default_factory=ImpactFaults)
-    cj: CjFaults = field(default_factory=CjFaults)
-    awin: AwinFaults = field(default_factory=AwinFaults)
-    ecb: EcbFaults = field(default_factory=EcbFaults)
+    """One fault config per stand-in, each reachable as an attribute of its name
+    (`faults.<name>`) or by `for_platform(name)`; `SandboxFaults(<name>=config)` installs
+    some up front, the others start with their defaults."""
+
+    def __init__(self, **configs: PlatformFaults):
+        types = fault_types()
+        unknown = sorted(set(configs) - set(types))
+        if unknown:
+            raise TypeError(f"no stand-in named {unknown}; known: {list(types)}")
+        self.__dict__["_types"] = types
+        self.__dict__["_configs"] = {n: configs.get(n) or cls() for n, cls in types.items()}
+
+    def __getattr__(self, name: str) -> PlatformFaults:
+        configs = self.__dict__.get("_configs", {})
+        if name.startswith("_") or name not in configs:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return configs[name]
+
+    def __setattr__(self, name: str, config: PlatformFaults) -> None:
+        self.for_platform(name)
+        self._configs[name] = config
 
     def for_platform(self, platform: str) -> PlatformFaults:
-        if platform not in FAULT_TYPES:
-            raise KeyError(f"unknown platform {platform!r}; expected one of {list(FAULT_TYPES)}")
-        return getattr(self, platform)
+        if platform not in self._configs:
+            raise KeyError(f"unknown platform {platform!r}; expected one of {list(self._types)}")
+        return self._configs[platform]
 
     def set(self, platform: str, **changes) -> PlatformFaults:
         """Install a fresh config for a platform (defaults + changes); its state starts at 0."""
-        known = {f.name for f in fields(FAULT_TYPES[platform])}
+        self.for_platform(platform)
+        known = {f.name for f in fields(self._types[platform])}
         unknown = set(changes) - known
         if unknown:
             raise TypeError(f"unknown {platform} fault settings: {sorted(unknown)}")
-        config = FAULT_TYPES[platform](**changes)
-        setattr(self, platform, config)
+        config = self._types[platform](**changes)
+        self._configs[platform] = config
         return config
 
     def update(self, platform: str, **changes) -> PlatformFaults:
         """Like `set`, but keeps the platform's other current settings."""
         config = replace(self.for_platform(platform), **changes)
-        setattr(self, platform, config)
+        self._configs[platform] = config
         return config
 
     def clear(self) -> None:
-        for platform in FAULT_TYPES:
+        for platform in self._types:
             self.set(platform)
 
     @classmethod
     def realistic_limits(cls) -> SandboxFaults:
-        """The documented limits enforced (Awin 20 calls/min, impact 1,000/hour)."""
-        return cls(
-            impact=ImpactFaults(enforce_limit=RateLimit(1000, 3600.0)),
-            awin=AwinFaults(enforce_limit=RateLimit(20, 60.0)),
-        )
+        """The limits the platforms document, enforced (each part's `documented_limit`)."""
+        from perfmkt_pipeline.sandbox import parts
+
+        faults = cls()
+        for part in parts.all_parts():
+            if part.documented_limit is not None:
+                faults.update(part.name, enforce_limit=part.documented_limit)
+        return faults

@@ -9,8 +9,8 @@
 
 It owns one `World`, `SandboxFaults`, `RequestCounters` and `SandboxCredentials`, shared by
 every stand-in: the registered platforms' own (their spec's `standin`: an HTTP app served here,
-or a server of its own such as a gRPC one) and the shared Google OAuth one. Only loopback
-addresses are ever bound.
+or a server of its own such as a gRPC one) and any helper HTTP stand-in a platform's sandbox
+part brings (an OAuth token endpoint, say). Only loopback addresses are ever bound.
 """
 
 from __future__ import annotations
@@ -21,30 +21,26 @@ from typing import Any
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import DEFAULT_ORDERS_URL_ENV_VAR as ORDERS_URL_ENV_VAR
-from perfmkt_pipeline.sandbox import oauth
+from perfmkt_pipeline.sandbox import parts
 from perfmkt_pipeline.sandbox.anomalies import Injection
 from perfmkt_pipeline.sandbox.counters import RequestCounters
 from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import SandboxFaults
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, SandboxHTTPServer, check_loopback
-from perfmkt_pipeline.sandbox.spec import PLATFORMS, WorldSpec
+from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
-
-# HTTP stand-ins not brought by a registered platform's spec.
-SHARED_HTTP_APPS: dict[str, type[PlatformApp]] = {
-    "google_oauth": oauth.OAuthApp,
-}
 
 
 def http_apps() -> dict[str, type[PlatformApp]]:
     """Name -> class of every HTTP stand-in: the registered platforms' (spec `standin` without
-    `server`), then the shared ones."""
+    `server`), then the helper ones their sandbox parts bring."""
     own = {
         spec.name: spec.standin.load()
         for spec in platforms.all_specs()
         if spec.standin and not spec.standin.server
     }
-    return {**own, **SHARED_HTTP_APPS}
+    helpers = {name: parts.load(ref) for name, ref in parts.every("http_apps").items()}
+    return {**own, **helpers}
 
 
 def server_standins() -> list[str]:
@@ -203,13 +199,11 @@ class Sandbox:
         return env
 
     def account_ids(self) -> dict[str, list[str]]:
-        """Account ids per platform with data (what a pipeline config should list).
+        """Account ids per platform with data (what a pipeline config should list), as each
+        platform writes them; closed accounts and sub-managers excluded (a platform with
+        managers names its manager in `env()`)."""
+        return {p: [a.account_id for a in self.world.accounts(p)] for p in self.world.spec.names}
 
-        Google Ads: the client accounts (cancelled accounts and sub-managers excluded); the
-        manager is `env()["GOOGLE_ADS_LOGIN_CUSTOMER_ID"]`. Meta: digits without "act_".
-        impact.com: account SIDs (their program ids: `impact_program_ids()`).
-        """
-        return {p: [a.account_id for a in self.world.accounts(p)] for p in PLATFORMS}
-
-    def impact_program_ids(self) -> dict[str, str]:
-        return {a.account_id: a.program_id or "" for a in self.world.accounts("impact")}
+    def program_ids(self, platform: str) -> dict[str, str]:
+        """Account id -> its program, for a network whose accounts have programs."""
+        return {a.account_id: a.program_id or "" for a in self.world.accounts(platform)}

@@ -1,8 +1,8 @@
-"""TLS material for the Google Ads gRPC stand-in: one private CA and server certificate per process.
+"""TLS material for a gRPC stand-in: one private CA and server certificate per process.
 
-The official `google-ads` client always opens a TLS channel and trusts only the roots gRPC loads.
-gRPC core reads `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH` once, when the first TLS channel of the process
-is created, and keeps those roots for the life of the process. A second certificate generated
+A platform's official gRPC client may always open a TLS channel and trust only the roots gRPC
+loads. gRPC core reads `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH` once, when the first TLS channel of the
+process is created, and keeps those roots for the life of the process. A second certificate generated
 later in the same process could therefore never be trusted. So every sandbox started in one
 process shares the certificate made here (generated on first use, cached), and the CA file lives
 at a stable path for as long as the process runs. Child processes (Dagster run workers, the

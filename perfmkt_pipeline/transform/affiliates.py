@@ -5,16 +5,16 @@ How records combine:
 
 1. A record may have been read several times (several pulls, overlapping windows). Only its
    latest version counts: the one with the greatest (updated_at, loaded_at, window_date).
-2. Records are grouped per (platform, action_id). impact.com, Awin and file feeds send one record
-   per action, so its latest version is the action's state.
-3. CJ sends corrections and reversals as new records (`is_correction`, tied by
-   `originalActionId`) whose amounts are deltas to the original (the sandbox, like CJ, sends a
-   reversal as the original's amounts negated). The action's amounts are the original's plus
-   every correction's: a correction replaces the amounts, it never adds a row. When the
-   corrections bring both amounts to zero the action is `reversed`, and keeps the amounts that
-   were reversed (those of the action before its last correction), as a reversed impact.com or
-   Awin action keeps its amounts. Otherwise its status is the most advanced one among its
-   records (CJ updates actionStatus new -> extended -> locked -> closed on the original).
+2. Records are grouped per (platform, action_id). Most sources send one record per action, so its
+   latest version is the action's state.
+3. A source may send corrections and reversals as new records (`is_correction`, tied to the
+   original action's id) whose amounts are deltas to the original (a reversal: the original's
+   amounts negated). The action's amounts are the original's plus every correction's: a
+   correction replaces the amounts, it never adds a row. When the corrections bring both amounts
+   to zero the action is `reversed`, and keeps the amounts that were reversed (those of the
+   action before its last correction), as a reversed action of a one-record source keeps its
+   amounts. Otherwise its status is the most advanced one among its records (such a source
+   updates the status on the original).
    An action whose original is not in the input (a correction posted inside the loaded history
    to a sale posted before it) cannot be settled: it is left out, not guessed, and comes in
    once its original is loaded. Give the function every record of the actions it should settle.

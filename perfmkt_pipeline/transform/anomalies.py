@@ -38,8 +38,8 @@ MAD_TO_SIGMA = 1.4826
 SPEND_OUTLIER = "spend_outlier"
 BROKEN_TRACKING = "broken_tracking"
 STOPPED_REPORTING = "stopped_reporting"
-# Campaign statuses that mean someone stopped it (Google Ads PAUSED/REMOVED, Meta PAUSED/
-# ARCHIVED/DELETED): its silence is intended, not an anomaly.
+# Campaign statuses that mean someone stopped it (the ad platforms' words: paused, removed,
+# archived, deleted): its silence is intended, not an anomaly.
 DELIBERATE_STOP_STATUSES = frozenset({"PAUSED", "REMOVED", "ARCHIVED", "DELETED"})
 ACCOUNT = ["platform", "account_id"]
 CAMPAIGN = ["platform", "account_id", "campaign_id"]

@@ -46,7 +46,7 @@ def to_decimal(values: ArrayLike, type_: pa.Decimal128Type) -> ArrayLike:
 
 
 def micros_to_units(micros: ArrayLike, type_: pa.Decimal128Type) -> ArrayLike:
-    """Integer micros (Google Ads money) as exact decimal units: 1,234,567 -> 1.234567."""
+    """Integer micros (a platform's money in millionths) as exact decimal units: 1,234,567 -> 1.234567."""
     scaled = pc.divide(
         _wide(micros).cast(pa.decimal256(_INT64_DIGITS + 6, 6)),
         pa.scalar(1_000_000, pa.decimal256(7, 0)),

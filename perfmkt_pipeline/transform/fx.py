@@ -2,7 +2,7 @@
 
 Conversion rule (WAREHOUSE.md), exactly:
 
-- The rate of a currency on a day is the ECB reference rate (units per 1 EUR) of the latest
+- The rate of a currency on a day is the FX source's reference rate (units per 1 EUR) of the latest
   publication day on or before that day, looked up for each currency on its own; EUR is 1 by
   definition. A latest fix older than `FX_LOOKBACK_DAYS` before the day counts as missing (the
   rates were not loaded), and a missing rate raises `FxRateMissing` naming currency and day.
@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from perfmkt_pipeline.transform.decimals import divide_round, multiply_round
 from perfmkt_pipeline.warehouse import tables, types
 
-# The longest stretch without an ECB fix (Easter: Good Friday to Easter Monday, plus a weekend
+# The longest stretch without a fix (Easter: Good Friday to Easter Monday, plus a weekend
 # either side at Christmas) is under a week; loading this many days before a window guarantees the
 # latest fix on or before every day of the window is present.
 FX_LOOKBACK_DAYS = 10
@@ -39,20 +39,20 @@ FX_LOOKBACK_DAYS = 10
 FX_HISTORY_DAYS_BEFORE_START = 366
 
 FX_COLUMNS = tables.column_names(tables.fx_rates, ["loaded_at"])
-EUR = "EUR"  # the ECB's base currency: 1 unit per EUR by definition, on every day
+EUR = "EUR"  # the reference rates' base currency: 1 unit per EUR by definition, on every day
 FX_RATE = types.arrow_type(types.FX_RATE)
 MONEY = types.arrow_type(types.MONEY)
 UNITS_PER_EUR = types.arrow_type(types.UNITS_PER_EUR)
 
 
 class FxRateMissing(ValueError):
-    """No usable ECB rate for a currency on a day; the message names both."""
+    """No usable reference rate for a currency on a day; the message names both."""
 
     def __init__(self, currency: str, day: dt.date, rows: int = 1):
         self.currency, self.day = currency, day
         more = f" (and {rows - 1} other currency-days)" if rows > 1 else ""
         super().__init__(
-            f"fx: no ECB reference rate for {currency} on {day} or in the {FX_LOOKBACK_DAYS} days "
+            f"fx: no reference rate for {currency} on {day} or in the {FX_LOOKBACK_DAYS} days "
             f"before it{more}; load core.fx_rates for that period"
         )
 
@@ -65,11 +65,11 @@ def history_window(start_date: dt.date, start: dt.date, end: dt.date) -> tuple[d
 
 
 def fx_rate_rows(raw_rates: pd.DataFrame) -> pd.DataFrame:
-    """core.fx_rates rows from raw ECB rates: one per (date, currency), sorted."""
+    """core.fx_rates rows from the FX source's raw rates: one per (date, currency), sorted."""
     duplicated = raw_rates.duplicated(["date", "currency"], keep=False)
     if duplicated.any():
         first = raw_rates[duplicated].iloc[0]
-        raise ValueError(f"ecb: two rates for {first['currency']} on {first['date']}")
+        raise ValueError(f"fx: two rates for {first['currency']} on {first['date']}")
     return raw_rates[FX_COLUMNS].sort_values(["date", "currency"], ignore_index=True)
 
 

@@ -15,7 +15,6 @@ from perfmkt_pipeline.transform.decimals import divide_round, multiply_round
 from perfmkt_pipeline.warehouse import measures, types
 
 RATIO = types.arrow_type(types.RATIO)
-RATIO_COLUMNS = list(measures.RATIO_NAMES)
 
 
 def _scaled_type(ratio: measures.Ratio) -> pa.Decimal128Type:

@@ -1,7 +1,7 @@
 """First-party orders: core.orders in the reporting currency, and the marts beside ad spend.
 
 Pure and platform-agnostic: any orders source's rows in local currency (ORDERS_LOCAL) become
-core.orders rows (`finish_orders`, converted with the ECB rate of the order's day, exactly as
+core.orders rows (`finish_orders`, converted with the FX rate of the order's day, exactly as
 every other amount, transform/fx.py); `blended_daily` and `utm_daily` are built from core.orders
 and core.ad_performance_daily rows.
 
@@ -64,7 +64,7 @@ class OrdersMartError(ValueError):
 
 def finish_orders(local: pa.Table, rates: pa.Table, reporting_currency: str) -> pa.Table:
     """core.orders rows (without loaded_at) from ORDERS_LOCAL rows: revenue converted with the
-    ECB rate of the order's day (a missing rate raises FxRateMissing naming currency and day)."""
+    FX rate of the order's day (a missing rate raises FxRateMissing naming currency and day)."""
     local = pa.table({f.name: local[f.name].cast(f.type) for f in ORDERS_LOCAL}, ORDERS_LOCAL)
     rows = convert(local, {"revenue_local": "revenue"}, rates, reporting_currency)
     return rows.select(ORDER_COLUMNS).sort_by([(k, "ascending") for k in ORDER_GRAIN])

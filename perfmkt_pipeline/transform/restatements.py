@@ -21,7 +21,6 @@ from perfmkt_pipeline.warehouse import measures, tables
 # Every measure as the platform reported it (money: in the account's currency).
 RESTATED_METRICS = tuple(m.reported for m in measures.MEASURES)
 GRAIN = list(tables.ad_performance_daily.info["grain"])
-RESTATEMENT_COLUMNS = tables.column_names(tables.restatements)
 _SCHEMA = tables.arrow_schema(tables.restatements)
 VALUE = _SCHEMA.field("old_value").type
 DETECTED_AT = _SCHEMA.field("detected_at").type

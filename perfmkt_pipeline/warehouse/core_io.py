@@ -3,7 +3,7 @@ reads for them, and the core slices it replaces (all inside the caller's transac
 
 Registered platforms (platforms/: the caller passes the configured ones, `registered`) read
 their own raw inputs through their spec's core mapping (`spec.core.read`), into
-`RawInputs.platforms` keyed by name; they land raw rows by report day, so a run over [start, end]
+`CoreInputs.platforms` keyed by name; they land raw rows by report day, so a run over [start, end]
 rebuilds exactly those days. Every other platform of a run is an affiliate source (`spec.actions`: a network or file feed,
 `affiliate_platforms`); a window naming neither is an error naming it. Affiliate sources land
 records by *read window* and re-read a trailing lookback, so
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.transform.affiliates import RAW_COLUMNS, latest_actions, sync_window
-from perfmkt_pipeline.transform.core import AffiliateRaw, CoreRules, CoreTables, RawInputs
+from perfmkt_pipeline.transform.core import AffiliateRaw, CoreInputs, CoreRules, CoreTables
 from perfmkt_pipeline.transform.core.networks import latest_state_table
 from perfmkt_pipeline.transform.fx import FX_LOOKBACK_DAYS
 from perfmkt_pipeline.warehouse import core_dims, core_raw, tables
@@ -45,10 +45,6 @@ Registered = Sequence[Any]
 def affiliates(registered: Registered) -> list[Any]:
     """The registered affiliate sources (their actions land in a shared raw table)."""
     return [spec for spec in registered if spec.actions is not None]
-
-
-def affiliate_platforms(registered: Registered) -> list[str]:
-    return [spec.name for spec in affiliates(registered)]
 
 
 def _own_core(registered: Registered) -> set[str]:
@@ -106,7 +102,7 @@ def read_raw(
     settings: Settings,
     windows: Mapping[str, Window],
     registered: Registered = (),
-) -> tuple[RawInputs, dict[str, dt.date], int]:
+) -> tuple[CoreInputs, dict[str, dt.date], int]:
     """The raw inputs of `build_core` (each registered platform's read by its core mapping, which
     may sum ad rows to campaigns in the warehouse), the day each platform's data was pulled (its
     newest load among the raw rows of its window), and how many raw rows those inputs cover."""
@@ -131,7 +127,7 @@ def read_raw(
     if unknown:
         raise ValueError(f"no registered platform reads the raw rows of {unknown}")
     as_of = {platform: day for platform, day in pulled.items() if day is not None}
-    return RawInputs(mapped, actions), as_of, rows
+    return CoreInputs(mapped, actions), as_of, rows
 
 
 def _affiliate_records(conn: sa.Connection, spec: Any, window: Window) -> pa.Table:

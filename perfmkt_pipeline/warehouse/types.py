@@ -10,9 +10,9 @@ from __future__ import annotations
 import pyarrow as pa
 import sqlalchemy as sa
 
-# Money is exact decimal everywhere: 6 places hold Google's micros without rounding.
+# Money is exact decimal everywhere: 6 places hold micros without rounding.
 MONEY = sa.Numeric(20, 6)
-# Conversions are doubles on Google Ads (data-driven attribution gives fractions).
+# Conversions may be fractional (data-driven attribution gives fractions).
 CONVERSIONS = sa.Numeric(20, 6)
 FX_RATE = sa.Numeric(24, 12)
 UNITS_PER_EUR = sa.Numeric(18, 6)

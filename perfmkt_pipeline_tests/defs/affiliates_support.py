@@ -12,8 +12,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from perfmkt_pipeline.config import Settings, parse_settings
+from perfmkt_pipeline.platforms.awin.standin import data as awin_data
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.platforms.cj.standin.data import CjCommission
+from perfmkt_pipeline.platforms.impact.standin import data as impact_data
 from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.world import World
@@ -195,10 +198,31 @@ class StoryWorld(World):
         ]
 
 
-def tell_story(box: Sandbox) -> StoryWorld:
+def tell_story(box: Sandbox, monkeypatch) -> StoryWorld:
     """Make every stand-in of `box` serve the story instead of the generated data."""
-    story = StoryWorld(box.world.spec, as_of=box.world.as_of)
-    box.world = story
+    return serve_world(box, StoryWorld(box.world.spec, as_of=box.world.as_of), monkeypatch)
+
+
+def serve_world(box: Sandbox, world: World, monkeypatch) -> World:
+    """Make every stand-in of `box` serve `world`, a World whose methods named after a
+    network's data functions (`impact_actions`, `awin_transactions`, `cj_commissions`) answer
+    instead of them: each network's stand-in reads the world through its data module."""
+    box.world = world
     for app in box.apps.values():
-        app.world = story
-    return story
+        app.world = world
+    for module, name in (
+        (impact_data, "impact_actions"),
+        (awin_data, "awin_transactions"),
+        (cj_data, "cj_commissions"),
+    ):
+        if not hasattr(world, name):
+            continue
+        served = getattr(module, name)
+
+        def serve(asked, *args, _served=served, _name=name, **kwargs):
+            if asked is world:
+                return getattr(world, _name)(*args, **kwargs)
+            return _served(asked, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, serve)
+    return world

@@ -16,6 +16,7 @@ from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.base.affiliates import ActionRecord
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.base.affiliates.actions import latest_actions, raw_frame
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
@@ -115,7 +116,9 @@ def _impact_truth(box: Sandbox) -> set[tuple]:
 def _cj_truth(box: Sandbox) -> set[tuple]:
     # Every record of an event in the range, corrections (posted later) included.
     since = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
-    served = box.world.cj_commissions(CJ_ACCOUNT, since, since + dt.timedelta(days=60), by="event")
+    served = cj_data.cj_commissions(
+        box.world, CJ_ACCOUNT, since, since + dt.timedelta(days=60), by="event"
+    )
     return {
         (c.commission_id, c.original_action_id, c.event_date.date(), c.event_date.date(),
          c.posting_date, c.action_status, c.publisher_id, c.publisher_name, "EUR",
@@ -202,7 +205,7 @@ def test_an_action_pending_then_approved_then_reversed_over_three_pulls_ends_as_
 ):
     box = sandbox(google_ads=False)
     sandbox_env(monkeypatch, box)
-    story = tell_story(box)
+    story = tell_story(box, monkeypatch)
     seen = []
     for as_of in PULLS:
         story.as_of = as_of

@@ -25,6 +25,7 @@ from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.base.affiliates.records import sync_window
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.sandbox.affiliate_data import AffiliateAction
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.world import World
@@ -35,6 +36,7 @@ from perfmkt_pipeline_tests.defs.affiliate_assets_support import (
     build_affiliate_assets,
     build_fx_assets,
 )
+from perfmkt_pipeline_tests.defs.affiliates_support import serve_world
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox, sandbox_env  # noqa: F401
 
 FEED = "rakuten"
@@ -60,7 +62,7 @@ def settings_for(box: Sandbox, feed_folder: Path) -> Settings:
             "impact": {
                 "account_ids": ids["impact"],
                 "timezone": box.world.accounts("impact")[0].timezone,
-                "program_ids": {sid: [p] for sid, p in box.impact_program_ids().items()},
+                "program_ids": {sid: [p] for sid, p in box.program_ids("impact").items()},
             },
             "cj": {"account_ids": ids["cj"], "currency": "EUR"},
             # The sandbox enforces no per-minute limit here: pace fast so tests do not wait.
@@ -159,7 +161,7 @@ def truth_raw(box: Sandbox, platform: str, first: dt.date, last: dt.date) -> set
         return {
             (c.commission_id, c.original_action_id, c.event_date.date(), c.action_status,
              c.sale_amount, c.commission)
-            for c in box.world.cj_commissions(
+            for c in cj_data.cj_commissions(box.world,
                 account, since, before + dt.timedelta(days=1), by="event"
             )
         }  # fmt: skip
@@ -363,10 +365,7 @@ def test_a_reversal_50_days_after_the_sale_reaches_core_with_the_next_daily_sync
     tmp_path,
 ):
     box = sandbox(google_ads=False)
-    story = LateLockingWorld(box.world.spec, as_of=box.world.as_of)
-    box.world = story
-    for app in box.apps.values():
-        app.world = story
+    story = serve_world(box, LateLockingWorld(box.world.spec, as_of=box.world.as_of), monkeypatch)
     sandbox_env(monkeypatch, box)
     export_feed(box, tmp_path)
     seen = []

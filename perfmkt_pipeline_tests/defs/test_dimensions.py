@@ -76,7 +76,9 @@ def test_an_old_week_backfill_leaves_every_configured_account(
 ):
     box = sandbox(google_ads=False)
     sandbox_env(monkeypatch, box)
-    tell_story(box).as_of = PULLS[0]  # each network serves one pending sale of 2026-10-01
+    tell_story(box, monkeypatch).as_of = PULLS[
+        0
+    ]  # each network serves one pending sale of 2026-10-01
     networks = settings_for(box)
     settings = networks.model_copy(
         update={

@@ -205,7 +205,7 @@ def test_days_graph_no_longer_keeps_are_left_as_the_warehouse_holds_them(box, du
 
 def test_an_expired_token_fails_the_run_fast_naming_the_account_without_the_token(box, duckdb_url):
     box.faults.set("meta", expired_credentials=True)
-    token = box.credentials.meta_access_token
+    token = box.credentials.meta.access_token
     instance = DagsterInstance.ephemeral()
     began = time.monotonic()
 
@@ -219,7 +219,7 @@ def test_an_expired_token_fails_the_run_fast_naming_the_account_without_the_toke
     assert f"act_{US}" in message and "code 190" in message
     logs = "\n".join(str(entry) for entry in instance.all_logs(result.run_id))
     assert "code 190" in logs  # the failure is in the logs searched
-    assert token not in logs and box.credentials.meta_appsecret_proof() not in logs
+    assert token not in logs and box.credentials.meta.appsecret_proof() not in logs
 
 
 def test_definitions_load_without_secrets_and_describe_each_raw_table(monkeypatch) -> None:

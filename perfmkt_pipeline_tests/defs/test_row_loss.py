@@ -14,10 +14,13 @@ from dagster import DagsterInstance, materialize
 
 from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.platforms.awin.standin import data as awin_data
 from perfmkt_pipeline.platforms.base.affiliates import sync_window
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
+from perfmkt_pipeline.platforms.google_ads.standin import data as google_ads_data
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
+from perfmkt_pipeline.platforms.meta.standin import data as meta_data
 from perfmkt_pipeline.sandbox.http_server import ResultCache
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline_tests.chaos_support import raw_assets, rows, settings_for, snapshot
@@ -76,26 +79,26 @@ def _warnings(instance: DagsterInstance, run_id: str) -> list[str]:
 # -- what each platform's stand-in stops serving: about half of the account's rows ------------
 
 
-def _drop_google(box: Sandbox) -> None:
-    world, served = box.world, box.world.google_campaign_days
-    ids = sorted({r.campaign_id for r in served(GOOGLE, START, END)})
+def _drop_google(box: Sandbox, monkeypatch) -> None:
+    served = google_ads_data.campaign_days
+    ids = sorted({r.campaign_id for r in served(box.world, GOOGLE, START, END)})
     gone = set(ids[: len(ids) // 2])
-    world.google_campaign_days = lambda *a, **k: [r for r in served(*a, **k) if r.campaign_id not in gone]  # fmt: skip
+    monkeypatch.setattr(google_ads_data, "campaign_days", lambda *a, **k: [r for r in served(*a, **k) if r.campaign_id not in gone])  # fmt: skip
 
 
-def _drop_meta(box: Sandbox) -> None:
-    world, served = box.world, box.world.meta_ad_days
-    ads = sorted({r.ad_id for r in served(UK, START, END)})
+def _drop_meta(box: Sandbox, monkeypatch) -> None:
+    served = meta_data.ad_days
+    ads = sorted({r.ad_id for r in served(box.world, UK, START, END)})
     gone = set(ads[: len(ads) // 2])
-    world.meta_ad_days = lambda *a, **k: [r for r in served(*a, **k) if r.ad_id not in gone]
+    monkeypatch.setattr(meta_data, "ad_days", lambda *a, **k: [r for r in served(*a, **k) if r.ad_id not in gone])  # fmt: skip
     box.apps["meta"]._rows_cache = ResultCache()  # answers computed before the change are stale
 
 
-def _drop_awin(box: Sandbox) -> None:
-    world, served = box.world, box.world.awin_transactions
-    first = served(AWIN, *_awin_span())[:2]
+def _drop_awin(box: Sandbox, monkeypatch) -> None:
+    served = awin_data.awin_transactions
+    first = served(box.world, AWIN, *_awin_span())[:2]
     gone = {t.action_id for t in first}
-    world.awin_transactions = lambda *a, **k: [t for t in served(*a, **k) if t.action_id not in gone]  # fmt: skip
+    monkeypatch.setattr(awin_data, "awin_transactions", lambda *a, **k: [t for t in served(*a, **k) if t.action_id not in gone])  # fmt: skip
     box.apps["awin"]._cache = ResultCache()  # answers computed before the change are stale
 
 
@@ -140,7 +143,7 @@ def test_a_shrunken_answer_is_refused_with_its_counts_and_changes_nothing(
     assert len(rows(warehouse_url, table)) == held
     before = snapshot(warehouse_url)
 
-    drop(box)
+    drop(box, monkeypatch)
     refused = _backfill(_settings(box, platform), warehouse_url)
 
     assert not refused.success
@@ -171,7 +174,7 @@ def test_a_shrunken_answer_is_refused_with_its_counts_and_changes_nothing(
 
 def _served(box: Sandbox, platform: str) -> list:
     if platform == "google_ads":
-        return box.world.google_campaign_days(GOOGLE, START, END)
+        return google_ads_data.campaign_days(box.world, GOOGLE, START, END)
     if platform == "meta":
-        return box.world.meta_ad_days(UK, START, END)
-    return box.world.awin_transactions(AWIN, *_awin_span())
+        return meta_data.ad_days(box.world, UK, START, END)
+    return awin_data.awin_transactions(box.world, AWIN, *_awin_span())

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
+from perfmkt_pipeline.platforms.impact.standin import data as impact_data
 from perfmkt_pipeline.sandbox.faults import RateLimit
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
@@ -152,7 +154,7 @@ def test_impact_date_pairs_filter_event_locking_and_update_times_and_combine(san
     # 9 actions locked (were decided) on 05-20, all created days before.
     decided = [
         a
-        for a in world.impact_actions(sid, event=(day[0] - timedelta(days=60), day[1]))
+        for a in impact_data.impact_actions(world, sid, event=(day[0] - timedelta(days=60), day[1]))
         if day[0] <= a.lock_at <= day[1]
     ]
     assert by_locking == {a.action_id for a in decided} and len(decided) == 9
@@ -192,7 +194,7 @@ def test_impact_state_transitions_are_not_updates(sandbox):
         if day[0] <= a.created_at <= day[1]
     }
     assert len(created_that_day) == 7
-    decided = {a.action_id: a for a in world.impact_actions(sid, locking=day)}
+    decided = {a.action_id: a for a in impact_data.impact_actions(world, sid, locking=day)}
     assert decided and not created_that_day & set(decided)
     later = {
         "CampaignId": "12345",
@@ -404,8 +406,12 @@ def test_cj_reads_by_event_date_with_each_corrections_posted_weeks_later(sandbox
     # 2024-04-03's 10 actions, as of 2024-06-01, with the correction records of the 4 reversed:
     # each correction has its action's event date and the posting date of its reversal.
     page = cj_post(sandbox, CJ_BY_EVENT).json()["data"]["advertiserCommissions"]
-    served = sandbox.world.cj_commissions(
-        "5551234", datetime(2024, 4, 3, tzinfo=UTC), datetime(2024, 4, 4, tzinfo=UTC), by="event"
+    served = cj_data.cj_commissions(
+        sandbox.world,
+        "5551234",
+        datetime(2024, 4, 3, tzinfo=UTC),
+        datetime(2024, 4, 4, tzinfo=UTC),
+        by="event",
     )
     assert [r["commissionId"] for r in page["records"]] == [c.commission_id for c in served]
     assert page["payloadComplete"] is True and page["count"] == len(served)
@@ -414,8 +420,8 @@ def test_cj_reads_by_event_date_with_each_corrections_posted_weeks_later(sandbox
     assert sorted(corrections) == ["2024-04-30", "2024-05-07", "2024-05-08", "2024-05-08"]
     assert len(served) == 14
     # By posting date, that day holds the originals only.
-    by_posting = sandbox.world.cj_commissions(
-        "5551234", datetime(2024, 4, 3, tzinfo=UTC), datetime(2024, 4, 4, tzinfo=UTC)
+    by_posting = cj_data.cj_commissions(
+        sandbox.world, "5551234", datetime(2024, 4, 3, tzinfo=UTC), datetime(2024, 4, 4, tzinfo=UTC)
     )
     assert [c.original for c in by_posting if c.event_date.date() == date(2024, 4, 3)] == [
         True

@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
+from perfmkt_pipeline.platforms.meta.standin.sandbox import MetaFaults
 from perfmkt_pipeline.sandbox.counters import RequestCounters
-from perfmkt_pipeline.sandbox.faults import MetaFaults, PlatformFaults, RateLimit, SandboxFaults
+from perfmkt_pipeline.sandbox.faults import PlatformFaults, RateLimit, SandboxFaults
 
 
 def test_first_n_switches_hit_exactly_the_first_requests_in_order():

@@ -11,12 +11,13 @@ from decimal import Decimal
 import pytest
 import requests
 
+from perfmkt_pipeline.platforms.ecb.standin import sandbox as ecb_sandbox
+from perfmkt_pipeline.platforms.google_ads.standin.oauth import OAuthApp
 from perfmkt_pipeline.sandbox.http_server import (
     NonLoopbackBindError,
     Response,
     SandboxHTTPServer,
 )
-from perfmkt_pipeline.sandbox.oauth import OAuthApp
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 
@@ -33,7 +34,7 @@ def sandbox() -> Iterator[Sandbox]:
 def clean(sandbox: Sandbox) -> None:
     sandbox.faults.clear()
     sandbox.counters.reset()
-    sandbox.credentials.revoke_google_refresh_token(False)
+    sandbox.credentials.google_ads.revoke_refresh_token(False)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com", ""])
@@ -74,7 +75,7 @@ def test_env_names_every_endpoint_and_dummy_credential_on_loopback(sandbox):
         "cj": ["5551234"],
         "awin": ["45678"],
     }
-    assert sandbox.impact_program_ids() == {"IRsbxAcme0000000000000000000000001": "12345"}
+    assert sandbox.program_ids("impact") == {"IRsbxAcme0000000000000000000000001": "12345"}
 
 
 def _responses(sb: Sandbox) -> list[bytes]:
@@ -128,7 +129,7 @@ def test_ecb_serves_the_history_zip_and_plain_csv(sandbox):
     archive = zipfile.ZipFile(io.BytesIO(requests.get(env["PERFMKT_ECB_URL"]).content))
     assert archive.namelist() == ["eurofxref-hist.csv"]
     csv_text = archive.read("eurofxref-hist.csv").decode()
-    assert csv_text == sandbox.world.ecb_csv()
+    assert csv_text == ecb_sandbox.history_csv(sandbox.world)
     plain = requests.get(env["PERFMKT_ECB_URL"].replace(".zip", ".csv"))
     assert plain.text == csv_text
     assert sandbox.counters.count("ecb", "ecb.history_zip") == 1
@@ -155,17 +156,17 @@ def test_oauth_issues_tokens_the_google_ads_server_accepts_and_refuses_bad_grant
     body = ok.json()
     assert set(body) == {"access_token", "expires_in", "scope", "token_type"}
     assert body["token_type"] == "Bearer"
-    assert sandbox.credentials.is_valid_google_access_token(body["access_token"])
+    assert sandbox.credentials.google_ads.is_valid_access_token(body["access_token"])
     invalid_grant = {
         "error": "invalid_grant",
         "error_description": "Token has been expired or revoked.",
     }
     bad = _refresh(env, "1//not-the-token")
     assert (bad.status_code, bad.json()) == (400, invalid_grant)
-    sandbox.credentials.revoke_google_refresh_token()
+    sandbox.credentials.google_ads.revoke_refresh_token()
     assert (_refresh(env).status_code, _refresh(env).json()) == (400, invalid_grant)
-    assert not sandbox.credentials.is_valid_google_access_token(body["access_token"])
-    sandbox.credentials.revoke_google_refresh_token(False)
+    assert not sandbox.credentials.google_ads.is_valid_access_token(body["access_token"])
+    sandbox.credentials.google_ads.revoke_refresh_token(False)
     sandbox.faults.set("google_oauth", expired_credentials=True)
     assert _refresh(env).json() == invalid_grant
 

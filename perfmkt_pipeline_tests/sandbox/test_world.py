@@ -7,12 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from perfmkt_pipeline.sandbox import generation
-from perfmkt_pipeline.sandbox.restatement import (
-    AFFILIATE_WINDOW_DAYS,
-    GOOGLE_WINDOW_DAYS,
-    META_WINDOW_DAYS,
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
+from perfmkt_pipeline.platforms.ecb.standin import sandbox as ecb_sandbox
+from perfmkt_pipeline.platforms.google_ads.standin import data as google_ads_data
+from perfmkt_pipeline.platforms.google_ads.standin.generation import (
+    WINDOW_DAYS as GOOGLE_WINDOW_DAYS,
 )
+from perfmkt_pipeline.platforms.meta.standin import data as meta_data
+from perfmkt_pipeline.platforms.meta.standin import sandbox as meta_sandbox
+from perfmkt_pipeline.platforms.meta.standin.generation import WINDOW_DAYS as META_WINDOW_DAYS
+from perfmkt_pipeline.sandbox import generation
+from perfmkt_pipeline.sandbox.restatement import AFFILIATE_WINDOW_DAYS
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
 
@@ -29,11 +34,11 @@ def world() -> World:
 def _snapshot(world: World, start: date, end: date) -> dict:
     impact = world.accounts("impact")[0].account_id
     return {
-        "google": world.google_campaign_days(GOOGLE_US, start, end),
-        "google_actions": world.google_conversion_action_days(GOOGLE_JP, start, end),
-        "meta": world.meta_ad_days(META_JP, start, end),
+        "google": google_ads_data.campaign_days(world, GOOGLE_US, start, end),
+        "google_actions": google_ads_data.conversion_action_days(world, GOOGLE_JP, start, end),
+        "meta": meta_data.ad_days(world, META_JP, start, end),
         "impact": world.affiliate_actions("impact", impact, start, end),
-        "ecb": world.ecb_csv(),
+        "ecb": ecb_sandbox.history_csv(world),
     }
 
 
@@ -43,17 +48,17 @@ def test_same_seed_and_as_of_give_identical_data_whatever_the_call_order():
     generation.clear_caches()
     other = World(WorldSpec.small(), as_of=AS_OF)
     # Touch later days and other accounts first: values must not depend on what ran before.
-    other.meta_ad_days(META_US, date(2024, 5, 20), date(2024, 5, 31))
-    other.google_campaign_days(GOOGLE_JP, date(2024, 5, 5), date(2024, 5, 6))
+    meta_data.ad_days(other, META_US, date(2024, 5, 20), date(2024, 5, 31))
+    google_ads_data.campaign_days(other, GOOGLE_JP, date(2024, 5, 5), date(2024, 5, 6))
     assert _snapshot(other, date(2024, 5, 1), date(2024, 5, 10)) == first
 
 
 def test_another_seed_gives_other_numbers():
-    a = World(WorldSpec.small(seed=1), as_of=AS_OF).google_campaign_days(
-        GOOGLE_US, date(2024, 5, 1), date(2024, 5, 1)
+    a = google_ads_data.campaign_days(
+        World(WorldSpec.small(seed=1), as_of=AS_OF), GOOGLE_US, date(2024, 5, 1), date(2024, 5, 1)
     )
-    b = World(WorldSpec.small(seed=2), as_of=AS_OF).google_campaign_days(
-        GOOGLE_US, date(2024, 5, 1), date(2024, 5, 1)
+    b = google_ads_data.campaign_days(
+        World(WorldSpec.small(seed=2), as_of=AS_OF), GOOGLE_US, date(2024, 5, 1), date(2024, 5, 1)
     )
     assert [r.cost_micros for r in a] != [r.cost_micros for r in b]
 
@@ -62,7 +67,7 @@ def test_accounts_span_currencies_and_time_zones_and_discovery_metadata(world):
     every = [a for p in ("google_ads", "meta", "impact", "cj", "awin") for a in world.accounts(p)]
     assert {"USD", "EUR", "GBP", "JPY"} <= {a.currency for a in every}
     assert len({a.timezone for a in every}) >= 5
-    listed = world.google_customer_clients("1000000001")
+    listed = google_ads_data.customer_clients(world, "1000000001")
     assert [(a.account_id, a.status, a.is_manager) for a in listed] == [
         ("1234567890", "ENABLED", False),
         ("2345678901", "ENABLED", False),
@@ -75,7 +80,10 @@ def test_accounts_span_currencies_and_time_zones_and_discovery_metadata(world):
         "2345678901",
         "3456789012",
     ]
-    assert world.google_campaign_days("4567890123", date(2024, 5, 1), date(2024, 5, 31)) == []
+    assert (
+        google_ads_data.campaign_days(world, "4567890123", date(2024, 5, 1), date(2024, 5, 31))
+        == []
+    )
     with pytest.raises(KeyError):
         world.account("meta", "999")
 
@@ -94,27 +102,27 @@ def test_ratios_are_plausible_per_account(world):
 
 
 def test_jpy_money_has_no_minor_unit_and_served_doubles_have_two_decimals(world):
-    rows = world.google_campaign_days(GOOGLE_JP, date(2024, 5, 1), date(2024, 5, 31))
+    rows = google_ads_data.campaign_days(world, GOOGLE_JP, date(2024, 5, 1), date(2024, 5, 31))
     assert rows and all(r.cost_micros % 1_000_000 == 0 for r in rows)
     assert all(r.conversions_value == int(r.conversions_value) for r in rows)
-    us = world.google_campaign_days(GOOGLE_US, date(2024, 5, 1), date(2024, 5, 31))
+    us = google_ads_data.campaign_days(world, GOOGLE_US, date(2024, 5, 1), date(2024, 5, 31))
     assert any(r.cost_micros % 10_000 for r in us)  # arbitrary micros outside JPY
-    for r in us + world.google_conversion_action_days(
-        GOOGLE_US, date(2024, 5, 1), date(2024, 5, 3)
+    for r in us + google_ads_data.conversion_action_days(
+        world, GOOGLE_US, date(2024, 5, 1), date(2024, 5, 3)
     ):
         assert Decimal(repr(r.conversions_value)).as_tuple().exponent >= -2
         assert (r.conversions * 2) == int(r.conversions * 2)
-    meta_jp = world.meta_ad_days(META_JP, date(2024, 5, 1), date(2024, 5, 3))
+    meta_jp = meta_data.ad_days(world, META_JP, date(2024, 5, 1), date(2024, 5, 3))
     assert meta_jp and all(r.spend.as_tuple().exponent == 0 for r in meta_jp)
-    meta_us = world.meta_ad_days(META_US, date(2024, 5, 1), date(2024, 5, 3))
+    meta_us = meta_data.ad_days(world, META_US, date(2024, 5, 1), date(2024, 5, 3))
     assert all(r.spend.as_tuple().exponent == -2 for r in meta_us)
 
 
 def test_only_days_from_history_start_to_the_day_before_as_of_have_data(world):
-    rows = world.google_campaign_days(GOOGLE_US, date(2023, 12, 1), date(2024, 12, 31))
+    rows = google_ads_data.campaign_days(world, GOOGLE_US, date(2023, 12, 1), date(2024, 12, 31))
     assert min(r.day for r in rows) == date(2024, 1, 1)
     assert max(r.day for r in rows) == AS_OF - timedelta(days=1)
-    assert world.meta_ad_days(META_US, AS_OF, AS_OF + timedelta(days=5)) == []
+    assert meta_data.ad_days(world, META_US, AS_OF, AS_OF + timedelta(days=5)) == []
 
 
 def _by_key(rows, key):
@@ -131,9 +139,12 @@ def test_moving_as_of_changes_only_days_inside_the_restatement_window(platform, 
         World(WorldSpec.small(), as_of=d) for d in (old_as_of, new_as_of, date(2026, 1, 1))
     )
     if platform == "google_ads":
-        fetch, ids = (lambda w: w.google_campaign_days(GOOGLE_US, start, end)), ("campaign_id",)
+        fetch, ids = (
+            (lambda w: google_ads_data.campaign_days(w, GOOGLE_US, start, end)),
+            ("campaign_id",),
+        )
     else:
-        fetch, ids = (lambda w: w.meta_ad_days(META_US, start, end)), ("ad_id",)
+        fetch, ids = (lambda w: meta_data.ad_days(w, META_US, start, end)), ("ad_id",)
 
     def key(r):
         return (r.day, *(getattr(r, i) for i in ids))
@@ -190,12 +201,12 @@ def test_cj_reversal_is_a_new_negated_record_tied_by_original_action_id(world):
     from datetime import UTC, datetime
 
     since, before = datetime(2024, 4, 1, tzinfo=UTC), datetime(2024, 5, 1, tzinfo=UTC)
-    records = world.cj_commissions("5551234", since, before)
+    records = cj_data.cj_commissions(world, "5551234", since, before)
     corrections = [r for r in records if not r.original]
     assert corrections
     originals = {
         r.original_action_id: r
-        for r in world.cj_commissions("5551234", since - timedelta(days=60), before)
+        for r in cj_data.cj_commissions(world, "5551234", since - timedelta(days=60), before)
         if r.original
     }
     for c in corrections:
@@ -219,7 +230,7 @@ def test_affiliate_ground_truth_counts_non_reversed_actions_per_partner_and_day(
 
 
 def test_meta_windows_nest_and_default_is_seven_day_click_plus_one_day_view(world):
-    rows = world.meta_ad_days(META_US, date(2024, 5, 1), date(2024, 5, 31))
+    rows = meta_data.ad_days(world, META_US, date(2024, 5, 1), date(2024, 5, 31))
     seen = 0
     for r in rows:
         for a in r.actions:
@@ -228,7 +239,9 @@ def test_meta_windows_nest_and_default_is_seven_day_click_plus_one_day_view(worl
             assert a.value == w["7d_click"] + w["1d_view"]
             seen += 1
     assert seen > 100
-    df = world.ground_truth_meta_actions(date(2024, 5, 1), date(2024, 5, 31), level="account")
+    df = meta_sandbox.ground_truth_actions(
+        world, date(2024, 5, 1), date(2024, 5, 31), level="account"
+    )
     purchases = df[
         (df.action_type == "offsite_conversion.fb_pixel_purchase") & (df.window == "value")
     ]

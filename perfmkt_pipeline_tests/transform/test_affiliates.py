@@ -18,6 +18,7 @@ from perfmkt_pipeline.platforms.base.affiliates.actions import (
     latest_actions,
     raw_frame,
 )
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
 from perfmkt_pipeline_tests.transform.affiliates_reference import reference_latest_actions
@@ -206,7 +207,7 @@ def test_cj_records_served_by_the_sandbox_settle_to_its_ground_truth():
     sandbox's own latest state of every action whose original was posted in the range."""
     world = World(WorldSpec.small(), as_of=dt.date(2026, 11, 20))
     since, before = dt.datetime(2026, 9, 21, tzinfo=UTC), dt.datetime(2026, 11, 20, tzinfo=UTC)
-    served = world.cj_commissions("5551234", since, before)
+    served = cj_data.cj_commissions(world, "5551234", since, before)
     records = [
         ActionRecord(
             "cj", "5551234", c.commission_id, c.original_action_id, c.posting_date.date(),

@@ -43,17 +43,17 @@ RESTATEMENTS = AssetKey(["core", "restatements"])
 
 _DESCRIPTIONS = {
     AD_ACCOUNTS: "Every advertising and affiliate account: platform, id, name, currency and the "
-    "time zone its days are reported in. Google Ads and Meta from their account rows in raw; "
+    "time zone its days are reported in. Ad platforms from their account rows in raw; "
     "affiliate accounts from configuration.",
     CAMPAIGNS: "Every campaign with its latest name and status; for affiliates the partner "
     "(publisher) is the campaign.",
     AD_PERFORMANCE_DAILY: "Daily impressions, clicks, conversions (per the configured mapping), "
-    "spend and conversion value per campaign, in local and reporting currency, with the ECB "
-    "rate used and whether the day is settled. Google Ads at campaign level, Meta rolled up "
-    "from ads, affiliates from their non-reversed actions.",
+    "spend and conversion value per campaign, in local and reporting currency, with the FX "
+    "rate used and whether the day is settled. Ad platforms per campaign (rolled up from ads "
+    "where a platform reports ads), affiliates from their non-reversed actions.",
     CONVERSIONS_DAILY: "Daily conversions and conversion value per campaign and conversion "
-    "action (Google Ads), action type at the configured attribution (Meta) or affiliate "
-    "action type, in local and reporting currency.",
+    "name (an ad platform's conversion action, or its action type at the configured "
+    "attribution; an affiliate network's action type), in local and reporting currency.",
     AFFILIATE_ACTIONS: "The latest known state (pending, approved, reversed) of every affiliate "
     "action, with sale amount and commission in local and reporting currency.",
     RESTATEMENTS: "Every metric value a re-pull changed on a day that had already been loaded: "

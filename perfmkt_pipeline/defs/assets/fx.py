@@ -1,5 +1,5 @@
 """The FX rates published to core: `core.fx_rates` from the reference rates the FX source (the
-registered platform of channel "fx", the ECB's) landed in raw; its raw asset is built by the
+registered platform of channel "fx") landed in raw; its raw asset is built by the
 connector factory (defs/connectors.py)."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -39,7 +39,7 @@ def build_fx_rates_assets(settings: Settings, engine_kind: str) -> list[AssetsDe
     def core_fx_rates(
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
-        """ECB reference rates per day and currency, units per 1 EUR (EUR itself is 1). Only
+        """The FX source's reference rates per day and currency, units per 1 EUR (EUR itself is 1). Only
         publication days have rows; conversion uses the latest fix on or before a day."""
         first, end = history_window(settings.start_date, *window(context))
         wh = warehouse.get()

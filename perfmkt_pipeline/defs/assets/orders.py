@@ -144,7 +144,7 @@ def _core_asset(settings: Settings, engine_kind: str) -> AssetsDefinition:
         key=ORDERS,
         description="The latest known state of every first-party order: placed, refunded (in "
         "part or whole) or cancelled, revenue net of refunds in local and reporting currency "
-        "(ECB rate of the order's day), the order's day in the business time zone "
+        "(FX rate of the order's day), the order's day in the business time zone "
         f"({settings.business_timezone}), customer and UTM parameters.",
         group_name="core",
         kinds={"python", engine_kind},

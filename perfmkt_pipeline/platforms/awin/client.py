@@ -12,20 +12,17 @@ it while its transaction date is inside the sync's trailing window (`awin.lookba
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from perfmkt_pipeline.platforms.base.affiliates.records import (
     ActionRecord,
     Where,
-    Window,
     WindowedClient,
     day_in,
     decimal,
     json_array_items,
     moment,
     optional_text,
-    read_in_windows,
     required,
 )
 from perfmkt_pipeline.platforms.base.http import HttpClient
@@ -40,7 +37,11 @@ AWIN_DATE_TYPE = "transaction"
 
 
 class AwinClient(WindowedClient):
-    """Transactions of Awin advertiser accounts (one access token)."""
+    """Transactions of Awin advertiser accounts (one access token), read one window of
+    transaction days at a time (`windows`: transactions dated on a day of each window)."""
+
+    network = NETWORK
+    max_window_days = AWIN_MAX_WINDOW_DAYS
 
     def __init__(self, http: HttpClient, base_url: str, access_token: str, *, zone: ZoneInfo):
         self.http = http
@@ -48,19 +49,7 @@ class AwinClient(WindowedClient):
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self.zone = zone
 
-    def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
-        """[start, end] one call window at a time: (first, last, transactions dated on a day in
-        [first, last]), so a caller lands each before the next is read."""
-        return read_in_windows(
-            start,
-            end,
-            AWIN_MAX_WINDOW_DAYS,
-            lambda first, last: self.transactions(account_id, first, last),
-            self.http.log,
-            f"awin account {account_id}",
-        )
-
-    def transactions(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
+    def read_window(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """One window of at most 31 days."""
         where = Where(NETWORK, account_id, f"{start}..{end}")
         params = {

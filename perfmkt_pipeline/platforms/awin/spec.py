@@ -8,16 +8,7 @@ from zoneinfo import ZoneInfo
 from perfmkt_pipeline.platforms.awin.client import AWIN_CALLS_PER_MINUTE, AwinClient
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
-from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
-from perfmkt_pipeline.platforms.base.spec import (
-    Actions,
-    Connector,
-    Credential,
-    PlatformSpec,
-    RequestBudget,
-    StandIn,
-    SyncRequest,
-)
+from perfmkt_pipeline.platforms.base.spec import Credential, SyncRequest
 
 NAME = "awin"
 # It must cover the programme's validation period (README).
@@ -40,29 +31,18 @@ def _fetch(request: SyncRequest, section: Any) -> Fetch:
     ).windows
 
 
-SPEC = PlatformSpec(
-    name=NAME,
-    channel="affiliate",
-    config_section=NAME,
+SPEC = network.spec(
+    NAME,
+    package=__package__,
+    fetch=_fetch,
     credentials=(Credential("access_token", "AWIN_ACCESS_TOKEN"),),
-    raw_tables=(affiliate_actions,),
-    connector=Connector(
-        asset_name=None,
-        raw_assets=(network.raw_asset(NAME, "transaction day"),),
-        sync=network.sync(NAME, _fetch),
-        group=network.GROUP,
-        kind=NAME,
-        pool=NAME,
-        resource_key=NAME,
-        resource_description="Awin advertiser API access token (Bearer).",
-    ),
-    errors=network.ERRORS,
-    default_lookback_days=LOOKBACK_DAYS,
-    budget=RequestBudget(calls_per_minute=AWIN_CALLS_PER_MINUTE),
-    standin=StandIn(
-        app="perfmkt_pipeline.platforms.awin.standin.app:AwinApp",
-        url_env_var="PERFMKT_AWIN_URL",
-        secrets="perfmkt_pipeline.platforms.awin.standin.app:secrets",
-    ),
-    actions=Actions(affiliate_actions, STATUSES),
+    read_by="transaction day",
+    resource_description="Awin advertiser API access token (Bearer).",
+    lookback_days=LOOKBACK_DAYS,
+    statuses=STATUSES,
+    app="AwinApp",
+    url_env_var="PERFMKT_AWIN_URL",
+    port=8704,
+    calls_per_minute=AWIN_CALLS_PER_MINUTE,
+    url="https://api.awin.com",
 )

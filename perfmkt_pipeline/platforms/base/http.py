@@ -128,7 +128,7 @@ class HttpClient:
         self.session = session or requests.Session()
         self.policy = policy or RetryPolicy()
         self.clock = clock or Clock()
-        self.log = log or logging.getLogger(f"perfmkt_pipeline.sources.affiliates.{network}")
+        self.log = log or logging.getLogger(f"perfmkt_pipeline.platforms.{network}")
         self._interval = 60.0 / calls_per_minute if calls_per_minute else 0.0
         self._last_start: float | None = None
         self._not_before = 0.0

@@ -11,7 +11,7 @@ from perfmkt_pipeline.platforms.base.http import Logger
 from perfmkt_pipeline.warehouse.loss import LossGuard
 
 # What a source without a reason of its own may drop on a re-read, said in the refusal
-# (PLATFORMS.md; the defaults are config.DEFAULT_MAX_ROW_LOSS_PCT).
+# (PLATFORMS.md; the defaults are each settings section's `max_row_loss_pct`).
 WHY = (
     "affiliate records are never deleted: a reversal is a status, a correction a record of its own"
 )

@@ -12,6 +12,7 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -30,6 +31,15 @@ class Credential:
     field: str
     env_var: str
     required: bool = True
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One external endpoint of the platform: `url` is the real API (the default of its
+    `Settings.endpoints` field), `env_var` the environment variable overriding it."""
+
+    url: str
+    env_var: str
 
 
 @dataclass(frozen=True)
@@ -206,7 +216,10 @@ class StandIn:
     (`Sandbox(<name>=False)`). `secrets` names a function ("module:function") of the started
     sandbox giving the values of the platform's credential variables that the stand-in accepts
     (and any other variable the pipeline needs to call it). `port` is the port `perfmkt
-    sandbox` binds for it (the bundled configuration, sandbox.yaml, names it).
+    sandbox` binds for it (the bundled configuration, sandbox.yaml, names it). `sandbox` names
+    the platform's part of the sandbox ("module:OBJECT", a sandbox/parts.py `SandboxPart`): its
+    accounts in the sandbox world, its rows for the ground truth, its fault switches and the
+    credentials its stand-in accepts.
     """
 
     app: str
@@ -215,6 +228,7 @@ class StandIn:
     secrets: str | None = None
     server: bool = False
     port: int | None = None
+    sandbox: str | None = None
 
     def secret_values(self, sandbox: Any) -> dict[str, str]:
         """The variables `secrets` gives for the started `sandbox` (none without it)."""
@@ -244,18 +258,23 @@ class PlatformSpec:
     """One source, described once.
 
     `config_section` is its attribute on `Settings` (and its YAML section; None: a source
-    without settings, always on); the platform counts as configured when that section says so
+    without settings, always on), `settings` the section's model (a config.Section subclass,
+    whose defaults a section left out takes; or a list of them): config.settings_model makes it
+    a field of the settings. The platform counts as configured when that section says so
     (`configured`). A source configured several times (a list of sections, such as one file
     feed per entry) gives one spec per configured instance through `expand`, each reading its
     own section (`settings_of`) under its own name: the registry's `configured` lists the
     instances. `accounts_of` gives the accounts a section names explicitly (default: its
     `account_ids`; a manager's discovered ones are not), `accounts_key` what configures them, in
-    messages. `endpoints` maps each of its `Settings.endpoints` keys to the environment
-    variable overriding it (config.ENDPOINT_ENV_VARS). `lookback_days` is its restatement
-    lookback: how far back a day may still change, so the days within it are not `settled`
-    (`default_lookback_days` unless the settings say otherwise). `core` is the platform's core
-    mapping (raw rows -> core rows, per grain), used by the core asset; `actions` marks a source
-    of affiliate actions.
+    messages. `endpoints` names each of its `Settings.endpoints` keys: its default URL and the
+    environment variable overriding it (config.ENDPOINT_ENV_VARS). `expected_lag_days`: how
+    many days its newest loaded day may trail the day a freshness check runs for (None: not
+    checked). `lookback_days` is its restatement lookback: how far back a day may still change,
+    so the days within it are not `settled` (`default_lookback_days` unless the settings say
+    otherwise). `core` is the platform's core mapping (raw rows -> core rows, per grain), used
+    by the core asset; `actions` marks a source of affiliate actions. `migrations` is a folder
+    of Alembic migrations creating its own raw tables, a branch of its own
+    (warehouse/migrate.py).
     """
 
     name: str
@@ -272,7 +291,14 @@ class PlatformSpec:
     actions: Actions | None = None
     # Why a re-read may return fewer rows than the window held (said when a load is refused).
     row_loss_reason: str = ""
-    endpoints: Mapping[str, str] = field(default_factory=dict, compare=False)
+    endpoints: Mapping[str, Endpoint] = field(default_factory=dict, compare=False)
+    settings: Any = None
+    expected_lag_days: int | None = None
+    # An FX source: the currencies its rates convert, its base included (config.known_currencies).
+    currencies: frozenset[str] = frozenset()
+    # A folder of Alembic migrations creating the platform's own raw tables: a branch of its
+    # own (warehouse/migrate.py); None: its tables are the built-in migrations'.
+    migrations: str | Path | None = None
     # Heavy client libraries the run's fork server imports once (defs/executor.py), so every
     # step process starts with them loaded.
     preload: tuple[str, ...] = ()

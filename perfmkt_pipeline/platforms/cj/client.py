@@ -19,7 +19,6 @@ the program's locking period.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,14 +27,12 @@ import requests
 from perfmkt_pipeline.platforms.base.affiliates.records import (
     ActionRecord,
     Where,
-    Window,
     WindowedClient,
     day_in,
     decimal,
     midnight,
     moment,
     optional_text,
-    read_in_windows,
     record_json,
     required,
 )
@@ -75,7 +72,12 @@ def _utc(moment_: dt.datetime) -> str:
 
 
 class CjClient(WindowedClient):
-    """Commission records of CJ advertiser accounts (one personal access token)."""
+    """Commission records of CJ advertiser accounts (one personal access token), read one
+    query window of event days at a time (`windows`: records of events on a day of each window,
+    corrections included)."""
+
+    network = NETWORK
+    max_window_days = CJ_MAX_WINDOW_DAYS
 
     def __init__(
         self,
@@ -92,19 +94,7 @@ class CjClient(WindowedClient):
         self.currency = currency
         self.zone = zone
 
-    def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
-        """[start, end] one query window at a time: (first, last, records of events on a day in
-        [first, last], corrections included), so a caller lands each before the next is read."""
-        return read_in_windows(
-            start,
-            end,
-            CJ_MAX_WINDOW_DAYS,
-            lambda first, last: self.commissions(account_id, first, last),
-            self.http.log,
-            f"cj account {account_id}",
-        )
-
-    def commissions(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
+    def read_window(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """One window of event days (at most 31), every page."""
         where = Where(NETWORK, account_id, f"{start}..{end}")
         variables = {

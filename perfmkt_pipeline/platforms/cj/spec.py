@@ -8,16 +8,8 @@ from zoneinfo import ZoneInfo
 from perfmkt_pipeline.config import ConfigError
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
-from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
-from perfmkt_pipeline.platforms.base.spec import (
-    Actions,
-    Connector,
-    Credential,
-    PlatformSpec,
-    RequestBudget,
-    StandIn,
-    SyncRequest,
-)
+from perfmkt_pipeline.platforms.base.affiliates.settings import NetworkSettings
+from perfmkt_pipeline.platforms.base.spec import Credential, SyncRequest
 from perfmkt_pipeline.platforms.cj.client import CjClient
 
 NAME = "cj"
@@ -25,6 +17,15 @@ NAME = "cj"
 LOOKBACK_DAYS = 45
 # CJ's actionStatus: new -> extended -> locked -> closed (commission detail reference).
 STATUSES = {"new": "pending", "extended": "pending", "locked": "approved", "closed": "approved"}
+
+
+class CjSettings(NetworkSettings):
+    """CJ: as any network; its records carry no currency, so the advertiser's is configuration."""
+
+    def problems(self, name: str) -> list[str]:
+        if self.configured and self.currency is None:
+            return [f"{name}.currency: CJ records carry no currency; set the advertiser's"]
+        return super().problems(name)
 
 
 def _fetch(request: SyncRequest, section: Any) -> Fetch:
@@ -39,30 +40,18 @@ def _fetch(request: SyncRequest, section: Any) -> Fetch:
     ).windows
 
 
-SPEC = PlatformSpec(
-    name=NAME,
-    channel="affiliate",
-    config_section=NAME,
+SPEC = network.spec(
+    NAME,
+    package=__package__,
+    fetch=_fetch,
     credentials=(Credential("access_token", "CJ_ACCESS_TOKEN"),),
-    raw_tables=(affiliate_actions,),
-    connector=Connector(
-        asset_name=None,
-        raw_assets=(network.raw_asset(NAME, "event day (with their corrections)"),),
-        sync=network.sync(NAME, _fetch),
-        group=network.GROUP,
-        kind=NAME,
-        pool=NAME,
-        resource_key=NAME,
-        resource_description="CJ personal access token (Bearer) for the commission detail "
-        "GraphQL API.",
-    ),
-    errors=network.ERRORS,
-    default_lookback_days=LOOKBACK_DAYS,
-    budget=RequestBudget(calls_per_minute=None),
-    standin=StandIn(
-        app="perfmkt_pipeline.platforms.cj.standin.app:CjApp",
-        url_env_var="PERFMKT_CJ_URL",
-        secrets="perfmkt_pipeline.platforms.cj.standin.app:secrets",
-    ),
-    actions=Actions(affiliate_actions, STATUSES),
+    read_by="event day (with their corrections)",
+    resource_description="CJ personal access token (Bearer) for the commission detail GraphQL API.",
+    lookback_days=LOOKBACK_DAYS,
+    statuses=STATUSES,
+    app="CjApp",
+    url_env_var="PERFMKT_CJ_URL",
+    port=8703,
+    url="https://commissions.api.cj.com",
+    settings=CjSettings,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from perfmkt_pipeline.platforms.base.spec import (
     Connector,
+    Endpoint,
     ErrorClasses,
     PlatformSpec,
     RawAsset,
@@ -17,6 +18,43 @@ from perfmkt_pipeline.platforms.ecb.standin.app import ZIP_PATH
 from perfmkt_pipeline.platforms.ecb.tables import ecb_rates
 
 NAME = "ecb"
+# ISO 4217 codes the ECB publishes reference rates for, plus EUR itself: the currencies a
+# reporting or account currency may be (config.known_currencies).
+CURRENCIES = frozenset(
+    [
+        "EUR",
+        "USD",
+        "JPY",
+        "BGN",
+        "CZK",
+        "DKK",
+        "GBP",
+        "HUF",
+        "PLN",
+        "RON",
+        "SEK",
+        "CHF",
+        "ISK",
+        "NOK",
+        "TRY",
+        "AUD",
+        "BRL",
+        "CAD",
+        "CNY",
+        "HKD",
+        "IDR",
+        "ILS",
+        "INR",
+        "KRW",
+        "MXN",
+        "MYR",
+        "NZD",
+        "PHP",
+        "SGD",
+        "THB",
+        "ZAR",
+    ]
+)
 # Its assets' group, and the source its daily-sync run is named after.
 GROUP = "fx"
 
@@ -54,5 +92,13 @@ SPEC = PlatformSpec(
         app="perfmkt_pipeline.platforms.ecb.standin.app:EcbApp",
         url_env_var="PERFMKT_ECB_URL",
         path=ZIP_PATH,
+        sandbox="perfmkt_pipeline.platforms.ecb.standin.sandbox:SANDBOX",
+        port=8705,
     ),
+    currencies=CURRENCIES,
+    endpoints={
+        NAME: Endpoint(
+            "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip", "PERFMKT_ECB_URL"
+        )
+    },
 )

@@ -26,10 +26,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from perfmkt_pipeline.config import FileFeedSettings
 from perfmkt_pipeline.platforms.base.affiliates.records import ActionRecord, record_json
 from perfmkt_pipeline.platforms.base.errors import AffiliateDataError
 from perfmkt_pipeline.platforms.base.http import HttpClient
+from perfmkt_pipeline.platforms.file_feeds.settings import FileFeedSettings
 
 _CSV_SUFFIX = ".csv"
 _URL_SCHEMES = ("http", "https")
@@ -59,19 +59,6 @@ class FeedRead:
     duplicates: int  # records that repeated an action and update time of their file
 
 
-def read_feed(
-    settings: FileFeedSettings,
-    start: dt.date,
-    end: dt.date,
-    *,
-    http: HttpClient | None = None,
-    warn: Callable[[str], None] | None = None,
-) -> list[ActionRecord]:
-    """The feed's actions whose event date is in [start, end]; one per action (a later
-    updated_at, or at the same time a later file, wins)."""
-    return read_feed_window(settings, start, end, http=http, warn=warn).records
-
-
 def read_feed_window(
     settings: FileFeedSettings,
     start: dt.date,
@@ -80,7 +67,9 @@ def read_feed_window(
     http: HttpClient | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> FeedRead:
-    """`read_feed`, with the files read and the duplicates found. A duplicate (see
+    """The feed's actions whose event date is in [start, end], one per action (a later
+    updated_at, or at the same time a later file, wins), with the files read and the duplicates
+    found. A duplicate (see
     `_Duplicates`) raises FileFeedError naming the file, line and action, or with `duplicates:
     warn` is counted, the later line kept, and reported through `warn`."""
     latest: dict[str, tuple[tuple, ActionRecord]] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from perfmkt_pipeline.config import FileFeedSettings, Settings
+from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.platforms.base import row_loss
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import asset_key, land_actions
@@ -23,6 +23,12 @@ from perfmkt_pipeline.platforms.base.spec import (
     SyncRequest,
 )
 from perfmkt_pipeline.platforms.file_feeds.feed import FeedRead, read_feed_window
+from perfmkt_pipeline.platforms.file_feeds.settings import (
+    EXPECTED_LAG_DAYS,
+    LOOKBACK_DAYS,
+    FileFeeds,
+    FileFeedSettings,
+)
 from perfmkt_pipeline.warehouse.loss import LossGuard
 
 NAME = "file_feeds"
@@ -30,8 +36,6 @@ NAME = "file_feeds"
 ROW_LOSS_REASON = "feed records are never deleted and keep their event day"
 # Dagster kind (icon) of every feed's asset.
 KIND = "csv"
-# config.FileFeedSettings' default lookback.
-LOOKBACK_DAYS = 45
 
 
 class _FeedFetch:
@@ -100,6 +104,7 @@ def instance(feed: FileFeedSettings) -> PlatformSpec:
         row_loss_reason=ROW_LOSS_REASON,
         settings_of=lambda _settings: feed,
         accounts_of=lambda section: [section.account_id],
+        expected_lag_days=EXPECTED_LAG_DAYS,
     )
 
 
@@ -130,4 +135,5 @@ SPEC = PlatformSpec(
     default_lookback_days=LOOKBACK_DAYS,
     row_loss_reason=ROW_LOSS_REASON,
     expand=_instances,
+    settings=FileFeeds,
 )

@@ -8,6 +8,7 @@ from perfmkt_pipeline.platforms.base.spec import (
     Connector,
     CoreMapping,
     Credential,
+    Endpoint,
     ErrorClasses,
     PlatformSpec,
     RawAsset,
@@ -25,6 +26,7 @@ from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsPermissionError,
     GoogleAdsQuotaError,
 )
+from perfmkt_pipeline.platforms.google_ads.settings import LOOKBACK_DAYS, GoogleAdsSettings
 from perfmkt_pipeline.platforms.google_ads.tables import (
     google_ads_accounts,
     google_ads_ad_daily,
@@ -37,9 +39,6 @@ from perfmkt_pipeline.platforms.google_ads.tables import (
 )
 
 NAME = "google_ads"
-# Google Ads restates conversions for the length of the conversion window, commonly 30 days
-# (up to 90; PLATFORMS.md).
-RESTATEMENT_DAYS = 30
 
 SPEC = PlatformSpec(
     name=NAME,
@@ -130,7 +129,7 @@ SPEC = PlatformSpec(
         retryable=(GoogleAdsFatalError, GoogleAdsQuotaError),
         base=(GoogleAdsError,),
     ),
-    default_lookback_days=RESTATEMENT_DAYS,
+    default_lookback_days=LOOKBACK_DAYS,
     # The API paces by quota errors with an advised retry delay (retry.py), not a fixed rate; a
     # backfill reads each account with one SearchStream per chunk of days for metrics and one
     # for conversions (benchmarks/api_efficiency.py).
@@ -140,6 +139,7 @@ SPEC = PlatformSpec(
         server=True,
         secrets="perfmkt_pipeline.platforms.google_ads.standin.env:sandbox_env",
         port=8707,
+        sandbox="perfmkt_pipeline.platforms.google_ads.standin.sandbox:SANDBOX",
     ),
     core=CoreMapping(
         read=core_read.read,
@@ -158,10 +158,13 @@ SPEC = PlatformSpec(
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
     endpoints={
-        "google_ads": "PERFMKT_GOOGLE_ADS_ENDPOINT",
+        "google_ads": Endpoint("googleads.googleapis.com:443", "PERFMKT_GOOGLE_ADS_ENDPOINT"),
         # The OAuth token endpoint the client refreshes its access token at.
-        "google_oauth": "PERFMKT_GOOGLE_OAUTH_URL",
+        "google_oauth": Endpoint("https://oauth2.googleapis.com/token", "PERFMKT_GOOGLE_OAUTH_URL"),
     },
+    settings=GoogleAdsSettings,
+    # It reports a day within hours: the daily sync loads through yesterday.
+    expected_lag_days=1,
     preload=("google.ads.googleads.client",),
     # Accounts are listed, or discovered under the manager.
     accounts_of=lambda section: section.customer_ids,

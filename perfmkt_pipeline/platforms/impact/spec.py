@@ -5,27 +5,39 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from perfmkt_pipeline.config import ConfigError
+from perfmkt_pipeline.config import ConfigError, LookbackDays
 from perfmkt_pipeline.platforms.base.affiliates import network
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch
-from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
-from perfmkt_pipeline.platforms.base.spec import (
-    Actions,
-    Connector,
-    Credential,
-    PlatformSpec,
-    RequestBudget,
-    StandIn,
-    SyncRequest,
-)
+from perfmkt_pipeline.platforms.base.affiliates.settings import NetworkSettings
+from perfmkt_pipeline.platforms.base.spec import Credential, SyncRequest
 from perfmkt_pipeline.platforms.impact.client import ImpactClient
 
 NAME = "impact"
 # 90 covers its sandbox (decisions within 44 days) and real locking periods up to "1 month and 27
-# days after the end of the month" (config.DEFAULT_LOOKBACK_DAYS).
+# days after the end of the month" (at most 89 days; impact.com's help on action locking periods):
+# a sync must still re-read an event day the day after it locks.
 LOOKBACK_DAYS = 90
 # impact.com's action states (List all actions).
 STATUSES = {"PENDING": "pending", "APPROVED": "approved", "REVERSED": "reversed"}
+
+
+class ImpactSettings(NetworkSettings):
+    """impact.com: as any network, with a lookback that covers its usual locking periods and
+    the programs (CampaignId) of each account, which its Actions endpoint requires."""
+
+    lookback_days: LookbackDays = LOOKBACK_DAYS
+
+    def problems(self, name: str) -> list[str]:
+        problems = super().problems(name)
+        for account in self.account_ids:
+            if not self.program_ids.get(account):
+                problems.append(
+                    f"{name}.program_ids.{account}: no program (CampaignId) id listed; "
+                    "impact.com's Actions endpoint needs the account's programs"
+                )
+        for account in sorted(set(self.program_ids) - set(self.account_ids)):
+            problems.append(f"{name}.program_ids.{account}: not one of {name}.account_ids")
+        return problems
 
 
 def _fetch(request: SyncRequest, section: Any) -> Fetch:
@@ -46,34 +58,24 @@ def _fetch(request: SyncRequest, section: Any) -> Fetch:
     ).windows
 
 
-SPEC = PlatformSpec(
-    name=NAME,
-    channel="affiliate",
-    config_section=NAME,
+# No client-side pacing: impact.com announces its hourly limit in headers (base/http.py waits
+# them out).
+SPEC = network.spec(
+    NAME,
+    package=__package__,
+    fetch=_fetch,
     credentials=(
         Credential("account_sid", "IMPACT_ACCOUNT_SID"),
         Credential("auth_token", "IMPACT_AUTH_TOKEN"),
     ),
-    raw_tables=(affiliate_actions,),
-    connector=Connector(
-        asset_name=None,
-        raw_assets=(network.raw_asset(NAME, "event day (ActionDate)"),),
-        sync=network.sync(NAME, _fetch),
-        group=network.GROUP,
-        kind=NAME,
-        pool=NAME,
-        resource_key=NAME,
-        resource_description="impact.com advertiser API credentials (Basic auth): account SID "
-        "and auth token.",
-    ),
-    errors=network.ERRORS,
-    default_lookback_days=LOOKBACK_DAYS,
-    # impact.com announces its hourly limit in headers (base/http.py waits them out).
-    budget=RequestBudget(calls_per_minute=None),
-    standin=StandIn(
-        app="perfmkt_pipeline.platforms.impact.standin.app:ImpactApp",
-        url_env_var="PERFMKT_IMPACT_URL",
-        secrets="perfmkt_pipeline.platforms.impact.standin.app:secrets",
-    ),
-    actions=Actions(affiliate_actions, STATUSES),
+    read_by="event day (ActionDate)",
+    resource_description="impact.com advertiser API credentials (Basic auth): account SID "
+    "and auth token.",
+    lookback_days=LOOKBACK_DAYS,
+    statuses=STATUSES,
+    app="ImpactApp",
+    url_env_var="PERFMKT_IMPACT_URL",
+    port=8702,
+    url="https://api.impact.com",
+    settings=ImpactSettings,
 )

@@ -34,7 +34,6 @@ from facebook_business.adobjects.objectparser import ObjectParser
 from facebook_business.api import FacebookRequest
 from facebook_business.typechecker import TypeChecker
 
-from perfmkt_pipeline.config import MetaSettings
 from perfmkt_pipeline.platforms.base.sinks import RowList, RowSink
 from perfmkt_pipeline.platforms.meta.errors import MetaAsyncJobError, describe_range
 from perfmkt_pipeline.platforms.meta.parsing import (
@@ -45,6 +44,7 @@ from perfmkt_pipeline.platforms.meta.parsing import (
     AccountInfo,
     parse_account,
 )
+from perfmkt_pipeline.platforms.meta.settings import MetaSettings
 from perfmkt_pipeline.platforms.meta.transport import (
     BeyondRetention,
     Clock,

@@ -7,6 +7,7 @@ from perfmkt_pipeline.platforms.base.spec import (
     Connector,
     CoreMapping,
     Credential,
+    Endpoint,
     ErrorClasses,
     PlatformSpec,
     RawAsset,
@@ -21,6 +22,7 @@ from perfmkt_pipeline.platforms.meta.errors import (
     MetaFatalError,
     MetaRetriesExhausted,
 )
+from perfmkt_pipeline.platforms.meta.settings import LOOKBACK_DAYS, MetaSettings
 from perfmkt_pipeline.platforms.meta.tables import (
     meta_accounts,
     meta_ad_actions,
@@ -30,9 +32,6 @@ from perfmkt_pipeline.platforms.meta.tables import (
 )
 
 NAME = "meta"
-# Meta restates insights for 28 days (attribution windows close, invalid activity is removed):
-# https://www.facebook.com/business/help/1329822420714248 (PLATFORMS.md).
-RESTATEMENT_DAYS = 28
 
 SPEC = PlatformSpec(
     name=NAME,
@@ -94,7 +93,7 @@ SPEC = PlatformSpec(
         retryable=(MetaRetriesExhausted,),
         base=(MetaError,),
     ),
-    default_lookback_days=RESTATEMENT_DAYS,
+    default_lookback_days=LOOKBACK_DAYS,
     # Graph paces by its usage headers (usage.py), not by a fixed rate; a 45-day backfill of an
     # account is one async report run (benchmarks/api_efficiency.py).
     budget=RequestBudget(calls_per_minute=None),
@@ -104,6 +103,7 @@ SPEC = PlatformSpec(
         url_env_var="PERFMKT_META_URL",
         secrets="perfmkt_pipeline.platforms.meta.standin.env:sandbox_env",
         port=8701,
+        sandbox="perfmkt_pipeline.platforms.meta.standin.sandbox:SANDBOX",
     ),
     core=CoreMapping(
         read=core_read.read,
@@ -118,6 +118,9 @@ SPEC = PlatformSpec(
         ),
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
-    endpoints={"meta": "PERFMKT_META_URL"},
+    endpoints={"meta": Endpoint("https://graph.facebook.com", "PERFMKT_META_URL")},
+    settings=MetaSettings,
+    # It reports a day within hours: the daily sync loads through yesterday.
+    expected_lag_days=1,
     preload=("facebook_business.api",),
 )

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
-from perfmkt_pipeline.config import ECB_CURRENCIES, OrderSourceSettings
+from perfmkt_pipeline.config import OrderSourceSettings, known_currencies
 from perfmkt_pipeline.platforms.orders.errors import OrderDataError
 from perfmkt_pipeline.transform.utm import UTM_FIELDS, utm_parameters
 
@@ -40,6 +40,7 @@ class OrderParser:
         self.settings = settings
         self.source = settings.name
         self.columns = dict(settings.columns)
+        self.currencies = known_currencies()
         self.zone = ZoneInfo(settings.timezone)
         self.timestamp_format = timestamp_format
         self._zones: dict[str, ZoneInfo] = {}
@@ -152,7 +153,7 @@ class OrderParser:
             if self.settings.currency is not None:
                 return self.settings.currency
             raise fail("currency", "empty currency")
-        if code.upper() not in ECB_CURRENCIES:
+        if code.upper() not in self.currencies:
             raise fail("currency", f"unknown currency {code!r} (ECB reference currencies only)")
         return code.upper()
 

@@ -2,11 +2,11 @@
 
 from perfmkt_pipeline.transform.core.build import (
     AffiliateRaw,
+    CoreInputs,
     CoreRules,
     CoreTables,
     PlatformCore,
     PlatformRaw,
-    RawInputs,
     build_core,
 )
 from perfmkt_pipeline.transform.core.common import CoreDataError
@@ -18,6 +18,6 @@ __all__ = [
     "CoreTables",
     "PlatformCore",
     "PlatformRaw",
-    "RawInputs",
+    "CoreInputs",
     "build_core",
 ]

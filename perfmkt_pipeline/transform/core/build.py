@@ -3,7 +3,7 @@
 `CoreRules` is what the configuration says about reconciliation: the reporting currency, each
 platform's lookback and channel, each registered platform's own settings section (from which its
 core mapping takes its rules, such as which conversions count), and the affiliate accounts.
-`RawInputs` is what the caller read from `raw` for the window: one `PlatformRaw` per registered
+`CoreInputs` is what the caller read from `raw` for the window: one `PlatformRaw` per registered
 platform, keyed by its name, plus the affiliate networks' and file feeds' latest actions.
 `build_core` returns `CoreTables`. Pure: no clock, no warehouse.
 
@@ -161,7 +161,7 @@ class AffiliateRaw:
 
 
 @dataclass(frozen=True)
-class RawInputs:
+class CoreInputs:
     """What the caller read from raw for the window: `platforms` maps each registered platform's
     name to what its core mapping read (a `PlatformRaw`, `spec.core.read`); `affiliates` holds
     the affiliate networks' and file feeds' latest actions (their own path, transform/affiliates
@@ -185,7 +185,7 @@ def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def build_core(
-    raw: RawInputs,
+    raw: CoreInputs,
     fx_rates: pa.Table,
     rules: CoreRules,
     as_of: dt.date | Mapping[str, dt.date],

@@ -18,7 +18,7 @@ import dataclasses
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perfmkt_pipeline.transform.core.build import CoreTables, RawInputs
+from perfmkt_pipeline.transform.core.build import CoreInputs, CoreTables
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.tables import EVIDENCE
 
@@ -42,7 +42,7 @@ def _newest(rows: pa.Table, platform: str | None, keys: dict[str, str]) -> pa.Ta
     )
 
 
-def _evidence(inputs: RawInputs) -> tuple[pa.Table, pa.Table]:
+def _evidence(inputs: CoreInputs) -> tuple[pa.Table, pa.Table]:
     """The evidence of every account and campaign the raw inputs describe."""
     accounts, campaigns = [], []
     account = {"platform": "platform", "account_id": "account_id"}
@@ -71,7 +71,7 @@ def _with(rows: pa.Table, evidence: pa.Table, keys: list[str]) -> pa.Table:
     return joined.sort_by(order).select([*rows.column_names, EVIDENCE])
 
 
-def with_evidence(core: CoreTables, inputs: RawInputs) -> CoreTables:
+def with_evidence(core: CoreTables, inputs: CoreInputs) -> CoreTables:
     """`core` with `source_loaded_at` on its account and campaign rows."""
     accounts, campaigns = _evidence(inputs)
     return dataclasses.replace(

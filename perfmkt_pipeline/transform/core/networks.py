@@ -10,7 +10,6 @@ clicks, so both are NULL. Counted types are NetworkSettings.conversion_action_ty
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -239,11 +238,3 @@ def accounts(
         for platform, account_id, currency, timezone in configured
     ]
     return pa.Table.from_pylist([r for r in rows if r["currency"]], schema=ACCOUNTS)
-
-
-def event_days(latest: pa.Table) -> tuple[dt.date, dt.date] | None:
-    """First and last event day among the actions (None when there are none)."""
-    if latest.num_rows == 0:
-        return None
-    bounds = pc.min_max(latest["event_date"]).as_py()
-    return bounds["min"], bounds["max"]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from perfmkt_pipeline.platforms.awin.client import AWIN_CALLS_PER_MINUTE, AwinClient
+from perfmkt_pipeline.platforms.awin.standin import data as awin_data
 from perfmkt_pipeline.platforms.base.affiliates import AffiliateDataError, AuthenticationError
 from perfmkt_pipeline.sandbox.faults import RateLimit
 from perfmkt_pipeline_tests.platforms.affiliates_support import (
@@ -37,16 +38,18 @@ def client(url: str, token: str, clock: FakeClock, log: ListLogger | None = None
 def test_a_40_day_range_is_read_in_two_windows_paced_and_through_a_429():
     clock, log = FakeClock(), ListLogger()
     with cassette("awin", "transactions_windows", rate_limit_first_n=1, reset_seconds=4) as target:
-        awin = client(target.url, target.credentials.awin_access_token, clock, log)
+        awin = client(target.url, target.credentials.awin.token, clock, log)
         seen = statuses(awin.http)
         records = awin.fetch(AWIN_ACCOUNT, OCT_1, NOV_9)
 
     truth = world()
-    served = truth.awin_transactions(
+    served = awin_data.awin_transactions(
+        truth,
         AWIN_ACCOUNT,
         dt.datetime(2026, 10, 1, tzinfo=UTC),
         dt.datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC),
-    ) + truth.awin_transactions(
+    ) + awin_data.awin_transactions(
+        truth,
         AWIN_ACCOUNT,
         dt.datetime(2026, 11, 1, tzinfo=UTC),
         dt.datetime(2026, 11, 9, 23, 59, 59, tzinfo=UTC),
@@ -70,7 +73,7 @@ def test_a_40_day_range_is_read_in_two_windows_paced_and_through_a_429():
 def test_an_expired_token_is_fatal_at_once_and_names_network_and_account():
     clock = FakeClock()
     with cassette("awin", "auth_failure", expired_credentials=True) as target:
-        awin = client(target.url, target.credentials.awin_access_token, clock)
+        awin = client(target.url, target.credentials.awin.token, clock)
         seen = statuses(awin.http)
         with pytest.raises(AuthenticationError) as raised:
             awin.fetch(AWIN_ACCOUNT, OCT_1, NOV_9)
@@ -84,11 +87,11 @@ def test_pacing_keeps_a_long_sync_inside_the_enforced_limit_of_20_calls_a_minute
     clock = FakeClock()
     box = sandbox(google_ads=False)
     box.faults.set("awin", enforce_limit=RateLimit(20, 60.0), clock=clock.monotonic)
-    awin = client(box.url("awin"), box.credentials.awin_access_token, clock)
+    awin = client(box.url("awin"), box.credentials.awin.token, clock)
     seen = statuses(awin.http)
     for day in range(25):
         first = dt.date(2026, 10, 1) + dt.timedelta(days=day)
-        awin.transactions(AWIN_ACCOUNT, first, first)
+        awin.read_window(AWIN_ACCOUNT, first, first)
     assert seen == [200] * 25
     assert clock.sleeps == [3.0] * 24
     assert box.counters.violations("awin") == 0

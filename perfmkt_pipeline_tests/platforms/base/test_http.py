@@ -45,7 +45,7 @@ def impact(box, clock: FakeClock, log: ListLogger | None = None, *, max_retries=
         http("impact", clock, log, max_retries=max_retries),
         box.url("impact"),
         IMPACT_SID,
-        box.credentials.impact_auth_token,
+        box.credentials.impact.token,
         program_ids={IMPACT_SID: [program or IMPACT_PROGRAM]},
         zone=ZoneInfo(IMPACT_ZONE),
     )
@@ -180,11 +180,11 @@ def test_the_advised_wait_is_read_from_seconds_or_epoch_reset_headers(headers, s
 
 def test_no_affiliate_cassette_holds_a_credential():
     credentials = SandboxCredentials()
-    basic = base64.b64encode(f"{IMPACT_SID}:{credentials.impact_auth_token}".encode()).decode()
+    basic = base64.b64encode(f"{IMPACT_SID}:{credentials.impact.token}".encode()).decode()
     secrets = [
-        credentials.impact_auth_token,
-        credentials.cj_access_token,
-        credentials.awin_access_token,
+        credentials.impact.token,
+        credentials.cj.token,
+        credentials.awin.token,
         basic,
         "Bearer ",
         "Basic ",

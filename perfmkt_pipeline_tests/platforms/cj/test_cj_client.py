@@ -18,6 +18,7 @@ from perfmkt_pipeline.platforms.base.affiliates import (
     FatalError,
 )
 from perfmkt_pipeline.platforms.cj.client import CjClient
+from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline_tests.platforms.affiliates_support import (
     CJ_ACCOUNT,
     FakeClock,
@@ -52,11 +53,12 @@ def test_commissions_page_by_max_commission_id_through_a_429_and_a_transient_gra
         reset_seconds=5,
         graphql_error_first_n=1,
     ) as target:
-        cj = client(target.url, target.credentials.cj_access_token, clock, log)
+        cj = client(target.url, target.credentials.cj.token, clock, log)
         seen = statuses(cj.http)
         records = cj.fetch(CJ_ACCOUNT, NOV_10, NOV_11)
 
-    served = world().cj_commissions(
+    served = cj_data.cj_commissions(
+        world(),
         CJ_ACCOUNT,
         dt.datetime(2026, 11, 10, tzinfo=dt.UTC),
         dt.datetime(2026, 11, 12, tzinfo=dt.UTC),
@@ -98,7 +100,7 @@ def test_commissions_page_by_max_commission_id_through_a_429_and_a_transient_gra
 def test_a_graphql_authorisation_error_with_http_200_is_fatal_and_names_the_account():
     clock = FakeClock()
     with cassette("cj", "graphql_error") as target:
-        cj = client(target.url, target.credentials.cj_access_token, clock)
+        cj = client(target.url, target.credentials.cj.token, clock)
         seen = statuses(cj.http)
         with pytest.raises(AuthenticationError) as raised:
             cj.fetch("999", NOV_10, NOV_11)
@@ -111,7 +113,7 @@ def test_a_graphql_authorisation_error_with_http_200_is_fatal_and_names_the_acco
 def test_an_expired_token_is_fatal_at_once_and_names_network_and_account():
     clock = FakeClock()
     with cassette("cj", "auth_failure", expired_credentials=True) as target:
-        cj = client(target.url, target.credentials.cj_access_token, clock)
+        cj = client(target.url, target.credentials.cj.token, clock)
         seen = statuses(cj.http)
         with pytest.raises(AuthenticationError) as raised:
             cj.fetch(CJ_ACCOUNT, NOV_10, NOV_11)
@@ -120,7 +122,7 @@ def test_an_expired_token_is_fatal_at_once_and_names_network_and_account():
         "cj account 5551234: credentials refused (HTTP 401): "
         "Unauthorized: the personal access token has expired"
     )
-    assert target.credentials.cj_access_token not in str(raised.value)
+    assert target.credentials.cj.token not in str(raised.value)
 
 
 def _response(body: dict) -> requests.Response:

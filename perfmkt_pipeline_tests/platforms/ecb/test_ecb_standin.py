@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from perfmkt_pipeline.sandbox.spec import PLATFORMS, WorldSpec
+from perfmkt_pipeline.platforms.ecb.standin import sandbox as ecb_sandbox
+from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
 
 AS_OF = date(2025, 1, 3)
 
 
 def test_fixes_exist_on_target_business_days_only():
-    rates = World(WorldSpec.small(), as_of=AS_OF).ecb_rates(date(2024, 3, 25), date(2024, 12, 31))
+    rates = ecb_sandbox.rates(
+        World(WorldSpec.small(), as_of=AS_OF), date(2024, 3, 25), date(2024, 12, 31)
+    )
     closed = {
         date(2024, 3, 29),  # Good Friday
         date(2024, 4, 1),  # Easter Monday
@@ -32,7 +35,7 @@ def test_fixes_exist_on_target_business_days_only():
 
 def test_csv_is_published_newest_first_with_na_and_trailing_comma():
     world = World(WorldSpec.small(), as_of=AS_OF)
-    lines = world.ecb_csv().splitlines()
+    lines = ecb_sandbox.history_csv(world).splitlines()
     header = lines[0].split(",")
     assert header[:3] == ["Date", "USD", "JPY"] and header[-1] == ""
     # Newest first; the last fix before as_of (2025-01-01 is a TARGET holiday).
@@ -42,15 +45,15 @@ def test_csv_is_published_newest_first_with_na_and_trailing_comma():
     assert days == sorted(days, reverse=True)
     row = dict(zip(header, lines[1].split(","), strict=True))
     assert row["RUB"] == "N/A" and row["HRK"] == "N/A"
-    rates = world.ecb_rates(date(2025, 1, 2), date(2025, 1, 2))[date(2025, 1, 2)]
+    rates = ecb_sandbox.rates(world, date(2025, 1, 2), date(2025, 1, 2))[date(2025, 1, 2)]
     assert Decimal(row["USD"]) == rates["USD"] and Decimal(row["GBP"]) == rates["GBP"]
 
 
 def test_every_account_currency_has_a_plausible_rate():
     for spec in (WorldSpec.small(), WorldSpec.benchmark()):
         world = World(spec, as_of=AS_OF)
-        currencies = {a.currency for p in PLATFORMS for a in world.accounts(p)} - {"EUR"}
-        for fix in world.ecb_rates(date(2024, 1, 1), date(2024, 12, 31)).values():
+        currencies = {a.currency for p in world.spec.names for a in world.accounts(p)} - {"EUR"}
+        for fix in ecb_sandbox.rates(world, date(2024, 1, 1), date(2024, 12, 31)).values():
             assert all(fix[c] is not None for c in currencies)
             assert Decimal("0.9") < fix["USD"] < Decimal("1.3")
             assert Decimal("130") < fix["JPY"] < Decimal("190")

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from perfmkt_pipeline.config import FileFeedSettings
-from perfmkt_pipeline.platforms.file_feeds.feed import FileFeedError, read_feed, read_feed_window
+from perfmkt_pipeline.platforms.file_feeds.feed import FileFeedError, read_feed_window
+
+
+def read_feed(*args, **kwargs):
+    """The feed's records in a window (what its reader yields)."""
+    return read_feed_window(*args, **kwargs).records
+
 
 HEADER = (
     "Order ID,Transaction Date,Status,Publisher ID,Publisher Name,Sales,Total Commission,Updated"

@@ -13,6 +13,7 @@ from perfmkt_pipeline.platforms.google_ads import (
     GoogleAdsReader,
     RetryPolicy,
 )
+from perfmkt_pipeline.platforms.google_ads.standin import data as google_ads_data
 from perfmkt_pipeline.sandbox.runner import Sandbox
 
 MANAGER = "1000000001"
@@ -83,7 +84,7 @@ def served_campaign_days(box: Sandbox, customer_id: str, start: date, end: date)
             Decimal(repr(r.conversions)),
             Decimal(repr(r.conversions_value)),
         )
-        for r in box.world.google_campaign_days(customer_id, start, end)
+        for r in google_ads_data.campaign_days(box.world, customer_id, start, end)
     )
 
 
@@ -96,7 +97,7 @@ def served_conversion_days(box: Sandbox, customer_id: str, start: date, end: dat
             Decimal(repr(r.conversions)),
             Decimal(repr(r.conversions_value)),
         )
-        for r in box.world.google_conversion_action_days(customer_id, start, end)
+        for r in google_ads_data.conversion_action_days(box.world, customer_id, start, end)
     )
 
 

@@ -206,7 +206,7 @@ def test_permission_denied_fails_fast_naming_the_customer(box):
 def test_an_access_token_expired_mid_run_is_refreshed_once(box):
     with reader(box) as ads:
         accounts = ads.accounts()
-        box.credentials.expire_google_access_tokens()
+        box.credentials.google_ads.expire_access_tokens()
         report = ads.fetch(accounts[0], START, END)
 
     assert box.counters.count("google_oauth", OAUTH_TOKEN) == 2
@@ -247,14 +247,14 @@ def test_a_wrong_refresh_token_fails_within_seconds_naming_the_account_and_never
     shown = "".join(traceback.format_exception(caught.value)) + repr(caught.value)
     for output in (shown, caplog.text, captured.out, captured.err, repr(creds)):
         assert WRONG_REFRESH_TOKEN not in output
-        assert box.credentials.google_client_secret not in output
+        assert box.credentials.google_ads.client_secret not in output
 
 
 def test_without_a_manager_the_metrics_rows_describe_the_account(request):
     spec = WorldSpec.small()
-    top_level = tuple(replace(a, manager_id=None) for a in spec.google_accounts[:3])
+    top_level = tuple(replace(a, manager_id=None) for a in spec.accounts("google_ads")[:3])
     box = request.getfixturevalue("sandbox")(
-        spec=replace(spec, google_managers=(), google_accounts=top_level)
+        spec=spec.with_platform("google_ads", managers=(), accounts=top_level)
     )
     creds = credentials(box, login_customer_id=None)
     with reader(box, creds=creds, customer_ids=(US, JP)) as ads:

@@ -31,7 +31,7 @@ RECORDING = os.environ.get("PERFMKT_RECORD_CASSETTES") == "1"
 # Replays never connect: this address only has to be well formed (port 9 is "discard").
 UNUSED_TOKEN_URI = "http://127.0.0.1:9/token"
 WRONG_REFRESH_TOKEN = "1//revoked-refresh-token-b41c"
-SANDBOX = SandboxCredentials()
+SANDBOX = SandboxCredentials().google_ads
 
 
 @pytest.fixture
@@ -44,9 +44,9 @@ def token_uri(request: pytest.FixtureRequest) -> Iterator[str]:
 
 def make_reader(token_uri: str, refresh_token: str) -> GoogleAdsReader:
     credentials = GoogleAdsCredentials(
-        developer_token=SANDBOX.google_developer_token,
-        client_id=SANDBOX.google_client_id,
-        client_secret=SANDBOX.google_client_secret,
+        developer_token=SANDBOX.developer_token,
+        client_id=SANDBOX.client_id,
+        client_secret=SANDBOX.client_secret,
         refresh_token=refresh_token,
         login_customer_id=MANAGER,
     )
@@ -68,7 +68,7 @@ def requests_sent(tape) -> int:
 def test_the_refresh_posts_a_refresh_token_grant_and_caches_the_access_token(token_uri):
     with (
         cassette("oauth_refresh.yaml") as tape,
-        make_reader(token_uri, SANDBOX.google_refresh_token) as ads,
+        make_reader(token_uri, SANDBOX.refresh_token) as ads,
     ):
         ads.authenticate()
         ads.authenticate()  # still valid: no second request (a replay would refuse one)
@@ -95,17 +95,17 @@ def test_a_refused_refresh_token_fails_once_naming_the_account(token_uri):
     message = str(caught.value)
     assert f"customer {MANAGER}" in message
     assert "invalid_grant: Token has been expired or revoked." in message
-    assert WRONG_REFRESH_TOKEN not in message and SANDBOX.google_client_secret not in message
+    assert WRONG_REFRESH_TOKEN not in message and SANDBOX.client_secret not in message
 
 
 def test_no_cassette_holds_a_credential():
     texts = [path.read_text() for path in sorted((CASSETTES / "google_ads").glob("*.yaml"))]
     assert len(texts) >= 2
     secrets = (
-        SANDBOX.google_refresh_token,
-        SANDBOX.google_client_secret,
-        SANDBOX.google_client_id,
-        SANDBOX.google_developer_token,
+        SANDBOX.refresh_token,
+        SANDBOX.client_secret,
+        SANDBOX.client_id,
+        SANDBOX.developer_token,
         WRONG_REFRESH_TOKEN,
         "ya29.",  # any issued access token
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from google.ads.googleads.errors import GoogleAdsException
 from google.ads.googleads.v26.errors.types.errors import GoogleAdsFailure
 from google.api_core import exceptions as core_exceptions
 
+from perfmkt_pipeline.platforms.google_ads.standin import data as google_ads_data
 from perfmkt_pipeline.platforms.google_ads.standin.errors import failure_metadata_key
 from perfmkt_pipeline.platforms.google_ads.standin.server import GoogleAdsServer
 from perfmkt_pipeline.sandbox.counters import RequestCounters
@@ -68,11 +68,11 @@ def server(world, credentials) -> Iterator[GoogleAdsServer]:
 
 def make_client(server: GoogleAdsServer, token: str | None = None, **overrides) -> GoogleAdsClient:
     settings = {
-        "developer_token": server.credentials.google_developer_token,
+        "developer_token": server.credentials.google_ads.developer_token,
         "login_customer_id": MANAGER,
         **overrides,
     }
-    token = token or server.credentials.issue_google_access_token()
+    token = token or server.credentials.google_ads.issue_access_token()
     return GoogleAdsClient(
         credentials=google.oauth2.credentials.Credentials(token=token),
         endpoint=server.endpoint,
@@ -115,7 +115,7 @@ def test_search_stream_serves_the_world_campaign_days_exactly(server, world):
         (int(r.campaign_id), campaigns[r.campaign_id].name, campaigns[r.campaign_id].status,
          r.day.isoformat(), r.cost_micros, r.impressions, r.clicks, r.conversions,
          r.conversions_value)
-        for r in world.google_campaign_days(US, date(2024, 2, 1), date(2024, 2, 29))
+        for r in google_ads_data.campaign_days(world, US, date(2024, 2, 1), date(2024, 2, 29))
     ]  # fmt: skip
     served = [
         (r.campaign.id, r.campaign.name, r.campaign.status.name, r.segments.date,
@@ -137,7 +137,7 @@ def test_conversion_action_query_serves_the_world_rows_per_action(server, world)
          r.conversions if r.conversion_action_name != "Page view" else 0.0,
          r.conversions_value if r.conversion_action_name != "Page view" else 0.0,
          r.conversions, r.conversions_value)
-        for r in world.google_conversion_action_days(JP, date(2024, 2, 20), date(2024, 2, 29))
+        for r in google_ads_data.conversion_action_days(world, JP, date(2024, 2, 20), date(2024, 2, 29))
     ]  # fmt: skip
     served = [
         (r.campaign.id, r.segments.date, r.segments.conversion_action_name, r.metrics.conversions,
@@ -195,7 +195,7 @@ def test_metrics_without_the_date_segment_are_summed_over_the_range(server, worl
 
     cost: dict[int, int] = {}
     value: dict[int, Decimal] = {}
-    for r in world.google_campaign_days(US, date(2024, 2, 1), date(2024, 2, 29)):
+    for r in google_ads_data.campaign_days(world, US, date(2024, 2, 1), date(2024, 2, 29)):
         cost[int(r.campaign_id)] = cost.get(int(r.campaign_id), 0) + r.cost_micros
         value[int(r.campaign_id)] = value.get(int(r.campaign_id), Decimal(0)) + Decimal(
             repr(r.conversions_value)
@@ -208,7 +208,7 @@ def test_stream_sends_rows_in_batches_of_the_batch_size(world, credentials):
     with GoogleAdsServer(world, credentials=credentials, stream_batch_rows=40) as srv:
         service = ads_service(srv)
         batches = list(service.search_stream(customer_id=US, query=DAILY.format(*FEB)))
-    total = len(world.google_campaign_days(US, date(2024, 2, 1), date(2024, 2, 29)))
+    total = len(google_ads_data.campaign_days(world, US, date(2024, 2, 1), date(2024, 2, 29)))
     sizes = [len(b.results) for b in batches]
     assert sizes == [40] * (total // 40) + ([total % 40] if total % 40 else [])
 
@@ -284,7 +284,9 @@ def test_served_values_follow_the_world_as_of_date(server, world):
     before = stream_rows(service, US, BY_ACTION_ALL.format("2024-02-25", "2024-02-28"))
     world.as_of = AS_OF + timedelta(days=20)
     after = stream_rows(service, US, BY_ACTION_ALL.format("2024-02-25", "2024-02-28"))
-    expected = world.google_conversion_action_days(US, date(2024, 2, 25), date(2024, 2, 28))
+    expected = google_ads_data.conversion_action_days(
+        world, US, date(2024, 2, 25), date(2024, 2, 28)
+    )
     assert [(r.campaign.id, r.metrics.all_conversions) for r in after] == [
         (int(r.campaign_id), r.conversions) for r in expected
     ]
@@ -332,7 +334,7 @@ def test_unknown_access_token_is_unauthenticated_without_echoing_it(server):
 
 def test_expired_access_token_is_unauthenticated_as_expired(server):
     service = ads_service(server)
-    server.credentials.expire_google_access_tokens()
+    server.credentials.google_ads.expire_access_tokens()
     with pytest.raises(GoogleAdsException) as caught:
         stream_rows(service, US, DAILY.format(*FEB))
     assert only_error(caught.value).error_code.authentication_error.name == "OAUTH_TOKEN_EXPIRED"
@@ -456,7 +458,8 @@ def test_accounts_below_a_sub_manager_are_level_two_and_readable_through_the_top
     nested = SandboxAccount(
         "google_ads", "6789012345", "Acme Regional Search", "USD", "America/Chicago", SUB_MANAGER
     )
-    world = World(replace(small, google_accounts=(*small.google_accounts, nested)), as_of=AS_OF)
+    accounts = (*small.accounts("google_ads"), nested)
+    world = World(small.with_platform("google_ads", accounts=accounts), as_of=AS_OF)
     with GoogleAdsServer(world, credentials=credentials) as srv:
         service = ads_service(srv)
         levels = [
@@ -469,7 +472,7 @@ def test_accounts_below_a_sub_manager_are_level_two_and_readable_through_the_top
         rows = stream_rows(service, "6789012345", DAILY.format(*FEB))
     assert levels[-2:] == [(5678901234, 1), (6789012345, 2)]
     assert len(rows) == len(
-        world.google_campaign_days("6789012345", date(2024, 2, 1), date(2024, 2, 29))
+        google_ads_data.campaign_days(world, "6789012345", date(2024, 2, 1), date(2024, 2, 29))
     )
 
 

@@ -18,6 +18,7 @@ import pytest
 from perfmkt_pipeline.platforms.base.affiliates import AffiliateDataError, AuthenticationError
 from perfmkt_pipeline.platforms.base.affiliates.records import last_second, midnight
 from perfmkt_pipeline.platforms.impact.client import ImpactClient, halve, plan_windows
+from perfmkt_pipeline.platforms.impact.standin import data as impact_data
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline_tests.platforms.affiliates_support import (
@@ -51,7 +52,7 @@ def client(url: str, token: str, clock: FakeClock, log: ListLogger | None = None
 
 
 def live(box: Sandbox, log: ListLogger | None = None, **kw) -> ImpactClient:
-    return client(box.url("impact"), box.credentials.impact_auth_token, FakeClock(), log, **kw)
+    return client(box.url("impact"), box.credentials.impact.token, FakeClock(), log, **kw)
 
 
 def asked(impact: ImpactClient) -> list[dict[str, str]]:
@@ -66,8 +67,8 @@ def asked(impact: ImpactClient) -> list[dict[str, str]]:
 
 
 def event_days(box_world, first: dt.date, last: dt.date):
-    return box_world.impact_actions(
-        IMPACT_SID, event=(midnight(first, ZONE), last_second(last, ZONE))
+    return impact_data.impact_actions(
+        box_world, IMPACT_SID, event=(midnight(first, ZONE), last_second(last, ZONE))
     )
 
 
@@ -77,7 +78,7 @@ def event_days(box_world, first: dt.date, last: dt.date):
 def test_event_days_are_read_by_action_date_after_waiting_out_a_429_by_its_reset_header() -> None:
     clock, log = FakeClock(), ListLogger()
     with cassette("impact", "actions_rate_limited", rate_limit_first_n=1, reset_seconds=7) as tape:
-        impact = client(tape.url, tape.credentials.impact_auth_token, clock, log)
+        impact = client(tape.url, tape.credentials.impact.token, clock, log)
         seen = statuses(impact.http)
         records = impact.fetch(IMPACT_SID, NOV_10, NOV_12)
         query = parse_qs(urlsplit(tape.cassette.requests[-1].uri).query)
@@ -111,7 +112,7 @@ def test_event_days_are_read_by_action_date_after_waiting_out_a_429_by_its_reset
 def test_an_expired_token_is_fatal_at_once_and_names_network_and_account() -> None:
     clock = FakeClock()
     with cassette("impact", "auth_failure", expired_credentials=True) as target:
-        impact = client(target.url, target.credentials.impact_auth_token, clock)
+        impact = client(target.url, target.credentials.impact.token, clock)
         seen = statuses(impact.http)
         with pytest.raises(AuthenticationError) as raised:
             impact.fetch(IMPACT_SID, NOV_10, NOV_12)
@@ -120,7 +121,7 @@ def test_an_expired_token_is_fatal_at_once_and_names_network_and_account() -> No
         "Authentication failed: the auth token has expired"
     )
     assert seen == [401] and clock.sleeps == []
-    assert target.credentials.impact_auth_token not in str(raised.value)
+    assert target.credentials.impact.token not in str(raised.value)
 
 
 # -- parsing --------------------------------------------------------------------------------------

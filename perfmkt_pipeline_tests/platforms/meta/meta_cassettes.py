@@ -184,11 +184,9 @@ def record(names: list[str] | None = None) -> None:
             box.faults.set("meta", **scenario.faults)
             if scenario.premature_completion:
                 _complete_prematurely(box)
-            creds = box.credentials
+            creds = box.credentials.meta
             with _recorder().use_cassette(f"{name}.yaml"):
-                outcome = run(
-                    scenario, box.url("meta"), creds.meta_access_token, creds.meta_app_secret
-                )
+                outcome = run(scenario, box.url("meta"), creds.access_token, creds.app_secret)
         print(f"{name}: {len(outcome.records)} records, error: {outcome.error}")
 
 

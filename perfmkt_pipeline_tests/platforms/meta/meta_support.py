@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from perfmkt_pipeline.platforms.meta.standin import data as meta_data
+from perfmkt_pipeline.platforms.meta.standin import sandbox as meta_sandbox
 from perfmkt_pipeline.sandbox.world import World
 
 # The sandbox world's accounts (WorldSpec.small): USD, GBP and JPY.
@@ -83,7 +85,7 @@ def expected_ad_days(
     return {
         (r.account_id, r.day, r.ad_id): (r.campaign_id, r.spend, r.impressions, r.clicks)
         for account_id in accounts
-        for r in world.meta_ad_days(account_id, start, end, as_of=as_of)
+        for r in meta_data.ad_days(world, account_id, start, end, as_of=as_of)
     }
 
 
@@ -107,7 +109,7 @@ def expected_actions(
 ) -> dict[tuple, tuple]:
     """The sandbox's ground truth for the attributions the client asked for ("value" + windows)."""
     wanted = {"value", *windows}
-    truth = world.ground_truth_meta_actions(start, end, as_of=as_of, level="ad")
+    truth = meta_sandbox.ground_truth_actions(world, start, end, as_of=as_of, level="ad")
     return {
         (r.account_id, r.ad_id, r.day, r.action_type, r.window): (r.count, r.value)
         for r in truth.itertuples(index=False)

@@ -22,7 +22,8 @@ from perfmkt_pipeline.platforms.meta import (
     action_rows,
     insight_row,
 )
-from perfmkt_pipeline.sandbox.faults import MetaFaults
+from perfmkt_pipeline.platforms.meta.standin import data as meta_data
+from perfmkt_pipeline.platforms.meta.standin.sandbox import MetaFaults
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline_tests.platforms.meta.meta_support import (
     ACCOUNTS,
@@ -54,12 +55,12 @@ def _client(
     box: Sandbox, clock: FakeClock, log: ListLogger | None = None, **settings
 ) -> MetaClient:
     meta = MetaSettings(account_ids=ACCOUNTS, **settings)
-    creds = box.credentials
+    creds = box.credentials.meta
     return MetaClient(
         meta,
         box.url("meta"),
-        creds.meta_access_token,
-        creds.meta_app_secret,
+        creds.access_token,
+        creds.app_secret,
         clock=clock,
         rng=random.Random(5),
         logger=log or ListLogger(),
@@ -115,7 +116,7 @@ def test_a_short_range_is_one_synchronous_call_read_page_by_page(sandbox) -> Non
     start, end = dt.date(2026, 11, 13), dt.date(2026, 11, 19)
     pull = _pull(_client(box, FakeClock(), page_limit=10), [UK], start, end)
 
-    rows = len(box.world.meta_ad_days(UK, start, end))
+    rows = len(meta_data.ad_days(box.world, UK, start, end))
     assert rows > 20
     assert box.counters.count("meta", "meta.insights_sync", UK) == -(-rows // 10)  # pages
     assert box.counters.count("meta", "meta.report_run") == 0
@@ -192,7 +193,7 @@ def test_an_expired_token_fails_at_once_naming_the_account_and_never_printing_th
     caplog,
 ) -> None:
     box = sandbox(google_ads=False)
-    token = box.credentials.meta_access_token
+    token = box.credentials.meta.access_token
     if expired_by == "sandbox fault":
         box.faults.set("meta", expired_credentials=True)
     else:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from perfmkt_pipeline.platforms.awin.standin import data
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
 # At most 31 days per call (PLATFORMS.md).
@@ -86,7 +87,7 @@ class AwinApp(PlatformApp):
             return self._error(404, "Not Found", f"No resource at {request.path}")
         auth = request.headers.get("authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else (request.arg("accessToken") or "")
-        if not hmac.compare_digest(token, self.credentials.awin_access_token):
+        if not hmac.compare_digest(token, self.credentials.awin.token):
             return self._error(401, "Unauthorized", "Invalid or missing access token")
         try:
             account = self.world.account("awin", advertiser)
@@ -125,8 +126,8 @@ class AwinApp(PlatformApp):
         as_of = self.world.as_of
         actions = self._cache.get_or_compute(
             (id(self.world.spec), account.account_id, start, end, date_type, as_of),
-            lambda: self.world.awin_transactions(
-                account.account_id, start, end, date_type, as_of=as_of
+            lambda: data.awin_transactions(
+                self.world, account.account_id, start, end, date_type, as_of=as_of
             ),
         )
         records = [transaction_record(a, account.account_id, zone) for a in actions]
@@ -137,4 +138,4 @@ class AwinApp(PlatformApp):
 
 def secrets(sandbox) -> dict[str, str]:
     """The access token the stand-in accepts."""
-    return {"AWIN_ACCESS_TOKEN": sandbox.credentials.awin_access_token}
+    return {"AWIN_ACCESS_TOKEN": sandbox.credentials.awin.token}

@@ -3,14 +3,13 @@ validation date."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from perfmkt_pipeline.sandbox.affiliate_data import (
     AffiliateAction,
     candidates,
 )
-from perfmkt_pipeline.sandbox.spec import SandboxAccount
 
 if TYPE_CHECKING:
     from perfmkt_pipeline.sandbox.world import World
@@ -20,8 +19,18 @@ AWIN_TYPE = "sale"
 
 
 def awin_transactions(
-    world: World, account: SandboxAccount, start: datetime, end: datetime, date_type: str, as_of
+    world: World,
+    account_id: str,
+    start: datetime,
+    end: datetime,
+    date_type: str = "transaction",
+    *,
+    as_of: date | None = None,
 ) -> list[AffiliateAction]:
+    """Awin transactions whose transaction time (date_type="transaction") or validation time
+    (date_type="validation") is in [start, end]."""
+    account = world.affiliate_account("awin", account_id)
+    as_of = as_of or world.as_of
     if date_type not in ("transaction", "validation"):
         raise ValueError(f"unknown Awin dateType {date_type!r}")
     out = []

@@ -1,14 +1,16 @@
 """The pieces every affiliate network over an API builds its spec from: its paced, retrying HTTP
-client from its settings section, its raw asset (its slice of raw.affiliate_actions) and its
-landing (`sync`). Each network's folder supplies only its client."""
+client from its settings section, its raw asset (its slice of raw.affiliate_actions), its
+landing (`sync`), and the spec itself (`spec`). Each network's folder supplies only its client,
+its status words and its stand-in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from perfmkt_pipeline.platforms.base import row_loss
 from perfmkt_pipeline.platforms.base.affiliates.landing import Fetch, asset_key, land_actions
+from perfmkt_pipeline.platforms.base.affiliates.settings import NetworkSettings
 from perfmkt_pipeline.platforms.base.affiliates.tables import affiliate_actions
 from perfmkt_pipeline.platforms.base.errors import (
     AffiliateDataError,
@@ -18,9 +20,16 @@ from perfmkt_pipeline.platforms.base.errors import (
 )
 from perfmkt_pipeline.platforms.base.http import HttpClient, Logger, RetryPolicy
 from perfmkt_pipeline.platforms.base.spec import (
+    Actions,
+    Connector,
+    Credential,
+    Endpoint,
     ErrorClasses,
     Landed,
+    PlatformSpec,
     RawAsset,
+    RequestBudget,
+    StandIn,
     Sync,
     SyncRequest,
 )
@@ -84,3 +93,62 @@ def sync(network: str, open_fetch: Callable[[SyncRequest, Any], Fetch]) -> Sync:
         )
 
     return land
+
+
+def spec(
+    name: str,
+    *,
+    package: str,
+    fetch: Callable[[SyncRequest, Any], Fetch],
+    credentials: tuple[Credential, ...],
+    read_by: str,
+    resource_description: str,
+    lookback_days: int,
+    statuses: Mapping[str, str],
+    app: str,
+    url: str,
+    url_env_var: str,
+    settings: type[NetworkSettings] = NetworkSettings,
+    port: int | None = None,
+    calls_per_minute: float | None = None,
+) -> PlatformSpec:
+    """The spec of the network `name` whose folder is the package `package`: its window reader
+    `fetch(request, section)`, its `credentials`, what its raw asset is read by, its resource's
+    description, its default lookback, its status words (-> pending | approved | reversed), and
+    its stand-in: the class `app` in `<package>.standin.app` (with `secrets` there) and its part
+    `<package>.standin.sandbox:SANDBOX`, served at `url_env_var` (port `port` under `perfmkt
+    sandbox`); its API's `url` (overridden by `url_env_var`), its settings section `settings`.
+    `calls_per_minute`: its client-side pacing by default (None: none needed)."""
+    return PlatformSpec(
+        name=name,
+        channel="affiliate",
+        config_section=name,
+        credentials=credentials,
+        raw_tables=(affiliate_actions,),
+        connector=Connector(
+            asset_name=None,
+            raw_assets=(raw_asset(name, read_by),),
+            sync=sync(name, fetch),
+            group=GROUP,
+            kind=name,
+            pool=name,
+            resource_key=name,
+            resource_description=resource_description,
+        ),
+        errors=ERRORS,
+        default_lookback_days=lookback_days,
+        budget=RequestBudget(calls_per_minute=calls_per_minute),
+        standin=StandIn(
+            app=f"{package}.standin.app:{app}",
+            url_env_var=url_env_var,
+            secrets=f"{package}.standin.app:secrets",
+            sandbox=f"{package}.standin.sandbox:SANDBOX",
+            port=port,
+        ),
+        actions=Actions(affiliate_actions, statuses),
+        endpoints={name: Endpoint(url, url_env_var)},
+        settings=settings,
+        # A network tracks actions within the hour, but its exports can arrive after the sync:
+        # a day's grace.
+        expected_lag_days=2,
+    )

@@ -126,10 +126,27 @@ def chunks(start: dt.date, end: dt.date, max_days: int) -> Iterator[tuple[dt.dat
 
 
 class WindowedClient:
-    """A network client that reads a range one call window at a time (`windows`)."""
+    """A network client that reads a range one call window at a time (`windows`): by default
+    windows of at most `max_window_days`, each read by `read_window` (one call, or every page
+    of one), its progress logged through `self.http.log` under `network`."""
+
+    network: str = ""
+    max_window_days: int = 31
+
+    def read_window(self, account_id: str, first: dt.date, last: dt.date) -> list[ActionRecord]:
+        raise NotImplementedError
 
     def windows(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[Window]:
-        raise NotImplementedError
+        """[start, end] one call window at a time: (first, last, what was read for it), so a
+        caller lands each before the next is read."""
+        return read_in_windows(
+            start,
+            end,
+            self.max_window_days,
+            lambda first, last: self.read_window(account_id, first, last),
+            self.http.log,
+            f"{self.network} account {account_id}",
+        )
 
     def fetch(self, account_id: str, start: dt.date, end: dt.date) -> list[ActionRecord]:
         """Every record of [start, end], all windows together (for callers that need no

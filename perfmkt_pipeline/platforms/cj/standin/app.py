@@ -18,7 +18,7 @@ import json
 import math
 from datetime import UTC, datetime
 
-from perfmkt_pipeline.platforms.cj.standin import graphql_lite
+from perfmkt_pipeline.platforms.cj.standin import data, graphql_lite
 from perfmkt_pipeline.platforms.cj.standin.data import CjCommission
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
@@ -34,7 +34,7 @@ CJ_ARGS = frozenset(
         "sinceCommissionId",
     }
 )
-# (since argument, before argument, World.cj_commissions `by`) of each date range.
+# (since argument, before argument, data.cj_commissions `by`) of each date range.
 DATE_RANGES = (
     ("sincePostingDate", "beforePostingDate", "posting"),
     ("sinceEventDate", "beforeEventDate", "event"),
@@ -137,7 +137,7 @@ class CjApp(PlatformApp):
         token = request.headers.get("authorization", "")
         if not (
             token.startswith("Bearer ")
-            and hmac.compare_digest(token[7:], self.credentials.cj_access_token)
+            and hmac.compare_digest(token[7:], self.credentials.cj.token)
         ):
             return _errors("Unauthorized", status=401)
         if config.next_query_errors():
@@ -174,7 +174,7 @@ class CjApp(PlatformApp):
     ) -> list[CjCommission]:
         """The advertiser's records in every range given (all must hold)."""
         (by, (since, before)), *others = ranges.items()
-        records = self.world.cj_commissions(cid, since, before, by=by, as_of=as_of)
+        records = data.cj_commissions(self.world, cid, since, before, by=by, as_of=as_of)
         for other, (low, high) in others:
             records = [r for r in records if low <= _moment_of(r, other) < high]
         return records
@@ -239,4 +239,4 @@ class CjApp(PlatformApp):
 
 def secrets(sandbox) -> dict[str, str]:
     """The personal access token the stand-in accepts."""
-    return {"CJ_ACCESS_TOKEN": sandbox.credentials.cj_access_token}
+    return {"CJ_ACCESS_TOKEN": sandbox.credentials.cj.token}

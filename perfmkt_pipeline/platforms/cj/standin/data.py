@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # CJ closes a locked action when it is paid out, this long after locking.
 CJ_CLOSE_AFTER_DAYS = 30
 CJ_ACTION_TYPE = "sim_sale"  # CJ action types: sim_sale, item_sale, sim_lead, ...
+# Action ids (the sandbox's): this base plus 100,000 per event day plus the 1-based sequence.
+ACTION_ID_BASE = 3_000_000_000
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def _cj_status(decided_at: datetime | None, as_of: date) -> str:
 def cj_records(account: SandboxAccount, action: AffiliateAction, as_of: date) -> list[CjCommission]:
     """The commission records of one action: the original, plus a correction when reversed."""
     n = day_number(action.event_day)
-    seq = int(action.action_id) - 3_000_000_000 - n * 100_000  # 1-based
+    seq = int(action.action_id) - ACTION_ID_BASE - n * 100_000  # 1-based
     status = _cj_status(action.decided_at, as_of)
     common = dict(
         account_id=account.account_id,
@@ -100,15 +102,19 @@ CJ_DATE_FIELDS = ("posting", "event")
 
 def cj_commissions(
     world: World,
-    account: SandboxAccount,
+    account_id: str,
     since: datetime,
     before: datetime,
-    as_of: date,
+    *,
     by: str = "posting",
+    as_of: date | None = None,
 ) -> list[CjCommission]:
     """CJ's records with a posting date (`by="posting"`) or an event date (`by="event"`) in
-    [since, before). A correction is a new line item for its action's order, so it carries the
-    action's event date and posts when it is made."""
+    [since, before), ordered by commission id: originals plus correction records (negative
+    amounts) for reversals. A correction is a new line item for its action's order, so it
+    carries the action's event date and posts when it is made."""
+    account = world.affiliate_account("cj", account_id)
+    as_of = as_of or world.as_of
     if by not in CJ_DATE_FIELDS:
         raise ValueError(f"unknown CJ date field {by!r}")
     if by == "event":

@@ -11,6 +11,7 @@ import io
 import zipfile
 
 from perfmkt_pipeline.platforms.ecb.standin.data import ECB_HIST_CSV_NAME
+from perfmkt_pipeline.platforms.ecb.standin.sandbox import history_csv
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response
 
 ZIP_PATH = "/stats/eurofxref/eurofxref-hist.zip"
@@ -32,7 +33,7 @@ class EcbApp(PlatformApp):
         if kind == "ecb.unknown" or request.method not in ("GET", "HEAD"):
             return Response.text("Not Found", 404, "text/html")
         as_of = self.world.as_of
-        csv_text = self.world.ecb_csv(as_of=as_of)
+        csv_text = history_csv(self.world, as_of=as_of)
         if kind == "ecb.history_csv":
             return Response.text(csv_text, content_type="text/csv")
         buffer = io.BytesIO()

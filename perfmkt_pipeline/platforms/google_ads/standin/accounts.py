@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perfmkt_pipeline.platforms.google_ads.standin import data
 from perfmkt_pipeline.platforms.google_ads.standin.errors import AdsRpcError, authorization_error
 from perfmkt_pipeline.sandbox.world import World
 
@@ -33,7 +34,7 @@ class CustomerDirectory:
 
     def __init__(self, world: World):
         self._customers: dict[str, AdsCustomer] = {}
-        for m in world.google_managers():
+        for m in data.managers(world):
             self._customers[m.customer_id] = AdsCustomer(
                 m.customer_id, m.name, m.currency, m.timezone, True, "ENABLED", None
             )

@@ -1,7 +1,7 @@
 """Google Ads below the campaign in the sandbox (issue #17): each account's ad groups, ads and
 keywords, and their daily numbers as an exact split of the campaign rows the stand-in serves.
 
-The campaign numbers (World.google_campaign_days, their generation and seeds) are untouched:
+The campaign numbers (data.campaign_days, their generation and seeds) are untouched:
 every served campaign-day is cut into its ad groups, each ad group into its ads and, for
 keyword-targeted Search campaigns, into its keywords, by the largest-remainder method over
 weights drawn from RNGs of their own ("below" keys), so the parts are whole micros, impressions,
@@ -22,7 +22,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from perfmkt_pipeline.sandbox.generation import google_campaign_params, minor_exponent, rng_for
+from perfmkt_pipeline.platforms.google_ads.standin import data
+from perfmkt_pipeline.platforms.google_ads.standin.generation import google_campaign_params
+from perfmkt_pipeline.sandbox.generation import minor_exponent, rng_for
 from perfmkt_pipeline.sandbox.spec import SandboxAccount, WorldSpec
 
 SHOP = "https://shop.example.com"
@@ -185,7 +187,7 @@ def _rows(world, account_id: str, start: date, end: date, as_of: date, keywords:
         for a in s.ads:
             children.setdefault(a.ad_group_id, []).append((a.ad_id, "ad"))
     out = []
-    for row in world.google_campaign_days(account_id, start, end, as_of=as_of):
+    for row in data.campaign_days(world, account_id, start, end, as_of=as_of):
         groups = by_campaign.get(row.campaign_id, [])
         if not groups:
             continue

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfmkt_pipeline.sandbox import oauth
+from perfmkt_pipeline.platforms.google_ads.standin import data, oauth
 
 
 def sandbox_env(sandbox: Any) -> dict[str, str]:
     """The variables for a started `Sandbox` (sandbox/runner.py)."""
-    creds = sandbox.credentials
-    managers = sandbox.world.google_managers()
+    creds = sandbox.credentials.google_ads
+    managers = data.managers(sandbox.world)
     return {
         "PERFMKT_GOOGLE_OAUTH_URL": sandbox.url("google_oauth") + oauth.TOKEN_PATH,
-        "GOOGLE_ADS_DEVELOPER_TOKEN": creds.google_developer_token,
-        "GOOGLE_ADS_CLIENT_ID": creds.google_client_id,
-        "GOOGLE_ADS_CLIENT_SECRET": creds.google_client_secret,
-        "GOOGLE_ADS_REFRESH_TOKEN": creds.google_refresh_token,
+        "GOOGLE_ADS_DEVELOPER_TOKEN": creds.developer_token,
+        "GOOGLE_ADS_CLIENT_ID": creds.client_id,
+        "GOOGLE_ADS_CLIENT_SECRET": creds.client_secret,
+        "GOOGLE_ADS_REFRESH_TOKEN": creds.refresh_token,
         "GOOGLE_ADS_LOGIN_CUSTOMER_ID": managers[0].customer_id if managers else "",
     }

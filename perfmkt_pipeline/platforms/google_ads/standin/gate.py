@@ -25,8 +25,9 @@ from perfmkt_pipeline.platforms.google_ads.standin.errors import (
     quota_error,
     request_error,
 )
+from perfmkt_pipeline.platforms.google_ads.standin.sandbox import ACCESS_TOKEN_PREFIX
 from perfmkt_pipeline.sandbox.counters import RequestCounters
-from perfmkt_pipeline.sandbox.credentials import GOOGLE_ACCESS_TOKEN_PREFIX, SandboxCredentials
+from perfmkt_pipeline.sandbox.credentials import SandboxCredentials
 from perfmkt_pipeline.sandbox.faults import SandboxFaults
 
 PLATFORM = "google_ads"
@@ -87,10 +88,10 @@ class CallGate:
                     "Request is missing the 'authorization: Bearer' OAuth access token.",
                 )
             )
-        if not self.credentials.is_valid_google_access_token(token):
+        if not self.credentials.google_ads.is_valid_access_token(token):
             # A token the sandbox once issued has been expired/revoked; anything else is bogus.
             # The message never repeats the token.
-            expired = token.startswith(GOOGLE_ACCESS_TOKEN_PREFIX)
+            expired = token.startswith(ACCESS_TOKEN_PREFIX)
             raise AdsRpcError(
                 authentication_error(
                     "OAUTH_TOKEN_EXPIRED" if expired else "OAUTH_TOKEN_INVALID",
@@ -104,7 +105,7 @@ class CallGate:
                     "DEVELOPER_TOKEN_PARAMETER_MISSING", "The developer-token header is missing."
                 )
             )
-        if not secrets.compare_digest(developer_token, self.credentials.google_developer_token):
+        if not secrets.compare_digest(developer_token, self.credentials.google_ads.developer_token):
             raise AdsRpcError(
                 authentication_error("DEVELOPER_TOKEN_INVALID", "The developer token is not valid.")
             )

@@ -20,7 +20,7 @@ from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
-from perfmkt_pipeline.platforms.google_ads.standin import below, gaql
+from perfmkt_pipeline.platforms.google_ads.standin import below, data, gaql
 from perfmkt_pipeline.platforms.google_ads.standin.accounts import AdsCustomer, CustomerDirectory
 from perfmkt_pipeline.platforms.google_ads.standin.errors import (
     AdsRpcError,
@@ -168,7 +168,7 @@ class QueryPlan:
         start, end = self.range
         out: list[Record] = []
         if ACTION_NAME in referenced:
-            for r in world.google_conversion_action_days(cid, start, end):
+            for r in data.conversion_action_days(world, cid, start, end):
                 out.append(
                     {
                         **base,
@@ -184,7 +184,7 @@ class QueryPlan:
                     }
                 )
             return out
-        for r in world.google_campaign_days(cid, start, end):
+        for r in data.campaign_days(world, cid, start, end):
             out.append(
                 {
                     **base,

@@ -7,7 +7,7 @@ CA in `server.ca_file` (tls.py; `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`). Requests an
 the library's own message types for the configured API version. Each call is counted, may get
 an injected fault (faults.py, platform "google_ads"), is authenticated (bearer token,
 developer token) and authorized (`login-customer-id` must be a manager above the customer);
-errors end the call with a `GoogleAdsFailure` in the trailers (google_ads_errors.py).
+errors end the call with a `GoogleAdsFailure` in the trailers (errors.py).
 """
 
 from __future__ import annotations

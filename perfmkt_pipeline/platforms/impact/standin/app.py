@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
+from perfmkt_pipeline.platforms.impact.standin import data
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
 # Every date pair may span at most 45 days (List all actions, since 5 August 2024).
@@ -45,7 +46,7 @@ IMPACT_MIN_PAGE_SIZE = 2_000
 IMPACT_MAX_PAGE_SIZE = IMPACT_DEFAULT_PAGE_SIZE
 # More records than this many pages of PageSize is an error, not a long answer (same note).
 IMPACT_MAX_PAGES = 10
-# (start parameter, end parameter, World.impact_actions keyword) of each date pair.
+# (start parameter, end parameter, data.impact_actions keyword) of each date pair.
 DATE_PAIRS = (
     ("ActionDateStart", "ActionDateEnd", "event"),
     ("LockingDateStart", "LockingDateEnd", "locking"),
@@ -122,7 +123,7 @@ class ImpactApp(PlatformApp):
             user, _, password = base64.b64decode(header[6:]).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return False
-        return user == sid and hmac.compare_digest(password, self.credentials.impact_auth_token)
+        return user == sid and hmac.compare_digest(password, self.credentials.impact.token)
 
     def handle(self, request: Request) -> Response:
         m = _PATH.match(request.path)
@@ -163,7 +164,7 @@ class ImpactApp(PlatformApp):
             return self._error(400, str(refused))
         key = (id(self.world.spec), account.account_id, tuple(sorted(filters.items())), as_of)
         actions = self._cache.get_or_compute(
-            key, lambda: self.world.impact_actions(account.account_id, **filters, as_of=as_of)
+            key, lambda: data.impact_actions(self.world, account.account_id, **filters, as_of=as_of)
         )
         if state:
             actions = [a for a in actions if _STATES[a.status] == state]
@@ -272,5 +273,5 @@ def secrets(sandbox) -> dict[str, str]:
     accounts = sandbox.world.accounts("impact")
     return {
         "IMPACT_ACCOUNT_SID": accounts[0].account_id if accounts else "",
-        "IMPACT_AUTH_TOKEN": sandbox.credentials.impact_auth_token,
+        "IMPACT_AUTH_TOKEN": sandbox.credentials.impact.token,
     }

@@ -12,7 +12,6 @@ from perfmkt_pipeline.sandbox.affiliate_data import (
     actions_by_event_day,
 )
 from perfmkt_pipeline.sandbox.generation import AFFILIATE_DECISION_MAX_DAYS
-from perfmkt_pipeline.sandbox.spec import SandboxAccount
 
 if TYPE_CHECKING:
     from perfmkt_pipeline.sandbox.world import World
@@ -26,18 +25,20 @@ Between = tuple[datetime, datetime]
 
 def impact_actions(
     world: World,
-    account: SandboxAccount,
+    account_id: str,
     *,
     event: Between | None = None,
     locking: Between | None = None,
     updated: Between | None = None,
-    as_of: date,
+    as_of: date | None = None,
 ) -> list[AffiliateAction]:
     """The actions impact.com's "List all actions" returns for the given date pairs (all that
     are given must hold), newest creation first as its reference says. `event` filters on
     EventDate, `locking` on LockingDate, `updated` on the last update - which on impact.com
     leaves out state transitions, so a sandbox action (never otherwise edited) was last updated
     when it was created, however it was decided since."""
+    account = world.affiliate_account("impact", account_id)
+    as_of = as_of or world.as_of
     zone = ZoneInfo(account.timezone)
     firsts, lasts = [], []
     if event:

@@ -33,7 +33,7 @@ from perfmkt_pipeline.platforms.meta.standin.insights import (
     insight_rows,
     parse_insights_query,
 )
-from perfmkt_pipeline.sandbox.faults import MetaFaults
+from perfmkt_pipeline.platforms.meta.standin.sandbox import MetaFaults
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response, ResultCache
 
 _PATH = re.compile(r"^/(v\d+\.\d+)/([^/]+)(?:/([^/]*))?/?$")
@@ -144,11 +144,11 @@ class MetaApp(PlatformApp):
         token = params.get("access_token")
         if not token:
             return self._error(400, 2500, "An active access token must be used to query information about the current user.", account=account_id)  # fmt: skip
-        if not hmac.compare_digest(token, self.credentials.meta_access_token):
+        if not hmac.compare_digest(token, self.credentials.meta.access_token):
             return self._error(400, 190, "Invalid OAuth access token - Cannot parse access token", account=account_id)  # fmt: skip
         proof = params.get("appsecret_proof")
         if proof is not None and not hmac.compare_digest(
-            proof, self.credentials.meta_appsecret_proof(token)
+            proof, self.credentials.meta.appsecret_proof(token)
         ):
             return self._error(400, 100, "Invalid appsecret_proof provided in the API argument", etype="GraphMethodException", account=account_id)  # fmt: skip
         return None

@@ -3,33 +3,43 @@
 Each ad-day has final attribution components per action type (generation.meta_day_block); the
 windows Meta reports are sums of them: 1d_click = c1, 7d_click = c1 + c7, 28d_click = c1 + c7 +
 c28, 1d_view = v1, and the default `value` (7-day click + 1-day view) = c1 + c7 + v1. Each
-component is restated on its own curve (restatement.META_CURVES), so windows stay nested.
+component is restated on its own curve (generation.CURVES), so windows stay nested. Injected
+anomalies (sandbox/anomalies.py) are applied here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from perfmkt_pipeline.sandbox.generation import (
+from perfmkt_pipeline.platforms.meta.standin.generation import (
+    CURVES,
+    META,
     META_COMPONENTS,
     meta_day_block,
     meta_structure,
-    minor_exponent,
 )
-from perfmkt_pipeline.sandbox.restatement import META_CURVES, served
+from perfmkt_pipeline.sandbox.anomalies import active
+from perfmkt_pipeline.sandbox.generation import minor_exponent
+from perfmkt_pipeline.sandbox.parts import SandboxCampaign
+from perfmkt_pipeline.sandbox.restatement import served
 from perfmkt_pipeline.sandbox.spec import SandboxAccount, WorldSpec
+
+if TYPE_CHECKING:
+    from perfmkt_pipeline.sandbox.world import World
 
 META_PURCHASE = "offsite_conversion.fb_pixel_purchase"
 # Meta reports the same purchases again under omni_purchase; summing both double-counts.
 META_OMNI_PURCHASE = "omni_purchase"
 META_LEAD = "lead"
 META_LINK_CLICK = "link_click"
-# Windows Meta still returns (7d_view/28d_view stopped in January 2026; PLATFORMS.md).
-META_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view")
+# Link clicks are counted by Meta itself, not by the advertiser's pixel: they survive a pixel
+# break.
+_NON_PIXEL_ACTIONS = frozenset({META_LINK_CLICK})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +122,8 @@ def ad_day_rows(
         return Decimal(v).scaleb(-exp)
 
     age = (as_of - day).days
-    purchases = [served(b[f"purchase_{c}"], META_CURVES[c], age).tolist() for c in META_COMPONENTS]
-    leads = [served(b[f"lead_{c}"], META_CURVES[c], age).tolist() for c in META_COMPONENTS]
+    purchases = [served(b[f"purchase_{c}"], CURVES[c], age).tolist() for c in META_COMPONENTS]
+    leads = [served(b[f"lead_{c}"], CURVES[c], age).tolist() for c in META_COMPONENTS]
     impressions, clicks = b["impressions"].tolist(), b["clicks"].tolist()
     spend, links = b["spend_minor"].tolist(), b["link_clicks"].tolist()
     aov = b["purchase_aov_minor"].tolist()
@@ -156,3 +166,52 @@ def ad_day_rows(
             )
         )
     return rows
+
+
+def ad_days(
+    world: World, account_id: str, start: date, end: date, *, as_of: date | None = None
+) -> list[MetaAdDay]:
+    """Ad-level daily insights rows; zero-activity rows omitted (as Meta does)."""
+    as_of = as_of or world.as_of
+    acc = world.account(META, account_id)
+    first, last = world.data_range(start, end, as_of)
+    rows = []
+    day = first
+    while day <= last:
+        rows.extend(ad_day_rows(world.spec, acc, day, as_of))
+        day += timedelta(days=1)
+    return _inject(world.injections, rows) if world.injections else rows
+
+
+def campaigns(world: World, account: SandboxAccount) -> list[SandboxCampaign]:
+    """The account's campaigns, their statuses as of `world.as_of`."""
+    s = meta_structure(world.spec, account)
+    return [
+        SandboxCampaign(
+            META,
+            account.account_id,
+            cid,
+            s.campaign_names[c],
+            "PAUSED"
+            if s.campaign_end_day[c] is not None and world.as_of > s.campaign_end_day[c]
+            else "ACTIVE",
+        )
+        for c, cid in enumerate(s.campaign_ids)
+    ]
+
+
+def _inject(injections, rows: list[MetaAdDay]) -> list[MetaAdDay]:
+    """Rows as served with the injections applied: a silent account sends none, a broken pixel
+    keeps only the actions Meta counts itself, a spend spike multiplied spend."""
+    out = []
+    for row in rows:
+        args = (META, row.account_id, row.day)
+        if active(injections, "stop_reporting", *args):
+            continue
+        if active(injections, "pixel_break", *args):
+            kept = tuple(a for a in row.actions if a.action_type in _NON_PIXEL_ACTIONS)
+            row = replace(row, actions=kept, action_values=())
+        for spike in active(injections, "spend_spike", *args):
+            row = replace(row, spend=row.spend * spike.factor)
+        out.append(row)
+    return out

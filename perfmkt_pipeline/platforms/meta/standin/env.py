@@ -8,5 +8,5 @@ from typing import Any
 
 def sandbox_env(sandbox: Any) -> dict[str, str]:
     """The variables for a started `Sandbox` (sandbox/runner.py)."""
-    creds = sandbox.credentials
-    return {"META_ACCESS_TOKEN": creds.meta_access_token, "META_APP_SECRET": creds.meta_app_secret}
+    creds = sandbox.credentials.meta
+    return {"META_ACCESS_TOKEN": creds.access_token, "META_APP_SECRET": creds.app_secret}

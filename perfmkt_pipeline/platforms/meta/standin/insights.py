@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from perfmkt_pipeline.platforms.meta.standin import data
 from perfmkt_pipeline.sandbox.spec import SandboxAccount
 
 # Insights are kept for 37 months; older start dates get error 3018 (PLATFORMS.md).
@@ -185,7 +186,7 @@ def _render_actions(total: dict[str, dict[str, Decimal]], windows: tuple[str, ..
 
 def insight_rows(world, account: SandboxAccount, q: InsightsQuery, as_of: date) -> list[dict]:
     """All rows of a query (before paging), rolled up to `q.level`, as Graph serialises them."""
-    ad_days = world.meta_ad_days(account.account_id, q.since, q.until, as_of=as_of)
+    ad_days = data.ad_days(world, account.account_id, q.since, q.until, as_of=as_of)
     groups: dict[tuple, dict] = {}
     for r in ad_days:
         level_ids = {

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from perfmkt_pipeline.platforms.meta.standin import data as meta_data
-from perfmkt_pipeline.sandbox.generation import meta_structure
+from perfmkt_pipeline.platforms.meta.standin.generation import meta_structure
 from perfmkt_pipeline.sandbox.spec import SandboxAccount, WorldSpec
 
 SHOP = "https://shop.example.com"

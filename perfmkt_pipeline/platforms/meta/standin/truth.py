@@ -1,6 +1,6 @@
 """Ground truth below the campaign for Meta (issue #17): the ad sets, ads and ad-level days the
 stand-in serves, in each account's own currency, summed from the very rows it serialises
-(World.meta_ad_days, listings.py). Conversions and their value are the purchases at the default
+(data.ad_days, listings.py). Conversions and their value are the purchases at the default
 attribution (the configured counting of the bundled settings), as the campaign ground truth
 counts them (sandbox/ground_truth.py).
 """
@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from perfmkt_pipeline.platforms.meta.standin import data as meta_data
 from perfmkt_pipeline.platforms.meta.standin import listings
 from perfmkt_pipeline.platforms.meta.standin.data import META_PURCHASE
 
@@ -60,5 +61,5 @@ def ad_days(world, start: date, end: date) -> list[dict[str, Any]]:
             "spend_local": r.spend, "conversion_value_local": _purchases(r.action_values),
         }
         for account in world.accounts(PLATFORM)
-        for r in world.meta_ad_days(account.account_id, start, end)
+        for r in meta_data.ad_days(world, account.account_id, start, end)
     ]  # fmt: skip

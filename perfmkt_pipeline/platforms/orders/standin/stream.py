@@ -31,8 +31,11 @@ from functools import lru_cache
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
+from perfmkt_pipeline.platforms.google_ads.standin import data as google_ads_data
+from perfmkt_pipeline.platforms.meta.standin import data as meta_data
+from perfmkt_pipeline.sandbox import parts
 from perfmkt_pipeline.sandbox.generation import UNITS_PER_USD, minor_exponent, rng_for
-from perfmkt_pipeline.sandbox.spec import AFFILIATE_PLATFORMS, WorldSpec
+from perfmkt_pipeline.sandbox.spec import WorldSpec
 
 SOURCE = "shop"
 # As late as any restatement ever changes a number: the platforms' final values.
@@ -172,7 +175,9 @@ def day_orders(spec: WorldSpec, day: dt.date, handle: _World) -> tuple[ShopOrder
     drafts: list[tuple[dt.datetime, str, Decimal, Utm, dt.datetime | None]] = []
     for acc in world.accounts("google_ads"):
         names = {c.campaign_id: c.name for c in world.campaigns("google_ads", acc.account_id)}
-        for row in world.google_conversion_action_days(acc.account_id, day, day, as_of=FINAL):
+        for row in google_ads_data.conversion_action_days(
+            world, acc.account_id, day, day, as_of=FINAL
+        ):
             if row.conversion_action_name != "Purchase" or row.conversions <= 0:
                 continue
             n = int(rng.binomial(int(round(row.conversions * 2)), GOOGLE_REAL_SHARE / 2))
@@ -184,7 +189,7 @@ def day_orders(spec: WorldSpec, day: dt.date, handle: _World) -> tuple[ShopOrder
                     (moment, acc.currency, total, google_utm(names[row.campaign_id]), None)
                 )
     for acc in world.accounts("meta"):
-        for row in world.meta_ad_days(acc.account_id, day, day, as_of=FINAL):
+        for row in meta_data.ad_days(world, acc.account_id, day, day, as_of=FINAL):
             purchases = next((a.value for a in row.actions if a.action_type == META_PURCHASE), 0)
             value = next((a.value for a in row.action_values if a.action_type == META_PURCHASE), 0)
             if not purchases:
@@ -198,7 +203,7 @@ def day_orders(spec: WorldSpec, day: dt.date, handle: _World) -> tuple[ShopOrder
                 drafts.append(
                     (moment, acc.currency, total, meta_utm(row.campaign_name, row.ad_id), None)
                 )
-    for platform in AFFILIATE_PLATFORMS:
+    for platform in parts.networks():
         for acc in world.accounts(platform):
             for action in world.affiliate_actions(platform, acc.account_id, day, day, as_of=FINAL):
                 if rng.random() >= AFFILIATE_REAL_SHARE:

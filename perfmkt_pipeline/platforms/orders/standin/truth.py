@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
+from perfmkt_pipeline.platforms.ecb.standin import sandbox as ecb_sandbox
 from perfmkt_pipeline.platforms.orders.standin.mariadb import HISTORY_DAYS
 from perfmkt_pipeline.platforms.orders.standin.stream import (
     SOURCE,
@@ -69,7 +70,7 @@ def fx_rate(world, currency: str, day: dt.date, reporting_currency: str) -> Deci
     """The ECB rule, in Decimal: reporting units per unit of `currency` on `day`."""
     if currency == reporting_currency:
         return Decimal(1)
-    rates = world.ecb_rates(day - dt.timedelta(days=_FX_LOOKBACK_DAYS), day)
+    rates = ecb_sandbox.rates(world, day - dt.timedelta(days=_FX_LOOKBACK_DAYS), day)
 
     def units(code: str) -> Decimal:
         if code == "EUR":

@@ -3,12 +3,12 @@
 Form fields `grant_type=refresh_token`, `client_id`, `client_secret`, `refresh_token` (what
 google-auth sends). Success: `{"access_token", "expires_in", "scope", "token_type": "Bearer"}`;
 a wrong, revoked or (by fault) expired refresh token: HTTP 400 `invalid_grant`. Issued tokens are
-remembered by `SandboxCredentials`, which the Google Ads stand-in consults.
+remembered by the sandbox's Google Ads credentials (sandbox.py), which the stand-in consults.
 """
 
 from __future__ import annotations
 
-from perfmkt_pipeline.sandbox.credentials import GOOGLE_TOKEN_LIFETIME_SECONDS
+from perfmkt_pipeline.platforms.google_ads.standin.sandbox import TOKEN_LIFETIME_SECONDS
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response
 
 TOKEN_PATH = "/token"
@@ -48,23 +48,23 @@ class OAuthApp(PlatformApp):
                 },
                 400,
             )
-        creds = self.credentials
+        creds = self.credentials.google_ads
         if (
-            form.get("client_id") != creds.google_client_id
-            or form.get("client_secret") != creds.google_client_secret
+            form.get("client_id") != creds.client_id
+            or form.get("client_secret") != creds.client_secret
         ):
             return Response.json(
                 {"error": "invalid_client", "error_description": "The OAuth client was not found."},
                 401,
             )
-        if not creds.check_google_refresh(
+        if not creds.check_refresh(
             form.get("client_id", ""), form.get("client_secret", ""), form.get("refresh_token", "")
         ):
             return Response.json(INVALID_GRANT, 400)
         return Response.json(
             {
-                "access_token": creds.issue_google_access_token(),
-                "expires_in": GOOGLE_TOKEN_LIFETIME_SECONDS,
+                "access_token": creds.issue_access_token(),
+                "expires_in": TOKEN_LIFETIME_SECONDS,
                 "scope": ADWORDS_SCOPE,
                 "token_type": "Bearer",
             }

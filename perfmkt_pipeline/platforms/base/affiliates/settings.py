@@ -1,0 +1,76 @@
+"""The settings section of an API-based affiliate network (a network's spec's `settings`, or
+a subclass of it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from perfmkt_pipeline.config import (
+    Currency,
+    LookbackDays,
+    RowLossPct,
+    Section,
+    check_currency,
+    check_timezone,
+)
+
+
+class NetworkSettings(Section):
+    """An API-based affiliate network (impact.com, CJ, Awin)."""
+
+    account_ids: list[str] = []
+    currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
+    # Each sync re-reads this many event days (impact, CJ) or transaction days (Awin) before the
+    # end of its range, so status changes and corrections made until an action locks are read:
+    # it must cover the network's locking (or validation) period.
+    lookback_days: LookbackDays = 45
+    conversion_action_types: list[str] = []  # empty: every action type counts
+    # The network's reporting time zone: read windows start and end at its midnights, and a
+    # record's day (window_date, event_date) is read in it.
+    timezone: str = "UTC"
+    # impact.com only: account SID -> the program (CampaignId) ids whose actions are read; the
+    # Actions endpoint requires one.
+    program_ids: dict[str, list[str]] = {}
+    # Client-side pacing in calls per minute; None: the network's documented limit (Awin 20;
+    # impact.com and CJ announce their limits in response headers instead).
+    calls_per_minute: Annotated[float, Field(gt=0)] | None = None
+    # Retries of a request that was rate limited or failed transiently (5xx, dropped
+    # connection), with exponential jittered backoff from `retry_base_seconds`, capped.
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 6
+    retry_base_seconds: Annotated[float, Field(ge=0)] = 1.0
+    retry_max_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # Per HTTP request (connect + read).
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    # Accounts read at once (threads of one run sharing the network's pacing, which is per
+    # credential); 1 reads them one after another.
+    max_concurrent_accounts: Annotated[int, Field(ge=1, le=32)] = 4
+    # Records a re-read of a window may lose (% of what it held) before it is refused;
+    # allow_row_loss: load a bigger loss anyway, with a warning. None by default: affiliate
+    # records are never deleted (a reversal is a status, a correction a record of its own) and
+    # are read by their event day, which does not change (PLATFORMS.md).
+    max_row_loss_pct: RowLossPct = 0.0
+    allow_row_loss: bool = False
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.account_ids)
+
+    def problems(self, name: str) -> list[str]:
+        if self.configured:
+            return []
+        return [
+            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
+            f"{name} section)"
+        ]
