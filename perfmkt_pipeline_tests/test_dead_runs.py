@@ -65,7 +65,10 @@ DAYS = [FIRST + dt.timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
 CODE_LOCATION = "perfmkt_pipeline_tests.dead_run_definitions"
 HELD_TABLE = "raw.meta_ad_insights"
 META_TABLES = (meta_tables.meta_accounts, meta_tables.meta_ad_insights, meta_tables.meta_ad_actions)
-META_SELECTION = "raw/meta_accounts,raw/meta_ad_insights,raw/meta_ad_actions"
+# Every raw asset of the Meta multi-asset (it cannot be subset): the listings of issue #17 too.
+META_SELECTION = (
+    "raw/meta_accounts,raw/meta_ad_insights,raw/meta_ad_actions,raw/meta_ads,raw/meta_adsets"
+)
 WINDOWS = ("7d_click", "1d_view")
 # The shipped run monitor with its intervals shortened, so the test does not wait minutes.
 POLL_SECONDS = 5

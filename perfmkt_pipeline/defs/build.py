@@ -15,6 +15,7 @@ from perfmkt_pipeline.config import (
     warehouse_url,
 )
 from perfmkt_pipeline.defs.alerts import build_alert_checks
+from perfmkt_pipeline.defs.assets.below import build_below_core_assets, build_below_mart_assets
 from perfmkt_pipeline.defs.assets.core import build_core_assets
 from perfmkt_pipeline.defs.assets.fx import build_fx_rates_assets
 from perfmkt_pipeline.defs.assets.marts import build_mart_assets
@@ -23,6 +24,7 @@ from perfmkt_pipeline.defs.assets.orders import (
     build_orders_checks,
     orders_resources,
 )
+from perfmkt_pipeline.defs.below_checks import build_below_checks
 from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.connectors import build_all_connector_assets, connector_resources
 from perfmkt_pipeline.defs.executor import run_executor
@@ -58,6 +60,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         *build_fx_rates_assets(settings, engine_kind),
         *build_core_assets(settings, engine_kind),
         *build_mart_assets(settings, engine_kind),
+        *build_below_core_assets(settings, engine_kind),
+        *build_below_mart_assets(settings, engine_kind),
         *build_orders_assets(settings, engine_kind),
     ]
     # Every step fails at once, without retries, on an error a retry cannot fix (policies.py).
@@ -65,7 +69,12 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=assets,
         asset_checks=fail_fast_steps(
-            [*build_checks(settings), *build_orders_checks(settings), *build_alert_checks(settings)]
+            [
+                *build_checks(settings),
+                *build_below_checks(settings),
+                *build_orders_checks(settings),
+                *build_alert_checks(settings),
+            ]
         ),
         schedules=build_schedules(settings, assets),
         sensors=[*build_sensors(settings, assets), build_notification_sensor(settings)],

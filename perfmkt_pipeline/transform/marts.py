@@ -28,11 +28,13 @@ class MartError(ValueError):
     """Core rows that cannot make a consistent mart (the message says why)."""
 
 
-def _one_reporting_currency(performance: pa.Table) -> None:
+def _one_reporting_currency(
+    performance: pa.Table, table: str = "core.ad_performance_daily"
+) -> None:
     currencies = pc.unique(performance["reporting_currency"]).to_pylist()
     if len(currencies) > 1:
         raise MartError(
-            f"core.ad_performance_daily holds rows in several reporting currencies {currencies}: "
+            f"{table} holds rows in several reporting currencies {currencies}: "
             "reload core for the whole period after changing reporting_currency"
         )
 
@@ -55,18 +57,23 @@ def campaign_daily(performance: pa.Table, campaigns: pa.Table) -> pa.Table:
     return _with_ratios(rows, CAMPAIGN_COLUMNS, CAMPAIGN_GRAIN)
 
 
-def channel_daily(performance: pa.Table) -> pa.Table:
-    """marts.channel_daily rows (without loaded_at) from core.ad_performance_daily rows."""
-    _one_reporting_currency(performance)
-    keys = [*CHANNEL_GRAIN, "reporting_currency"]
-    summed = performance.group_by(keys, use_threads=False).aggregate(
+def sum_measures(rows: pa.Table, keys: list[str]) -> pa.Table:
+    """`keys` plus every measure summed exactly per `keys` (a sum over only NULLs stays NULL),
+    and `settled` true only when every summed row is settled."""
+    summed = rows.group_by(keys, use_threads=False).aggregate(
         [*[(name, "sum") for name in MEASURES], ("settled", "all")]
     )
-    rows = pa.table(
+    return pa.table(
         {
             **{key: summed[key] for key in keys},
             **{name: summed[f"{name}_sum"].cast(_MEASURE_TYPES[name]) for name in MEASURES},
             "settled": summed["settled_all"],
         }
     )
+
+
+def channel_daily(performance: pa.Table) -> pa.Table:
+    """marts.channel_daily rows (without loaded_at) from core.ad_performance_daily rows."""
+    _one_reporting_currency(performance)
+    rows = sum_measures(performance, [*CHANNEL_GRAIN, "reporting_currency"])
     return _with_ratios(rows, CHANNEL_COLUMNS, CHANNEL_GRAIN)

@@ -187,15 +187,49 @@ def blended_daily(
 
 
 def utm_daily(
-    orders: pa.Table, reporting_currency: str, orders_settled_through: dt.date | None
+    orders: pa.Table,
+    reporting_currency: str,
+    orders_settled_through: dt.date | None,
+    ad_spend: pa.Table | None = None,
 ) -> pa.Table:
     """marts.utm_daily rows (without loaded_at): the orders side per (date, utm_source,
-    utm_medium, utm_campaign); orders without a tag are grouped under NULL. Spend, and so
-    first_party_roas, are NULL until ad-level final URLs are in the warehouse."""
+    utm_medium, utm_campaign), orders without a tag grouped under NULL, beside `ad_spend`
+    (transform/ad_marts.utm_spend: the spend of the ads whose final URLs carry the same three
+    values). A group with spend but no order has 0 orders and 0 revenue; one with orders but no
+    such ad has spend 0. Without `ad_spend` (no ad-level final URLs loaded) spend, and so
+    first_party_roas, are NULL."""
     _one_currency(reporting_currency, orders)
-    rows = _order_days(orders, UTM_GRAIN)
+    rows = _order_days(orders, UTM_GRAIN).select([*UTM_GRAIN, "orders", "revenue"])
+    if ad_spend is None:
+        rows = rows.append_column("spend", pa.nulls(rows.num_rows, MONEY))
+    else:
+        _one_currency(reporting_currency, ad_spend)
+        # Both sides stacked and summed per grain: a grouping keeps NULL tags together (a join
+        # would not match them).
+        orders_side = rows.append_column("spend", pa.nulls(rows.num_rows, MONEY))
+        spend_side = ad_spend.select([*UTM_GRAIN, "spend"])
+        spend_side = pa.table(
+            {
+                **{key: spend_side[key] for key in UTM_GRAIN},
+                "orders": pa.nulls(spend_side.num_rows, COUNT),
+                "revenue": pa.nulls(spend_side.num_rows, MONEY),
+                "spend": spend_side["spend"].cast(MONEY),
+            }
+        )
+        both = pa.concat_tables([orders_side.select(spend_side.column_names), spend_side])
+        summed = both.group_by(UTM_GRAIN, use_threads=False).aggregate(
+            [("orders", "sum"), ("revenue", "sum"), ("spend", "sum")]
+        )
+        rows = pa.table(
+            {
+                **{key: summed[key] for key in UTM_GRAIN},
+                "orders": pc.fill_null(summed["orders_sum"], 0).cast(COUNT),
+                "revenue": pc.fill_null(summed["revenue_sum"].cast(MONEY), pa.scalar(0, MONEY)),
+                "spend": pc.fill_null(summed["spend_sum"].cast(MONEY), pa.scalar(0, MONEY)),
+            }
+        )
     rows = rows.sort_by([(key, "ascending", "at_start") for key in UTM_GRAIN])
-    spend = pa.nulls(rows.num_rows, MONEY)
+    spend = rows["spend"]
     return pa.table(
         {
             **{key: rows[key] for key in UTM_GRAIN},

@@ -26,11 +26,18 @@ VALUE = _SCHEMA.field("old_value").type
 DETECTED_AT = _SCHEMA.field("detected_at").type
 
 
-def restatements(old: pa.Table, new: pa.Table, detected_at: dt.datetime) -> pa.Table:
-    """core.restatements rows for every metric value that differs between `old` and `new`."""
+def changed_values(old: pa.Table, new: pa.Table, grain: list[str]) -> pa.Table:
+    """(grain..., metric, old_value, new_value) for every measure value (as the platform reports
+    it) that differs between `old` and `new` rows of a daily table keyed by `grain` (its first
+    three columns: date, platform, account_id), where the account's day had been loaded
+    before. The rule of core.restatements, for any daily table (campaigns, ads, keywords)."""
+    value_schema = pa.schema(
+        [*[old.schema.field(k) for k in grain], ("metric", pa.string()),
+         ("old_value", VALUE), ("new_value", VALUE)]
+    )  # fmt: skip
     if old.num_rows == 0:
-        return _SCHEMA.empty_table()
-    columns = [*GRAIN, *RESTATED_METRICS]
+        return value_schema.empty_table()
+    columns = [*grain, *RESTATED_METRICS]
     loaded_days = (
         old.select(["date", "platform", "account_id"])
         .group_by(["date", "platform", "account_id"], use_threads=False)
@@ -38,7 +45,7 @@ def restatements(old: pa.Table, new: pa.Table, detected_at: dt.datetime) -> pa.T
     )
     paired = old.select(columns).join(
         new.select(columns),
-        GRAIN,
+        grain,
         join_type="full outer",
         left_suffix="_old",
         right_suffix="_new",
@@ -59,14 +66,23 @@ def restatements(old: pa.Table, new: pa.Table, detected_at: dt.datetime) -> pa.T
         pieces.append(
             pa.table(
                 {
-                    **{key: rows[key] for key in GRAIN},
+                    **{key: rows[key] for key in grain},
                     "metric": pa.array([metric] * rows.num_rows, pa.string()),
                     "old_value": rows[f"{metric}_old"].cast(VALUE),
                     "new_value": rows[f"{metric}_new"].cast(VALUE),
-                    "detected_at": pa.array([detected_at] * rows.num_rows, DETECTED_AT),
                 },
-                schema=_SCHEMA,
+                schema=value_schema,
             )
         )
-    result = pa.concat_tables([_SCHEMA.empty_table(), *pieces])
+    return pa.concat_tables([value_schema.empty_table(), *pieces])
+
+
+def restatements(old: pa.Table, new: pa.Table, detected_at: dt.datetime) -> pa.Table:
+    """core.restatements rows for every metric value that differs between `old` and `new`."""
+    values = changed_values(old, new, GRAIN)
+    stamps = pa.array([detected_at] * values.num_rows, DETECTED_AT)
+    result = pa.table(
+        {**{name: values[name] for name in values.column_names}, "detected_at": stamps},
+        schema=_SCHEMA,
+    )
     return result.sort_by([(name, "ascending") for name in [*GRAIN, "metric"]])

@@ -25,6 +25,16 @@ def read_ad_days(conn: sa.Connection, window: Window) -> pa.Table:
     return read_arrow(conn, t, t.c.date.between(*window), AD_COLUMNS)
 
 
+def read_ad_urls(conn: sa.Connection, window: Window) -> tuple[pa.Table, pa.Table]:
+    """core.ad_daily rows of the window (their spend) and every core.ads row (final URLs): the
+    spend side of marts.utm_daily."""
+    t = tables.ad_daily
+    columns = ["date", "platform", "account_id", "ad_id", "reporting_currency", "spend"]
+    days = read_arrow(conn, t, t.c.date.between(*window), columns)
+    ads = read_arrow(conn, tables.ads, None, ["platform", "account_id", "ad_id", "final_url"])
+    return days, ads
+
+
 def mart_differences(conn: sa.Connection, window: Window) -> list[dict]:
     """Days on which marts.blended_daily or the sum of marts.utm_daily disagree with what
     core.orders says (orders counted, revenue of orders not cancelled), with both values."""

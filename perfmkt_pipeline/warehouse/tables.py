@@ -352,6 +352,210 @@ utm_daily = _table(
 )
 
 
+# --- below the campaign (issue #17) -----------------------------------------------------------
+# Declared after the orders tables: the metadata's order is the order of the DDL fixtures.
+
+_PLATFORM = "google_ads or meta"
+_SETTLED = "true once the day is older than the platform's restatement window"
+
+
+def _platform() -> sa.Column:
+    return _c("platform", sa.String(32), _PLATFORM, False)
+
+
+def _ids(*names: str, nullable: bool = True) -> list[sa.Column]:
+    described = {
+        "account_id": "the platform's account id",
+        "campaign_id": "campaign id",
+        "ad_group_id": "ad group id (Google Ads) or ad set id (Meta)",
+        "ad_id": "ad id",
+        "keyword_id": "the ad group criterion id of the keyword (Google Ads)",
+    }
+    return [_c(n, sa.String(64), described[n], nullable and n != "account_id") for n in names]
+
+
+ad_groups = _table(
+    CORE,
+    "ad_groups",
+    ["platform", "account_id", "ad_group_id"],
+    "One row per ad group (Google Ads) or ad set (Meta), with its latest name and status.",
+    _platform(),
+    *_ids("account_id", "campaign_id"),
+    *_ids("ad_group_id", nullable=False),
+    _c("ad_group_name", sa.Text, "the ad group's / ad set's name"),
+    _c("ad_group_status", sa.String(32), "the platform's status word for it"),
+    _loaded_at(),
+    _evidence(),
+)
+ad_groups.info["evidence"] = EVIDENCE
+
+ads = _table(
+    CORE,
+    "ads",
+    ["platform", "account_id", "ad_id"],
+    "One row per ad, with its latest name, status and landing URL.",
+    _platform(),
+    *_ids("account_id", "campaign_id", "ad_group_id"),
+    *_ids("ad_id", nullable=False),
+    _c("ad_name", sa.Text, "the ad's name (Google Ads: its name, else its type)"),
+    _c("ad_status", sa.String(32), "the platform's status word for the ad"),
+    _c(
+        "final_url",
+        sa.Text,
+        "Google Ads: the ad's first final URL; Meta: the creative's destination link with its "
+        "url_tags appended as query parameters; NULL where the ad has none",
+    ),
+    _loaded_at(),
+    _evidence(),
+)
+ads.info["evidence"] = EVIDENCE
+
+ad_daily = _table(
+    CORE,
+    "ad_daily",
+    ["date", "platform", "account_id", "ad_id"],
+    "Daily delivery, spend and conversions per ad, in local and reporting currency. Meta's ads "
+    "sum to its campaigns; Google Ads reports ads only for campaign types that have them "
+    "(Performance Max has none), so its ad sums may be lower than the campaign's, never higher.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _platform(),
+    _c("channel", sa.String(16), "search or social", False),
+    *_ids("account_id", "campaign_id", "ad_group_id"),
+    *_ids("ad_id", nullable=False),
+    *_core_measures(),
+    _c("settled", sa.Boolean, _SETTLED),
+    _loaded_at(),
+)
+
+keyword_daily = _table(
+    CORE,
+    "keyword_daily",
+    ["date", "platform", "account_id", "ad_group_id", "keyword_id"],
+    "Daily delivery, spend and conversions per keyword (Google Ads), in local and reporting "
+    "currency.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _platform(),
+    *_ids("account_id", "campaign_id"),
+    *_ids("ad_group_id", "keyword_id", nullable=False),
+    _c("keyword_text", sa.Text, "the keyword as entered"),
+    _c("match_type", sa.String(16), "exact, phrase or broad"),
+    *_core_measures(),
+    _c("settled", sa.Boolean, _SETTLED),
+    _loaded_at(),
+)
+
+
+def _names(*names: str) -> list[sa.Column]:
+    described = {
+        "account_name": "the account's name on the platform",
+        "campaign_name": "campaign name",
+        "ad_group_name": "ad group / ad set name",
+        "ad_name": "ad name",
+    }
+    return [_c(n, sa.Text, described[n]) for n in names]
+
+
+def _reporting_currency() -> sa.Column:
+    return _c("reporting_currency", sa.String(3), "ISO 4217 code of the reporting currency", False)
+
+
+account_daily = _table(
+    MARTS,
+    "account_daily",
+    ["date", "platform", "account_id"],
+    "Daily metrics per ad or affiliate account, reporting currency (from the campaign rows, so "
+    "complete for every campaign type).",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _c("channel", sa.String(16), "search, social or affiliate", False),
+    _c(
+        "platform", sa.String(32), "google_ads, meta, impact, cj, awin or a file feed's name", False
+    ),
+    *_ids("account_id"),
+    *_names("account_name"),
+    _reporting_currency(),
+    *_mart_measures(),
+)
+
+ad_group_daily = _table(
+    MARTS,
+    "ad_group_daily",
+    ["date", "platform", "account_id", "ad_group_id"],
+    "Daily metrics per ad group / ad set (summed from its ads), reporting currency.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _platform(),
+    *_ids("account_id"),
+    *_names("account_name"),
+    *_ids("campaign_id"),
+    *_names("campaign_name"),
+    *_ids("ad_group_id", nullable=False),
+    *_names("ad_group_name"),
+    _reporting_currency(),
+    *_mart_measures(),
+)
+
+ad_daily_mart = _table(
+    MARTS,
+    "ad_daily",
+    ["date", "platform", "account_id", "ad_id"],
+    "Daily metrics per ad, reporting currency, with the ad's landing URL.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _platform(),
+    *_ids("account_id"),
+    *_names("account_name"),
+    *_ids("campaign_id"),
+    *_names("campaign_name"),
+    *_ids("ad_group_id"),
+    *_names("ad_group_name"),
+    *_ids("ad_id", nullable=False),
+    *_names("ad_name"),
+    _c("final_url", sa.Text, "the ad's landing URL (core.ads.final_url)"),
+    _reporting_currency(),
+    *_mart_measures(),
+)
+
+keyword_daily_mart = _table(
+    MARTS,
+    "keyword_daily",
+    ["date", "platform", "account_id", "ad_group_id", "keyword_id"],
+    "Daily metrics per keyword (Google Ads), reporting currency.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _platform(),
+    *_ids("account_id"),
+    *_names("account_name"),
+    *_ids("campaign_id"),
+    *_names("campaign_name"),
+    *_ids("ad_group_id", nullable=False),
+    *_names("ad_group_name"),
+    *_ids("keyword_id", nullable=False),
+    _c("keyword_text", sa.Text, "the keyword as entered"),
+    _c("match_type", sa.String(16), "exact, phrase or broad"),
+    _reporting_currency(),
+    *_mart_measures(),
+)
+
+_URL_UTM = "the final URL's {} parameter, as sent (NULL when absent)"
+
+url_daily = _table(
+    MARTS,
+    "url_daily",
+    ["date", "platform", "account_id", "final_url"],
+    "Daily metrics per landing URL (the ads' final URLs; ads without one are left out), "
+    "reporting currency, with the URL's host, path and UTM parameters.",
+    _c("date", sa.Date, "the day in the account's time zone", False),
+    _platform(),
+    *_ids("account_id"),
+    _c("final_url", sa.Text, "the ads' landing URL", False),
+    _c("url_host", sa.Text, "the URL's host (lower case)"),
+    _c("url_path", sa.Text, "the URL's path"),
+    *[
+        _c(name, sa.Text, _URL_UTM.format(name))
+        for name in ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+    ],
+    _reporting_currency(),
+    *_mart_measures(),
+)
+
+
 # --- derived: what in-memory rows of a table look like ------------------------------------------
 
 

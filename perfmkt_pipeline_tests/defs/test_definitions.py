@@ -120,7 +120,14 @@ def test_a_run_with_an_account_but_no_secret_stops_at_load_and_writes_nothing(
     )
     job = build_definitions(settings).resolve_implicit_global_asset_job_def()
     meta_keys = [
-        AssetKey(["raw", name]) for name in ("meta_accounts", "meta_ad_insights", "meta_ad_actions")
+        AssetKey(["raw", name])
+        for name in (
+            "meta_accounts",
+            "meta_ad_insights",
+            "meta_ad_actions",
+            "meta_ads",
+            "meta_adsets",
+        )
     ]
 
     with pytest.raises(DagsterInvalidConfigError) as error:

@@ -240,6 +240,8 @@ def test_definitions_load_without_secrets_and_describe_each_raw_table(monkeypatc
         AssetKey(["raw", "meta_accounts"]),
         AssetKey(["raw", "meta_ad_actions"]),
         AssetKey(["raw", "meta_ad_insights"]),
+        AssetKey(["raw", "meta_ads"]),
+        AssetKey(["raw", "meta_adsets"]),
     ]
     for key in graph.get_all_asset_keys():
         node = graph.get(key)

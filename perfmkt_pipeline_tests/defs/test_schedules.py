@@ -87,13 +87,20 @@ CONFIG = {
 }
 GOOGLE_ADS_KEYS = [
     AssetKey(["raw", "google_ads_accounts"]),
+    AssetKey(["raw", "google_ads_ad_daily"]),
+    AssetKey(["raw", "google_ads_ad_groups"]),
+    AssetKey(["raw", "google_ads_ads"]),
     AssetKey(["raw", "google_ads_campaign_daily"]),
+    AssetKey(["raw", "google_ads_campaigns"]),
     AssetKey(["raw", "google_ads_conversion_daily"]),
+    AssetKey(["raw", "google_ads_keyword_daily"]),
 ]
 META_KEYS = [
     AssetKey(["raw", "meta_accounts"]),
     AssetKey(["raw", "meta_ad_actions"]),
     AssetKey(["raw", "meta_ad_insights"]),
+    AssetKey(["raw", "meta_ads"]),
+    AssetKey(["raw", "meta_adsets"]),
 ]
 FX_KEYS = [AssetKey(["core", "fx_rates"]), AssetKey(["raw", "ecb_rates"])]
 CORE_AND_MARTS = [

@@ -112,3 +112,45 @@ def test_utm_daily_by_hand_spend_stays_null() -> None:
          **base, "orders": 2, "revenue": D("144"), "settled": False},
     ]  # fmt: skip
     assert [list(r) for r in rows][0][:4] == ["date", "utm_source", "utm_medium", "utm_campaign"]
+
+
+def test_utm_daily_beside_the_spend_of_the_ads_carrying_the_same_tags() -> None:
+    """Issue #17 / #20: the spend side from ads' final URLs (ad_marts.utm_spend), NULL tags
+    grouped as one group, a tag only ads carry gets a row of its own with no orders."""
+    from perfmkt_pipeline.transform.ad_marts import utm_spend
+
+    ad_daily = pa.table(
+        {
+            "date": [DAY, DAY, DAY, DAY],
+            "platform": ["google_ads", "google_ads", "meta", "meta"],
+            "account_id": ["1", "1", "2", "2"],
+            "ad_id": ["a", "b", "c", "d"],
+            "reporting_currency": ["USD"] * 4,
+            "spend": pa.array([D("30"), D("6"), D("9"), D("4")], pa.decimal128(20, 6)),
+        }
+    )
+    ads = pa.table(
+        {
+            "platform": ["google_ads", "google_ads", "meta", "meta"],
+            "account_id": ["1", "1", "2", "2"],
+            "ad_id": ["a", "b", "c", "d"],
+            "final_url": [
+                "https://shop.example/?UTM_SOURCE=google&utm_medium=cpc&utm_campaign=brand",
+                "https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=brand#x",
+                "https://shop.example/?utm_source=facebook&utm_medium=paid_social",
+                "https://shop.example/",  # no tag: matches no order's tags, left out
+            ],
+        }
+    )
+    spend = utm_spend(ad_daily, ads)
+    orders = finish_orders(LOCAL, RATES, "USD")
+    rows = utm_daily(orders, "USD", BEFORE, spend).to_pylist()
+    picked = [(r["date"], r["utm_source"], r["utm_campaign"], r["orders"], r["revenue"],
+               r["spend"], r["first_party_roas"]) for r in rows]  # fmt: skip
+    assert picked == [
+        (BEFORE, None, None, 1, D("5"), D("0"), None),
+        (DAY, None, None, 0, D("-10"), D("0"), None),
+        (DAY, "facebook", None, 0, D("0"), D("9"), D("0")),
+        # 144 / 36 = 4
+        (DAY, "google", "brand", 2, D("144"), D("36"), D("4")),
+    ]

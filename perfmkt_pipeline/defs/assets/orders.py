@@ -30,6 +30,7 @@ from dagster import (
     multi_asset,
 )
 
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import OrderSourceSettings, Settings
 from perfmkt_pipeline.defs.assets.core import AD_PERFORMANCE_DAILY, FX_RATES
 from perfmkt_pipeline.defs.checks import evaluate_grain
@@ -41,14 +42,17 @@ from perfmkt_pipeline.platforms.orders import build
 from perfmkt_pipeline.platforms.orders.land import land_orders
 from perfmkt_pipeline.platforms.orders.raw_tables import orders as raw_orders
 from perfmkt_pipeline.platforms.orders.reader import read_orders
+from perfmkt_pipeline.transform import ad_marts
 from perfmkt_pipeline.transform import orders as order_marts
-from perfmkt_pipeline.warehouse import core_io, first_party, tables
+from perfmkt_pipeline.warehouse import below_io, core_io, first_party, tables
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 GROUP = "orders"
 ORDERS = AssetKey(["core", "orders"])
 BLENDED_DAILY = AssetKey(["marts", "blended_daily"])
 UTM_DAILY = AssetKey(["marts", "utm_daily"])
+AD_DAILY = AssetKey(["core", "ad_daily"])
+ADS = AssetKey(["core", "ads"])
 
 
 def raw_key(name: str) -> AssetKey:
@@ -191,6 +195,8 @@ def mart_window(conn, settings: Settings, start: dt.date, end: dt.date) -> tuple
 
 def _mart_assets(settings: Settings, engine_kind: str) -> AssetsDefinition:
     kinds = {"python", engine_kind}
+    # Platforms reporting ads (issue #17): their ads' final URLs give marts.utm_daily its spend.
+    below = bool(below_io.below_specs(platforms.configured(settings)))
     specs = [
         AssetSpec(
             BLENDED_DAILY,
@@ -207,11 +213,13 @@ def _mart_assets(settings: Settings, engine_kind: str) -> AssetsDefinition:
         AssetSpec(
             UTM_DAILY,
             description="Per day and utm_source / utm_medium / utm_campaign: the shop's own "
-            "orders and revenue. spend and first_party_roas stay NULL until ad-level final "
-            "URLs (issue #17) are loaded.",
+            "orders and revenue beside the spend of the ads whose final URLs carry the same "
+            "three values (core.ad_daily and core.ads, issue #17), and first_party_roas "
+            "(revenue / spend). Without a platform reporting ads, spend and first_party_roas "
+            "stay NULL.",
             group_name="marts",
             kinds=kinds,
-            deps=[ORDERS],
+            deps=[ORDERS, *([AD_DAILY, ADS] if below else [])],
             metadata=table_definition_metadata(tables.utm_daily),
         ),
     ]
@@ -237,9 +245,12 @@ def _mart_assets(settings: Settings, engine_kind: str) -> AssetsDefinition:
             first, last = mart_window(conn, settings, start, end)
             orders = first_party.read_orders(conn, (first, last))
             ads = first_party.read_ad_days(conn, (first, last))
+            ad_spend = None
+            if below:  # read before settled_through, whose query leaves a result open on DuckDB
+                ad_spend = ad_marts.utm_spend(*first_party.read_ad_urls(conn, (first, last)))
             through = build.settled_through(conn, settings)
             blended = order_marts.blended_daily(ads, orders, currency, through)
-            utm = order_marts.utm_daily(orders, currency, through)
+            utm = order_marts.utm_daily(orders, currency, through, ad_spend)
             for table, rows in ((tables.blended_daily, blended), (tables.utm_daily, utm)):
                 replace_slice(
                     wh, table, rows, Slice({}, "date", first, last),

@@ -131,6 +131,26 @@ class RawTotals:
 
 
 @dataclass(frozen=True)
+class BelowCampaign:
+    """How the platform's raw rows below the campaign (ad groups, ads, keywords) become core
+    rows (issue #17). `read(conn, window)` returns a transform.core.below `BelowRaw` and the raw
+    daily rows it covers (count, newest `loaded_at`); `daily` are the raw tables of its daily
+    rows and `listings` those naming its ad groups and ads (the below-campaign asset's
+    dependencies). `ads_equal_campaigns`: its ad rows sum to its campaign rows exactly (Meta);
+    otherwise they may fall short for campaign types without ad rows (`uncovered_types`, e.g.
+    Google Ads' Performance Max), never exceed them. `campaign_types(conn, window)`: each
+    campaign's type, for a platform with uncovered types ((account_id, campaign_id,
+    campaign_type) rows)."""
+
+    read: Callable[[sa.Connection, tuple[dt.date, dt.date]], tuple[Any, tuple[int, Any]]]
+    daily: tuple[sa.Table, ...]
+    listings: tuple[sa.Table, ...]
+    ads_equal_campaigns: bool = True
+    uncovered_types: tuple[str, ...] = ()
+    campaign_types: Callable[[sa.Connection, tuple[dt.date, dt.date]], Any] | None = None
+
+
+@dataclass(frozen=True)
 class CoreMapping:
     """How the platform's raw rows become core rows. `read(conn, window)` returns its raw inputs
     for the window (a transform.core `PlatformRaw`: accounts, campaign names, and `core(rules)`)
@@ -143,6 +163,8 @@ class CoreMapping:
     daily: tuple[sa.Table, ...]
     names: sa.Table
     totals: RawTotals
+    # Ad groups, ads and keywords (None: the platform reports nothing below the campaign).
+    below: BelowCampaign | None = None
 
 
 @dataclass(frozen=True)

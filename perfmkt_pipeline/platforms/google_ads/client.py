@@ -53,6 +53,11 @@ from perfmkt_pipeline.platforms.google_ads.parsing import (
     Account,
     CampaignDay,
     ConversionDay,
+    ad_day_row,
+    ad_group_row,
+    ad_row,
+    campaign_listing_row,
+    keyword_day_row,
     parse_campaign_row,
     parse_conversion_row,
     parse_customer,
@@ -98,6 +103,17 @@ class ChunkRead:
     end: date
     campaign_rows: int
     conversion_rows: int
+    ad_rows: int = 0  # below the campaign (issue #17), when sinks for them were given
+    keyword_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Listings:
+    """An account's campaigns (with their type), ad groups and ads: raw rows (parsing.py)."""
+
+    campaigns: list[dict[str, Any]]
+    ad_groups: list[dict[str, Any]]
+    ads: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -249,12 +265,20 @@ class GoogleAdsReader:
             campaign.rows, conversions.rows = [], []  # not held while the next chunk is read
 
     def stream_chunks(
-        self, account: Account, start: date, end: date, campaign: RowSink, conversions: RowSink
+        self,
+        account: Account,
+        start: date,
+        end: date,
+        campaign: RowSink,
+        conversions: RowSink,
+        ads: RowSink | None = None,
+        keywords: RowSink | None = None,
     ) -> Iterator[ChunkRead]:
         """Like `fetch_chunks`, but each chunk's rows go into the sinks batch by batch as they
         stream in (`CampaignDay`s, `ConversionDay`s), so the reader holds one batch at a time;
         a `ChunkRead` is yielded once a chunk is complete. The caller empties the sinks (writes
-        them out) before asking for the next chunk."""
+        them out) before asking for the next chunk. With `ads` and `keywords`, each chunk also
+        reads the ad and keyword reports (one query each per chunk) into them (raw rows)."""
         customer_id = account.customer_id
         account = self._described.get(customer_id, account)
         parts = queries.chunks(start, end, self.config.chunk_days)
@@ -279,6 +303,25 @@ class GoogleAdsReader:
                 ),
                 conversions,
             )
+            ad_rows = keyword_rows = 0
+            if ads is not None:
+                ad_rows = self._stream_into(
+                    customer_id,
+                    queries.ad_metrics(first, last),
+                    f"ad metrics {first}..{last}",
+                    lambda row, first=first, last=last: ad_day_row(row, customer_id, first, last),
+                    ads,
+                )
+            if keywords is not None:
+                keyword_rows = self._stream_into(
+                    customer_id,
+                    queries.keyword_metrics(first, last),
+                    f"keyword metrics {first}..{last}",
+                    lambda row, first=first, last=last: keyword_day_row(
+                        row, customer_id, first, last
+                    ),
+                    keywords,
+                )
             if number == len(parts) and not account.described:
                 account = self.describe(customer_id)
             self._log.info(
@@ -286,7 +329,22 @@ class GoogleAdsReader:
                 f"({first}..{last}) read: {campaign_rows} campaign rows and "
                 f"{conversion_rows} conversion rows"
             )
-            yield ChunkRead(account, first, last, campaign_rows, conversion_rows)
+            yield ChunkRead(
+                account, first, last, campaign_rows, conversion_rows, ad_rows, keyword_rows
+            )
+
+    def listings(self, customer_id: str) -> Listings:
+        """The account's campaigns, ad groups and ads (names, statuses, types, final URLs):
+        resources without metrics, three queries whatever the window (once per run)."""
+        read = [
+            [parse(row, customer_id) for row in self._stream(customer_id, query, purpose)]
+            for query, purpose, parse in (
+                (queries.CAMPAIGN_LISTING, "campaign listing", campaign_listing_row),
+                (queries.AD_GROUP_LISTING, "ad group listing", ad_group_row),
+                (queries.AD_LISTING, "ad listing", ad_row),
+            )
+        ]
+        return Listings(*read)
 
     def describe(self, customer_id: str) -> Account:
         """Name, currency and time zone of one account (`FROM customer`), remembered."""

@@ -221,3 +221,109 @@ def _day(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dt.date:
             customer_id, text, "segments.date", f"is outside the requested range {start}..{end}"
         )
     return day
+
+
+# --- below the campaign (issue #17) ------------------------------------------------------------
+
+
+def _positive_id(message: Any, field: str, customer_id: str, day: str | None, path: str) -> str:
+    value = getattr(message, field)
+    if value <= 0:
+        raise GoogleAdsDataError(customer_id, day, path, "is missing")
+    return str(value)
+
+
+def _metric_values(row: Any, customer_id: str, text: str) -> dict[str, Any]:
+    metrics = row.metrics
+    return {
+        "cost_micros": metrics.cost_micros,
+        "impressions": metrics.impressions,
+        "clicks": metrics.clicks,
+        "conversions": double_to_decimal(
+            metrics.conversions, customer_id, text, "metrics.conversions"
+        ),
+        "conversions_value": double_to_decimal(
+            metrics.conversions_value, customer_id, text, "metrics.conversions_value"
+        ),
+    }
+
+
+def campaign_listing_row(row: Any, customer_id: str) -> dict[str, Any]:
+    """A raw.google_ads_campaigns row from a `FROM campaign` listing row."""
+    return {
+        "account_id": customer_id,
+        "campaign_id": _positive_id(row.campaign, "id", customer_id, None, "campaign.id"),
+        "campaign_name": row.campaign.name,
+        "campaign_status": enum_name(row.campaign, "status"),
+        "channel_type": enum_name(row.campaign, "advertising_channel_type"),
+        "record": record_json(row),
+    }
+
+
+def ad_group_row(row: Any, customer_id: str) -> dict[str, Any]:
+    """A raw.google_ads_ad_groups row from a `FROM ad_group` listing row."""
+    return {
+        "account_id": customer_id,
+        "ad_group_id": _positive_id(row.ad_group, "id", customer_id, None, "ad_group.id"),
+        "campaign_id": str(row.campaign.id) if row.campaign.id > 0 else None,
+        "ad_group_name": row.ad_group.name,
+        "ad_group_status": enum_name(row.ad_group, "status"),
+        "record": record_json(row),
+    }
+
+
+def ad_row(row: Any, customer_id: str) -> dict[str, Any]:
+    """A raw.google_ads_ads row from a `FROM ad_group_ad` listing row: the first final URL."""
+    ad = row.ad_group_ad.ad
+    urls = list(ad.final_urls)
+    return {
+        "account_id": customer_id,
+        "ad_id": _positive_id(ad, "id", customer_id, None, "ad_group_ad.ad.id"),
+        "ad_group_id": str(row.ad_group.id) if row.ad_group.id > 0 else None,
+        "campaign_id": str(row.campaign.id) if row.campaign.id > 0 else None,
+        "ad_name": ad.name,
+        # GAQL's ad_group_ad.ad.type is the protobuf field `type_`.
+        "ad_type": enum_name(ad, "type_"),
+        "ad_status": enum_name(row.ad_group_ad, "status"),
+        "final_url": urls[0] if urls else None,
+        "record": record_json(row),
+    }
+
+
+def ad_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """A raw.google_ads_ad_daily row from a `FROM ad_group_ad ... segments.date` row."""
+    day = _day(row, customer_id, start, end)
+    text = day.isoformat()
+    return {
+        "account_id": customer_id,
+        "date": day,
+        "campaign_id": _campaign_id(row, customer_id, text),
+        "ad_group_id": _positive_id(row.ad_group, "id", customer_id, text, "ad_group.id"),
+        "ad_id": _positive_id(row.ad_group_ad.ad, "id", customer_id, text, "ad_group_ad.ad.id"),
+        **_metric_values(row, customer_id, text),
+        "record": record_json(row),
+    }
+
+
+# Match types as core names them (WAREHOUSE.md: exact | phrase | broad).
+MATCH_TYPES = {"EXACT": "exact", "PHRASE": "phrase", "BROAD": "broad"}
+
+
+def keyword_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """A raw.google_ads_keyword_daily row from a `FROM keyword_view ... segments.date` row."""
+    day = _day(row, customer_id, start, end)
+    text = day.isoformat()
+    criterion = row.ad_group_criterion
+    return {
+        "account_id": customer_id,
+        "date": day,
+        "campaign_id": _campaign_id(row, customer_id, text),
+        "ad_group_id": _positive_id(row.ad_group, "id", customer_id, text, "ad_group.id"),
+        "criterion_id": _positive_id(
+            criterion, "criterion_id", customer_id, text, "ad_group_criterion.criterion_id"
+        ),
+        "keyword_text": criterion.keyword.text,
+        "match_type": enum_name(criterion.keyword, "match_type"),
+        **_metric_values(row, customer_id, text),
+        "record": record_json(row),
+    }

@@ -36,6 +36,23 @@ _CONVERSION_FIELDS = (
 )
 
 
+# Below the campaign (issue #17). Listings carry no metrics: read once per run, whatever the
+# window. The daily reports are one query per chunk of days each, like the campaign's.
+CAMPAIGN_LISTING = (
+    "SELECT campaign.id, campaign.name, campaign.status, campaign.advertising_channel_type "
+    "FROM campaign"
+)
+AD_GROUP_LISTING = "SELECT campaign.id, ad_group.id, ad_group.name, ad_group.status FROM ad_group"
+AD_LISTING = (
+    "SELECT campaign.id, ad_group.id, ad_group_ad.ad.id, ad_group_ad.ad.name, "
+    "ad_group_ad.ad.type, ad_group_ad.ad.final_urls, ad_group_ad.status FROM ad_group_ad"
+)
+_BELOW_METRICS = (
+    "segments.date, metrics.cost_micros, metrics.impressions, metrics.clicks, "
+    "metrics.conversions, metrics.conversions_value"
+)
+
+
 def _between(start: dt.date, end: dt.date) -> str:
     return f"segments.date BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'"
 
@@ -49,6 +66,25 @@ def campaign_metrics(start: dt.date, end: dt.date, *, with_customer: bool = Fals
 def conversions_by_action(start: dt.date, end: dt.date) -> str:
     """Daily conversions and value per campaign and conversion action."""
     return f"SELECT {_CONVERSION_FIELDS} FROM campaign WHERE {_between(start, end)}"
+
+
+def ad_metrics(start: dt.date, end: dt.date) -> str:
+    """Daily cost, impressions, clicks, conversions and value per ad (campaign types with ads:
+    Performance Max has none)."""
+    return (
+        f"SELECT campaign.id, ad_group.id, ad_group_ad.ad.id, {_BELOW_METRICS} "
+        f"FROM ad_group_ad WHERE {_between(start, end)}"
+    )
+
+
+def keyword_metrics(start: dt.date, end: dt.date) -> str:
+    """Daily cost, impressions, clicks, conversions and value per keyword, with its text and
+    match type."""
+    return (
+        "SELECT campaign.id, ad_group.id, ad_group_criterion.criterion_id, "
+        "ad_group_criterion.keyword.text, ad_group_criterion.keyword.match_type, "
+        f"{_BELOW_METRICS} FROM keyword_view WHERE {_between(start, end)}"
+    )
 
 
 def chunks(start: dt.date, end: dt.date, chunk_days: int) -> list[tuple[dt.date, dt.date]]:

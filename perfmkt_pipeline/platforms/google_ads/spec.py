@@ -4,6 +4,7 @@ described for the registry."""
 from __future__ import annotations
 
 from perfmkt_pipeline.platforms.base.spec import (
+    BelowCampaign,
     Connector,
     CoreMapping,
     Credential,
@@ -16,6 +17,7 @@ from perfmkt_pipeline.platforms.base.spec import (
     StandIn,
 )
 from perfmkt_pipeline.platforms.google_ads import core_read, sync
+from perfmkt_pipeline.platforms.google_ads.core_below import UNCOVERED_TYPES
 from perfmkt_pipeline.platforms.google_ads.errors import (
     GoogleAdsAuthError,
     GoogleAdsDataError,
@@ -27,8 +29,13 @@ from perfmkt_pipeline.platforms.google_ads.errors import (
 from perfmkt_pipeline.platforms.google_ads.settings import LOOKBACK_DAYS, GoogleAdsSettings
 from perfmkt_pipeline.platforms.google_ads.tables import (
     google_ads_accounts,
+    google_ads_ad_daily,
+    google_ads_ad_groups,
+    google_ads_ads,
     google_ads_campaign_daily,
+    google_ads_campaigns,
     google_ads_conversion_daily,
+    google_ads_keyword_daily,
 )
 
 NAME = "google_ads"
@@ -46,7 +53,16 @@ SPEC = PlatformSpec(
         # manager_customer_id.
         Credential("login_customer_id", "GOOGLE_ADS_LOGIN_CUSTOMER_ID", required=False),
     ),
-    raw_tables=(google_ads_accounts, google_ads_campaign_daily, google_ads_conversion_daily),
+    raw_tables=(
+        google_ads_accounts,
+        google_ads_campaign_daily,
+        google_ads_conversion_daily,
+        google_ads_campaigns,
+        google_ads_ad_groups,
+        google_ads_ads,
+        google_ads_ad_daily,
+        google_ads_keyword_daily,
+    ),  # fmt: skip
     connector=Connector(
         asset_name="google_ads_raw",
         raw_assets=(
@@ -65,6 +81,31 @@ SPEC = PlatformSpec(
                 google_ads_accounts,
                 "Google Ads accounts read by the pipeline: name, currency and time zone as the "
                 "API described them.",
+            ),
+            RawAsset(
+                google_ads_ad_daily,
+                "Google Ads daily cost, impressions, clicks, conversions and value per ad "
+                "(FROM ad_group_ad, one SearchStream per account per chunk of days); campaign "
+                "types without ads, such as Performance Max, have none.",
+            ),
+            RawAsset(
+                google_ads_keyword_daily,
+                "Google Ads daily cost, impressions, clicks, conversions and value per keyword "
+                "with its text and match type (FROM keyword_view, one SearchStream per account "
+                "per chunk of days).",
+            ),
+            RawAsset(
+                google_ads_campaigns,
+                "Google Ads campaigns with their advertising channel type (Search, Display, "
+                "Performance Max, ...), listed once per run.",
+            ),
+            RawAsset(
+                google_ads_ad_groups,
+                "Google Ads ad groups (name, status, campaign), listed once per run.",
+            ),
+            RawAsset(
+                google_ads_ads,
+                "Google Ads ads (name, type, status, first final URL), listed once per run.",
             ),
         ),
         sync=sync.sync,
@@ -106,6 +147,14 @@ SPEC = PlatformSpec(
         daily=(google_ads_campaign_daily, google_ads_conversion_daily),
         names=google_ads_campaign_daily,
         totals=RawTotals(google_ads_campaign_daily, spend="cost_micros", micros=True),
+        below=BelowCampaign(
+            read=core_read.read_below,
+            daily=(google_ads_ad_daily, google_ads_keyword_daily),
+            listings=(google_ads_campaigns, google_ads_ad_groups, google_ads_ads),
+            ads_equal_campaigns=False,
+            uncovered_types=UNCOVERED_TYPES,
+            campaign_types=core_read.campaign_types,
+        ),
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
     endpoints={

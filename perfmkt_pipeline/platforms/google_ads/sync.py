@@ -1,6 +1,9 @@
 """Google Ads' raw landing: daily campaign metrics and conversions per action of every
 configured account, into google_ads_campaign_daily, google_ads_conversion_daily and
-google_ads_accounts.
+google_ads_accounts; below the campaign (issue #17) each account's campaigns, ad groups and ads
+listed once per run (upserted into google_ads_campaigns, google_ads_ad_groups, google_ads_ads) and
+its ad and keyword reports read with each chunk (google_ads_ad_daily, google_ads_keyword_daily,
+replaced with the chunk's days).
 
 The reader (client.py) lists the accounts, then streams each account's window chunk by chunk;
 each chunk streams into files on local disk (base/spool.py) and is written from them in one
@@ -31,6 +34,7 @@ from perfmkt_pipeline.platforms.google_ads.client import (
     GoogleAdsConfig,
     GoogleAdsCredentials,
     GoogleAdsReader,
+    Listings,
 )
 from perfmkt_pipeline.platforms.google_ads.parsing import (
     Account,
@@ -41,16 +45,23 @@ from perfmkt_pipeline.platforms.google_ads.parsing import (
 from perfmkt_pipeline.platforms.google_ads.retry import RetryPolicy
 from perfmkt_pipeline.platforms.google_ads.tables import (
     google_ads_accounts,
+    google_ads_ad_daily,
+    google_ads_ad_groups,
+    google_ads_ads,
     google_ads_campaign_daily,
+    google_ads_campaigns,
     google_ads_conversion_daily,
+    google_ads_keyword_daily,
 )
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.loss import LossGuard
-from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
+from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice, upsert_rows
 
 CAMPAIGN_DAILY = ("raw", "google_ads_campaign_daily")
 CONVERSION_DAILY = ("raw", "google_ads_conversion_daily")
 ACCOUNTS = ("raw", "google_ads_accounts")
+LISTINGS = (google_ads_campaigns, google_ads_ad_groups, google_ads_ads)
+BELOW_DAILY = (google_ads_ad_daily, google_ads_keyword_daily)
 # Said when a re-read that lost too many rows is refused (PLATFORMS.md).
 ROW_LOSS_REASON = "Google Ads omits a campaign-day without any metric and restates conversions"
 
@@ -106,6 +117,9 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
 
         def land(account: Account) -> _Landed:
             landed = _Landed(account)
+            # Listed once per run, written with the account's first chunk.
+            listed: Listings | None = reader_.listings(account.customer_id)
+            landed.listed = _listed(listed)
             # Each chunk streams into files on local disk, then is written from them in one
             # transaction: memory stays at one streamed batch however long the chunk.
             with tempfile.TemporaryDirectory(prefix="perfmkt-google-ads-") as folder:
@@ -113,10 +127,14 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
                 conversions = ArrowSpool(
                     google_ads_conversion_daily, Path(folder), _conversion_table
                 )
-                for read in reader_.stream_chunks(account, start, end, campaign, conversions):
-                    cost_micros = _write(wh, read, campaign, conversions, guard)
-                    campaign.clear()
-                    conversions.clear()
+                below = [ArrowSpool(table, Path(folder)) for table in BELOW_DAILY]
+                for read in reader_.stream_chunks(
+                    account, start, end, campaign, conversions, *below
+                ):
+                    cost_micros = _write(wh, read, campaign, conversions, guard, below, listed)
+                    listed = None
+                    for spool in (campaign, conversions, *below):
+                        spool.clear()
                     landed.add(read, cost_micros)
                     total = progress.add_rows(read.campaign_rows + read.conversion_rows)
                     log.info(
@@ -133,9 +151,23 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
             accounts, land, settings.google_ads.max_concurrent_accounts, name="google-ads"
         )
     wh.refresh_statistics(
-        [google_ads_accounts, google_ads_campaign_daily, google_ads_conversion_daily]
-    )
+        [google_ads_accounts, google_ads_campaign_daily, google_ads_conversion_daily,
+         *LISTINGS, *BELOW_DAILY]
+    )  # fmt: skip
     yield from _results(landed, start, end)
+
+
+def _upsert_listings(wh: Warehouse, conn, listed: Listings) -> None:
+    """The account's campaigns, ad groups and ads, upserted (an object no longer listed keeps
+    its row), on the caller's transaction."""
+    rows = (listed.campaigns, listed.ad_groups, listed.ads)
+    for table, found in zip(LISTINGS, rows, strict=True):
+        upsert_rows(wh, table, _table(table, found), connection=conn)
+
+
+def _listed(listed: Listings) -> dict[str, int]:
+    rows = (listed.campaigns, listed.ad_groups, listed.ads)
+    return {table.name: len(found) for table, found in zip(LISTINGS, rows, strict=True)}
 
 
 def _write(
@@ -144,6 +176,8 @@ def _write(
     campaign: ArrowSpool,
     conversions: ArrowSpool,
     guard: LossGuard,
+    below: list[ArrowSpool] = (),
+    listed: Listings | None = None,
 ) -> int:
     """Replace the chunk's days of its account in both daily tables, and the account's row,
     atomically, from the spools (an answer that lost too many of a table's rows is refused by
@@ -177,6 +211,13 @@ def _write(
             connection=conn,
             guard=guard,
         )
+        if listed is not None:
+            _upsert_listings(wh, conn, listed)
+        for spool in below:
+            replace_slice(
+                wh, spool.table, spool.frames(), window_slice, loaded_at=loaded_at,
+                connection=conn, guard=guard,
+            )  # fmt: skip
         replace_slice(
             wh,
             google_ads_accounts,
@@ -259,11 +300,16 @@ class _Landed:
     campaign_rows: int = 0
     conversion_rows: int = 0
     cost: Decimal = Decimal(0)
+    ad_rows: int = 0
+    keyword_rows: int = 0
+    listed: dict[str, int] | None = None
 
     def add(self, read: ChunkRead, cost_micros: int) -> None:
         self.account = read.account
         self.campaign_rows += read.campaign_rows
         self.conversion_rows += read.conversion_rows
+        self.ad_rows += read.ad_rows
+        self.keyword_rows += read.keyword_rows
         self.cost += micros_to_decimal(cost_micros)
 
 
@@ -283,6 +329,12 @@ def _results(landed: list[_Landed], start: dt.date, end: dt.date) -> Iterator[La
         CONVERSION_DAILY,
         {"dagster/row_count": sum(a.conversion_rows for a in landed), **common},
     )
+    for table, attribute in zip(BELOW_DAILY, ("ad_rows", "keyword_rows"), strict=True):
+        count = sum(getattr(a, attribute) for a in landed)
+        yield Landed(("raw", table.name), {"dagster/row_count": count, **common})
+    for table in LISTINGS:
+        listed = sum((a.listed or {}).get(table.name, 0) for a in landed)
+        yield Landed(("raw", table.name), {"listed": listed, "accounts": len(landed)})
     yield Landed(
         ACCOUNTS,
         {

@@ -25,8 +25,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from facebook_business.adobjects.ad import Ad
 from facebook_business.adobjects.adaccount import AdAccount
 from facebook_business.adobjects.adreportrun import AdReportRun
+from facebook_business.adobjects.adset import AdSet
 from facebook_business.adobjects.adsinsights import AdsInsights
 from facebook_business.adobjects.objectparser import ObjectParser
 from facebook_business.api import FacebookRequest
@@ -36,6 +38,8 @@ from perfmkt_pipeline.platforms.base.sinks import RowList, RowSink
 from perfmkt_pipeline.platforms.meta.errors import MetaAsyncJobError, describe_range
 from perfmkt_pipeline.platforms.meta.parsing import (
     ACCOUNT_FIELDS,
+    AD_FIELDS,
+    ADSET_FIELDS,
     INSIGHTS_FIELDS,
     AccountInfo,
     parse_account,
@@ -171,6 +175,50 @@ class MetaClient:
             account_id, "account", lambda: node.api_get(fields=list(ACCOUNT_FIELDS))
         )
         return parse_account(account_id, node.export_all_data())
+
+    # -- listings (issue #17) ------------------------------------------------------------------
+
+    def adsets(self, account_id: str) -> list[dict[str, Any]]:
+        """Every ad set of the account (GET /act_<id>/adsets), records as received."""
+        return self._listing(account_id, "adsets", AdSet, ADSET_FIELDS)
+
+    def ads(self, account_id: str) -> list[dict[str, Any]]:
+        """Every ad of the account with its creative (GET /act_<id>/ads), records as received."""
+        return self._listing(account_id, "ads", Ad, AD_FIELDS)
+
+    def _listing(self, account_id: str, edge: str, target: type, fields) -> list[dict[str, Any]]:
+        """All pages of an edge of the ad account, following the cursors. Built as the SDK's
+        `AdAccount.get_ads` / `get_ad_sets` build it, except that the fields go out as one
+        parameter (the SDK warns about an expanded field such as `creative{...}`) and records
+        stay the dicts received."""
+        request = FacebookRequest(
+            node_id=f"act_{account_id}",
+            method="GET",
+            endpoint=f"/{edge}",
+            api=self.api,
+            param_checker=TypeChecker({}, {}),
+            target_class=target,
+            api_type="EDGE",
+            response_parser=ObjectParser(custom_parse_method=_as_received, api=self.api),
+            include_summary=False,
+        )
+        # The edges leave out archived and deleted objects unless asked for them by status;
+        # those still have insights rows (PLATFORMS.md), so every status is asked for.
+        statuses = sorted(
+            value
+            for name, value in vars(target.EffectiveStatus).items()
+            if not name.startswith("_") and isinstance(value, str)
+        )
+        request.add_params(
+            {
+                "fields": ",".join(fields),
+                "limit": self.settings.page_limit,
+                "effective_status": statuses,
+            }
+        )
+        sink = RowList()
+        self._read_pages(account_id, f"{edge} listing", request.execute, sink)
+        return sink.rows
 
     # -- insights ------------------------------------------------------------------------------
 

@@ -142,15 +142,17 @@ def _value_rows(actions: pa.Table) -> pa.Table:
     return actions.filter(pc.equal(actions["attribution"], CONFIGURED_ATTRIBUTION))
 
 
-def performance(
+def _delivery_and_conversions(
     insights: pa.Table,
     actions: pa.Table,
     raw_accounts: pa.Table,
     conversion_action_types: Sequence[str],
+    keys: list[str],
 ) -> pa.Table:
-    """PERFORMANCE_LOCAL rows, one per (account, day, campaign), rolled up from ads."""
+    """Per `keys` (account, day, campaign, and the ad for ad rows): impressions, clicks, spend,
+    counted conversions and their value in the account's currency, with currency and platform."""
     _require_campaign(insights, "insights")
-    delivery = insights.group_by(_KEYS, use_threads=False).aggregate(
+    delivery = insights.group_by(keys, use_threads=False).aggregate(
         [("spend", "sum"), ("impressions", "sum"), ("clicks", "sum")]
     )
     counted = _value_rows(actions)
@@ -158,16 +160,14 @@ def performance(
         pc.is_in(counted["action_type"], pa.array(list(conversion_action_types), pa.string()))
     )
     _require_campaign(counted, "actions")
-    conversions_ = counted.group_by(_KEYS, use_threads=False).aggregate(
+    conversions_ = counted.group_by(keys, use_threads=False).aggregate(
         [("actions", "sum"), ("action_value", "sum")]
     )
-    joined = delivery.join(conversions_, _KEYS, join_type="full outer", use_threads=False)
+    joined = delivery.join(conversions_, keys, join_type="full outer", use_threads=False)
     zero_count = pa.scalar(0, pa.int64())
     rows = pa.table(
         {
-            "account_id": joined["account_id"],
-            "date": joined["date"],
-            "campaign_id": joined["campaign_id"],
+            **{key: joined[key] for key in keys},
             "impressions": pc.fill_null(joined["impressions_sum"], zero_count),
             "clicks": pc.fill_null(joined["clicks_sum"], zero_count),
             "spend_local": pc.fill_null(to_decimal(joined["spend_sum"], MONEY), _zero(MONEY)),
@@ -180,7 +180,19 @@ def performance(
         }
     )
     rows = _with_currency(rows, _account_currency(raw_accounts, insights))
-    rows = rows.append_column("platform", constant(PLATFORM, rows.num_rows, pa.string()))
+    return rows.append_column("platform", constant(PLATFORM, rows.num_rows, pa.string()))
+
+
+def performance(
+    insights: pa.Table,
+    actions: pa.Table,
+    raw_accounts: pa.Table,
+    conversion_action_types: Sequence[str],
+) -> pa.Table:
+    """PERFORMANCE_LOCAL rows, one per (account, day, campaign), rolled up from ads."""
+    rows = _delivery_and_conversions(
+        insights, actions, raw_accounts, conversion_action_types, _KEYS
+    )
     return conform(rows, PERFORMANCE_LOCAL)
 
 

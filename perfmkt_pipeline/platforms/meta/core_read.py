@@ -11,7 +11,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from perfmkt_pipeline.platforms.meta import core
-from perfmkt_pipeline.platforms.meta.tables import meta_accounts, meta_ad_actions, meta_ad_insights
+from perfmkt_pipeline.platforms.meta.core_below import MetaBelowRaw
+from perfmkt_pipeline.platforms.meta.tables import (
+    meta_accounts,
+    meta_ad_actions,
+    meta_ad_insights,
+    meta_ads,
+    meta_adsets,
+)
 from perfmkt_pipeline.warehouse import core_raw
 from perfmkt_pipeline.warehouse.core_raw import Covered, Window, in_window
 from perfmkt_pipeline.warehouse.read import read_arrow
@@ -47,3 +54,28 @@ def read(conn: sa.Connection, window: Window) -> tuple[core.MetaRaw, Covered]:
     inputs = core.MetaRaw(accounts, rolled_insights, rolled_actions, names)
     stamps = [moment for moment in (insights_loaded, actions_loaded) if moment is not None]
     return inputs, (insight_rows + action_rows, max(stamps) if stamps else None)
+
+
+_AD_INSIGHTS = [
+    "account_id", "date", "campaign_id", "adset_id", "ad_id", "currency", "spend", "impressions",
+    "clicks",
+]  # fmt: skip
+_AD_ACTIONS = [
+    "account_id", "date", "campaign_id", "ad_id", "action_type", "attribution", "actions",
+    "action_value",
+]  # fmt: skip
+
+
+def read_below(conn: sa.Connection, window: Window) -> tuple[MetaBelowRaw, Covered]:
+    """The window's ad-level Meta rows (the configured attribution's actions only), every
+    listed ad set and ad, and the raw daily rows they cover."""
+    insights, actions = meta_ad_insights, meta_ad_actions
+    value = actions.c.attribution == core.CONFIGURED_ATTRIBUTION
+    inputs = MetaBelowRaw(
+        accounts=read_arrow(conn, meta_accounts, None, core_raw.ACCOUNT_COLUMNS),
+        insights=read_arrow(conn, insights, in_window(insights, window), _AD_INSIGHTS),
+        actions=read_arrow(conn, actions, sa.and_(in_window(actions, window), value), _AD_ACTIONS),
+        adsets=read_arrow(conn, meta_adsets, None),
+        ads=read_arrow(conn, meta_ads, None),
+    )
+    return inputs, core_raw.coverage(conn, [insights, actions], window)

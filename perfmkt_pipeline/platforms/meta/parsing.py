@@ -211,3 +211,83 @@ def counted_conversions(
             conversions += row["actions"] or 0
             value += row["action_value"] or 0
     return conversions, value
+
+
+# Listings (issue #17), once per account per run. Fields per the Graph API reference of the ad
+# set (https://developers.facebook.com/docs/marketing-api/reference/ad-campaign), the ad
+# (.../reference/adgroup) and its creative (.../reference/ad-creative), the creative expanded in
+# place (`creative{...}`) so that one listing answers for every ad.
+ADSET_FIELDS = ("id", "name", "campaign_id", "status", "effective_status")
+AD_FIELDS = (
+    "id",
+    "name",
+    "adset_id",
+    "campaign_id",
+    "status",
+    "effective_status",
+    "creative{id,url_tags,link_url,object_story_spec,asset_feed_spec}",
+)
+
+
+def _nested(record: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(record, Mapping):
+            return None
+        record = record.get(key)
+    return record
+
+
+def destination_link(creative: Mapping[str, Any] | None) -> str | None:
+    """Where a creative sends people: the link of a link ad (object_story_spec.link_data.link),
+    else a video ad's call to action (video_data.call_to_action.value.link), else a dynamic
+    creative's first website URL (asset_feed_spec.link_urls[0].website_url), else `link_url`.
+    None when it names none."""
+    candidates = [
+        _nested(creative, "object_story_spec", "link_data", "link"),
+        _nested(creative, "object_story_spec", "video_data", "call_to_action", "value", "link"),
+    ]
+    links = _nested(creative, "asset_feed_spec", "link_urls")
+    if isinstance(links, list) and links:
+        candidates.append(_nested(links[0], "website_url"))
+    candidates.append(_nested(creative, "link_url"))
+    return next((str(c) for c in candidates if c not in (None, "")), None)
+
+
+def _listed_id(account_id: str, what: str, record: Mapping[str, Any]) -> str:
+    value = record.get("id")
+    if value in (None, ""):
+        raise MetaDataError(account_id, None, f"{what}.id", "is missing")
+    return str(value)
+
+
+def adset_row(account_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A raw.meta_adsets row from one record of GET /act_<id>/adsets."""
+    return {
+        "account_id": account_id,
+        "adset_id": _listed_id(account_id, "adsets[]", record),
+        "campaign_id": record.get("campaign_id"),
+        "adset_name": record.get("name"),
+        "status": record.get("status"),
+        "effective_status": record.get("effective_status"),
+        "record": to_json(record),
+    }
+
+
+def ad_row(account_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A raw.meta_ads row from one record of GET /act_<id>/ads (creative expanded)."""
+    creative = record.get("creative")
+    if creative is not None and not isinstance(creative, Mapping):
+        raise MetaDataError(account_id, None, "ads[].creative", "is not an object")
+    tags = _nested(creative, "url_tags")
+    return {
+        "account_id": account_id,
+        "ad_id": _listed_id(account_id, "ads[]", record),
+        "adset_id": record.get("adset_id"),
+        "campaign_id": record.get("campaign_id"),
+        "ad_name": record.get("name"),
+        "status": record.get("status"),
+        "effective_status": record.get("effective_status"),
+        "link": destination_link(creative),
+        "url_tags": str(tags) if tags not in (None, "") else None,
+        "record": to_json(record),
+    }

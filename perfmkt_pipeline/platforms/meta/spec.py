@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from perfmkt_pipeline.platforms.base.spec import (
+    BelowCampaign,
     Connector,
     CoreMapping,
     Credential,
@@ -22,7 +23,13 @@ from perfmkt_pipeline.platforms.meta.errors import (
     MetaRetriesExhausted,
 )
 from perfmkt_pipeline.platforms.meta.settings import LOOKBACK_DAYS, MetaSettings
-from perfmkt_pipeline.platforms.meta.tables import meta_accounts, meta_ad_actions, meta_ad_insights
+from perfmkt_pipeline.platforms.meta.tables import (
+    meta_accounts,
+    meta_ad_actions,
+    meta_ad_insights,
+    meta_ads,
+    meta_adsets,
+)
 
 NAME = "meta"
 
@@ -35,7 +42,7 @@ SPEC = PlatformSpec(
         # When set, every request is signed with it (appsecret_proof).
         Credential("app_secret", "META_APP_SECRET", required=False),
     ),
-    raw_tables=(meta_accounts, meta_ad_insights, meta_ad_actions),
+    raw_tables=(meta_accounts, meta_ad_insights, meta_ad_actions, meta_adsets, meta_ads),
     connector=Connector(
         asset_name="meta_raw",
         raw_assets=(
@@ -55,6 +62,17 @@ SPEC = PlatformSpec(
                 "Meta actions and action values per ad, day, action type and attribution "
                 "('value' = the attribution setting in force, or a requested window such as "
                 "7d_click / 1d_view), broken out of the insights records.",
+            ),
+            RawAsset(
+                meta_adsets,
+                "Meta ad sets (name, status, campaign) as the account's listing last described "
+                "them, listed once per run; with the record as received.",
+            ),
+            RawAsset(
+                meta_ads,
+                "Meta ads (name, status, ad set) with their creative's destination link and "
+                "url_tags, as the account's listing last described them, listed once per run; "
+                "with the record as received.",
             ),
         ),
         sync=sync.sync,
@@ -93,6 +111,11 @@ SPEC = PlatformSpec(
         daily=(meta_ad_insights, meta_ad_actions),
         names=meta_ad_insights,
         totals=RawTotals(meta_ad_insights, spend="spend"),
+        below=BelowCampaign(
+            read=core_read.read_below,
+            daily=(meta_ad_insights, meta_ad_actions),
+            listings=(meta_adsets, meta_ads),
+        ),
     ),
     row_loss_reason=sync.ROW_LOSS_REASON,
     endpoints={"meta": Endpoint("https://graph.facebook.com", "PERFMKT_META_URL")},

@@ -1,5 +1,8 @@
 """Meta's raw landing: ad-level daily insights of every configured ad account, into
-raw.meta_accounts, raw.meta_ad_insights and raw.meta_ad_actions.
+raw.meta_accounts, raw.meta_ad_insights and raw.meta_ad_actions, and the account's ad sets and
+ads (names, statuses, creative links) into raw.meta_adsets and raw.meta_ads, listed once per
+account per run whatever the window (upserted: an object the listing no longer shows keeps its
+last description).
 
 Per account it describes the account, then fetches the run's window chunk by chunk (client.py)
 and replaces each chunk's days for that account in one transaction. Pages are spooled to local
@@ -28,19 +31,29 @@ from perfmkt_pipeline.platforms.meta.client import Chunk, MetaClient
 from perfmkt_pipeline.platforms.meta.parsing import (
     AccountInfo,
     action_rows,
+    ad_row,
+    adset_row,
     counted_conversions,
     insight_row,
 )
-from perfmkt_pipeline.platforms.meta.tables import meta_accounts, meta_ad_actions, meta_ad_insights
+from perfmkt_pipeline.platforms.meta.tables import (
+    meta_accounts,
+    meta_ad_actions,
+    meta_ad_insights,
+    meta_ads,
+    meta_adsets,
+)
 from perfmkt_pipeline.platforms.meta.transport import Clock
 from perfmkt_pipeline.platforms.meta.usage import UsageGovernor
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline.warehouse.loss import LossGuard
-from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice
+from perfmkt_pipeline.warehouse.write import Slice, arrow_schema, replace_slice, upsert_rows
 
 ACCOUNTS_KEY = ("raw", "meta_accounts")
 INSIGHTS_KEY = ("raw", "meta_ad_insights")
 ACTIONS_KEY = ("raw", "meta_ad_actions")
+ADSETS_KEY = ("raw", "meta_adsets")
+ADS_KEY = ("raw", "meta_ads")
 # Said when a re-read that lost too many rows is refused (PLATFORMS.md).
 ROW_LOSS_REASON = "Meta omits zero-activity rows and re-attributes actions for 28 days"
 
@@ -105,11 +118,17 @@ class _Pages:
 
 
 def _write_chunk(
-    wh: Warehouse, account: dict[str, Any] | None, chunk: Chunk, pages: _Pages, guard: LossGuard
+    wh: Warehouse,
+    account: dict[str, Any] | None,
+    chunk: Chunk,
+    pages: _Pages,
+    guard: LossGuard,
+    listings: tuple[list[dict], list[dict]] | None = None,
 ) -> None:
-    """Replace the chunk's days of one account in both tables (and the account's row, when
-    given) in one transaction, from the spooled pages (an answer that lost too many of a table's
-    rows is refused by `guard` and nothing of the chunk is written)."""
+    """Replace the chunk's days of one account in both tables (and the account's row and its
+    listings, when given: with the first chunk) in one transaction, from the spooled pages (an
+    answer that lost too many of a table's rows is refused by `guard` and nothing of the chunk
+    is written)."""
     account_id = pages.account_id
     days = Slice({"account_id": account_id}, "date", chunk.since, chunk.until)
     with wh.begin() as conn:
@@ -123,6 +142,16 @@ def _write_chunk(
             (meta_ad_actions, pages.actions),
         ):
             replace_slice(wh, table, spool.frames(), days, connection=conn, guard=guard)
+        if listings is not None:  # upserted: an object no longer listed keeps its row
+            for table, rows in zip((meta_adsets, meta_ads), listings, strict=True):
+                upsert_rows(wh, table, _table(table, rows), connection=conn)
+
+
+def _listings(client_: MetaClient, account_id: str) -> tuple[list[dict], list[dict]]:
+    """The account's ad sets and ads as raw rows, listed once per run."""
+    adsets = [adset_row(account_id, record) for record in client_.adsets(account_id)]
+    ads = [ad_row(account_id, record) for record in client_.ads(account_id)]
+    return adsets, ads
 
 
 @dataclass
@@ -134,6 +163,8 @@ class _Landed:
     insights: int
     actions: int
     waited_seconds: float
+    adsets: int = 0
+    ads: int = 0
 
 
 def _load_account(
@@ -147,11 +178,13 @@ def _load_account(
     guard = row_loss.guard("meta", settings.meta, log, why=ROW_LOSS_REASON)
     total_spend = total_conversions = Decimal(0)
     insight_count = action_count = 0
+    listings: tuple[list[dict], list[dict]] | None = _listings(client_, account_id)
+    adsets, ads = (len(found) for found in listings)
     with tempfile.TemporaryDirectory(prefix="perfmkt-meta-") as folder:
         pages = _Pages(account_id, Path(folder), settings.meta.conversion_action_types)
         for chunk in client_.insights_into(account_id, start, end, pages):
-            _write_chunk(wh, account, chunk, pages, guard)
-            account = None  # written with the first chunk
+            _write_chunk(wh, account, chunk, pages, guard, listings)
+            account = listings = None  # written with the first chunk
             rows = pages.insights.rows
             insight_count += rows
             action_count += pages.actions.rows
@@ -170,6 +203,8 @@ def _load_account(
         insight_count,
         action_count,
         client_.transport.waited_seconds,
+        adsets,
+        ads,
     )
 
 
@@ -199,7 +234,7 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
         return _load_account(log, wh, one, settings, info, (start, end), progress)
 
     landed = for_each_account(infos, land, settings.meta.max_concurrent_accounts, name="meta")
-    wh.refresh_statistics([meta_accounts, meta_ad_insights, meta_ad_actions])
+    wh.refresh_statistics([meta_accounts, meta_ad_insights, meta_ad_actions, meta_adsets, meta_ads])
     insight_count = sum(a.insights for a in landed)
     action_count = sum(a.actions for a in landed)
     window_metadata = {
@@ -226,3 +261,6 @@ def sync(request: SyncRequest) -> Iterator[Landed]:
     yield Landed(
         ACTIONS_KEY, {"dagster/row_count": action_count, "rows": action_count, **window_metadata}
     )
+    for key, count in ((ADSETS_KEY, sum(a.adsets for a in landed)),
+                       (ADS_KEY, sum(a.ads for a in landed))):  # fmt: skip
+        yield Landed(key, {"listed": count, "accounts": len(accounts)})

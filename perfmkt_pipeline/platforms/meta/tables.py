@@ -56,3 +56,39 @@ meta_ad_actions = _table(
     _c("action_value", MONEY, "value of the actions (account currency)"),
     loaded_at(),
 )
+
+# Listings (issue #17): what each ad set and ad is called, its status and where it lands, as the
+# account's listing said on the latest run (one row per object: upserted, never deleted, so an
+# ad that left the listing keeps its last description).
+meta_adsets = _table(
+    RAW,
+    "meta_adsets",
+    ["account_id", "adset_id"],
+    "Meta ad sets as listed by GET /act_<id>/adsets, the latest listing of each.",
+    _c("account_id", sa.String(32), "ad account id without `act_`", False),
+    _c("adset_id", sa.String(32), "id", False),
+    _c("campaign_id", sa.String(32), "campaign_id"),
+    _c("adset_name", sa.Text, "name"),
+    _c("status", sa.String(32), "status (the ad set's own setting)"),
+    _c("effective_status", sa.String(32), "effective_status"),
+    record(),
+    loaded_at(),
+)
+
+meta_ads = _table(
+    RAW,
+    "meta_ads",
+    ["account_id", "ad_id"],
+    "Meta ads as listed by GET /act_<id>/ads with their creative, the latest listing of each.",
+    _c("account_id", sa.String(32), "ad account id without `act_`", False),
+    _c("ad_id", sa.String(32), "id", False),
+    _c("adset_id", sa.String(32), "adset_id"),
+    _c("campaign_id", sa.String(32), "campaign_id"),
+    _c("ad_name", sa.Text, "name"),
+    _c("status", sa.String(32), "status (the ad's own setting)"),
+    _c("effective_status", sa.String(32), "effective_status"),
+    _c("link", sa.Text, "the creative's destination link (object_story_spec, else link_url)"),
+    _c("url_tags", sa.Text, "creative.url_tags"),
+    record(),
+    loaded_at(),
+)

@@ -42,6 +42,11 @@ CAMPAIGNS = _local(tables.campaigns)
 PERFORMANCE_LOCAL = _local(tables.ad_performance_daily)
 CONVERSIONS_LOCAL = _local(tables.conversions_daily)
 ACTIONS_LOCAL = _local(tables.affiliate_actions)
+# Below the campaign (issue #17): the dimension rows, and the daily rows before FX.
+AD_GROUPS = _local(tables.ad_groups)
+ADS = _local(tables.ads)
+AD_DAILY_LOCAL = _local(tables.ad_daily)
+KEYWORD_DAILY_LOCAL = _local(tables.keyword_daily)
 
 # Column order of the core tables (loaded_at is added by the write path).
 PERFORMANCE_COLUMNS = tables.column_names(tables.ad_performance_daily, ["loaded_at"])
@@ -127,6 +132,31 @@ def _sorted(table: pa.Table, keys: Sequence[str]) -> pa.Table:
     return table.sort_by([(key, "ascending") for key in keys])
 
 
+def finish_daily(
+    local: pa.Table,
+    table: sa.Table,
+    rates: pa.Table,
+    reporting_currency: str,
+    as_of: dt.date | Mapping[str, dt.date],
+    lookback_days: Mapping[str, int],
+    channels: Mapping[str, str] | None = None,
+) -> pa.Table:
+    """Rows of the daily core table `table` (without loaded_at) from its local rows (the columns
+    `_local(table)`): FX and reporting-currency amounts, the platform's channel where the table
+    has one (`channels`; None: the registered platforms' own), and `settled`. The one path every
+    daily measure table goes through: campaigns, ads, keywords."""
+    local = conform(local, _local(table))
+    rows = convert(local, tables.converted_amounts(table), rates, reporting_currency)
+    if "channel" in table.c:
+        channels = registered_channels() if channels is None else channels
+        rows = rows.append_column("channel", _channel_column(rows["platform"], channels))
+    rows = rows.append_column(
+        "settled", settled(rows["platform"], rows["date"], as_of, lookback_days)
+    )
+    columns = tables.column_names(table, ["loaded_at"])
+    return _sorted(rows.select(columns), list(table.info["grain"]))
+
+
 def finish_performance(
     local: pa.Table,
     rates: pa.Table,
@@ -137,15 +167,10 @@ def finish_performance(
 ) -> pa.Table:
     """core.ad_performance_daily rows (without loaded_at) from PERFORMANCE_LOCAL rows; each
     platform's channel from `channels` (None: the registered platforms' own)."""
-    local = conform(local, PERFORMANCE_LOCAL)
-    amounts = tables.converted_amounts(tables.ad_performance_daily)
-    rows = convert(local, amounts, rates, reporting_currency)
-    channels = registered_channels() if channels is None else channels
-    rows = rows.append_column("channel", _channel_column(rows["platform"], channels))
-    rows = rows.append_column(
-        "settled", settled(rows["platform"], rows["date"], as_of, lookback_days)
-    )
-    return _sorted(rows.select(PERFORMANCE_COLUMNS), PERFORMANCE_GRAIN)
+    return finish_daily(
+        local, tables.ad_performance_daily, rates, reporting_currency, as_of, lookback_days,
+        channels,
+    )  # fmt: skip
 
 
 def finish_conversions(
@@ -191,6 +216,7 @@ def latest_per_key(table: pa.Table, keys: Sequence[str], order: Sequence[str]) -
 
 __all__ = [
     "ACCOUNTS", "ACTIONS_LOCAL", "CAMPAIGNS", "CONVERSIONS", "CONVERSIONS_LOCAL", "COUNT", "FX_RATE",
+    "AD_DAILY_LOCAL", "AD_GROUPS", "ADS", "KEYWORD_DAILY_LOCAL", "finish_daily",
     "AFFILIATE_CHANNEL", "MONEY", "PERFORMANCE_LOCAL", "CoreDataError", "conform", "constant",
     "empty", "registered_channels",
     "finish_actions", "finish_conversions", "finish_performance", "latest_per_key", "settled",

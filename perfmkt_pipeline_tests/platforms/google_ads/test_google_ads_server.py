@@ -302,7 +302,8 @@ def test_served_values_follow_the_world_as_of_date(server, world):
     ("customer", "query", "code"),
     [
         (US, "SELECT campaign.bogus FROM campaign", "UNRECOGNIZED_FIELD"),
-        (US, "SELECT ad_group.id FROM ad_group", "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE"),
+        # issue #17 serves ad_group, ad_group_ad and keyword_view; asset groups stay unserved
+        (US, "SELECT asset_group.id FROM asset_group", "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE"),
         (US, "SELECT campaign.id, metrics.clicks FROM campaign", "EXPECTED_FILTERS_ON_DATE_RANGE"),
         (US, BY_ACTION.replace("metrics.conversions,", "metrics.cost_micros,").format(*FEB),
          "PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE"),

@@ -431,3 +431,26 @@ def test_days_beyond_graphs_37_months_are_skipped_with_a_warning_and_the_rest_is
     ]
     assert skipped[0].startswith(f"meta act_{UK}: report run 2023-09-01..2023-09-30: ")
     _assert_matches_ground_truth(box, pull, [UK], dt.date(2023, 10, 20), end)
+
+
+def test_ad_sets_and_ads_are_listed_page_by_page_following_the_cursors(sandbox):  # noqa: F811
+    """Issue #17: one listing per edge, every page followed (page_limit 3 over 8 ads), records
+    as the stand-in's Graph objects describe them, creatives expanded in place."""
+    from perfmkt_pipeline.platforms.meta.standin import listings
+
+    box = sandbox(google_ads=False)
+    client = _client(box, FakeClock(), page_limit=3)
+    account = box.world.account("meta", UK)
+    expected_ads = listings.ads(box.world.spec, account, box.world.as_of)
+
+    adsets, ads = client.adsets(UK), client.ads(UK)
+
+    assert [a["id"] for a in adsets] == [
+        s["id"] for s in listings.adsets(box.world.spec, account, box.world.as_of)
+    ]
+    assert ads == expected_ads and len(ads) == 8
+    # the archived ad (it has insights rows) is listed: the client asks for every status
+    assert [a["effective_status"] for a in ads].count("ARCHIVED") == 1
+    # 4 ad sets in 2 pages, 8 ads in 3 pages: every page one request
+    assert box.counters.count("meta", "meta.adsets", UK) == 2
+    assert box.counters.count("meta", "meta.ads", UK) == 3

@@ -15,12 +15,14 @@ from dagster import materialize
 
 from perfmkt_pipeline.config import parse_settings
 from perfmkt_pipeline.defs.build import build_definitions
+from perfmkt_pipeline.platforms.meta.standin import truth as meta_truth
 from perfmkt_pipeline.platforms.orders.raw_tables import orders as raw_orders
 from perfmkt_pipeline.platforms.orders.standin import shop_table, truth
 from perfmkt_pipeline.platforms.orders.standin.stream import orders_between, shop_now
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
+from perfmkt_pipeline_tests import below_truth
 from perfmkt_pipeline_tests.platforms.orders.support import AS_OF, mariadb_server, table_rows  # noqa: F401
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox_env
 
@@ -92,8 +94,13 @@ def _check_against_truth(box: Sandbox, url: str, *, earlier_days: bool) -> list[
         orders, ads, FIRST, LAST, "USD", all_settled
     )
     utm_window = tables.utm_daily.c.date.between(FIRST, LAST)
+    # The spend side: Meta's ads carry the tags their campaigns' orders carry (issue #17).
+    spend = below_truth.utm_spend(
+        world, meta_truth.ad_days(world, FIRST, LAST), meta_truth.ads(world), "USD"
+    )
+    assert spend
     assert table_rows(url, tables.utm_daily, utm_window) == truth.expected_utm(
-        orders, "USD", orders_settled
+        orders, "USD", orders_settled, spend
     )
     # Orders of earlier days read because they changed within the lookback: when the run read
     # up to the shop's present, each is exactly its order's state now.

@@ -2,7 +2,9 @@
 
 Supported resources and fields are those reporting connectors read: `customer`,
 `customer_client` (the hierarchy below a manager) and `campaign` with `segments.date`,
-`segments.conversion_action_name` and the cost/click/conversion metrics. Rows hold only the
+`segments.conversion_action_name` and the cost/click/conversion metrics; below the campaign
+(issue #17) `ad_group` (a listing), `ad_group_ad` and `keyword_view` (listings, or with
+`segments.date` and the cost/click/conversion metrics: below.py's rows). Rows hold only the
 selected fields (plus the resource names the API always fills), and the response field mask
 lists the selected fields in SELECT order. Anything else is refused the way the API refuses it:
 INVALID_ARGUMENT with a `query_error`.
@@ -18,7 +20,7 @@ from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
-from perfmkt_pipeline.platforms.google_ads.standin import data, gaql
+from perfmkt_pipeline.platforms.google_ads.standin import below, data, gaql
 from perfmkt_pipeline.platforms.google_ads.standin.accounts import AdsCustomer, CustomerDirectory
 from perfmkt_pipeline.platforms.google_ads.standin.errors import (
     AdsRpcError,
@@ -39,7 +41,19 @@ _CUSTOMER_CLIENT_FIELDS = frozenset(
     for f in ("id", "descriptive_name", "currency_code", "time_zone", "manager", "status",
               "level", "client_customer", "hidden", "test_account", "resource_name")
 )  # fmt: skip
-_CAMPAIGN_FIELDS = frozenset(f"campaign.{f}" for f in ("id", "name", "status", "resource_name"))
+_CAMPAIGN_FIELDS = frozenset(
+    f"campaign.{f}" for f in ("id", "name", "status", "resource_name", "advertising_channel_type")
+)
+_AD_GROUP_FIELDS = frozenset(f"ad_group.{f}" for f in ("id", "name", "status", "resource_name"))
+_AD_GROUP_AD_FIELDS = frozenset(
+    f"ad_group_ad.{f}"
+    for f in ("ad.id", "ad.name", "ad.type", "ad.final_urls", "status", "resource_name")
+)
+_CRITERION_FIELDS = frozenset(
+    f"ad_group_criterion.{f}"
+    for f in ("criterion_id", "keyword.text", "keyword.match_type", "status", "resource_name")
+)
+_KEYWORD_VIEW_FIELDS = frozenset({"keyword_view.resource_name"})
 DATE = "segments.date"
 ACTION_NAME = "segments.conversion_action_name"
 _SEGMENTS = frozenset({DATE, ACTION_NAME})
@@ -57,12 +71,34 @@ _FLOAT_METRICS = _CONVERSION_METRICS
 # The stand-in serves all_conversions per conversion action only (what the connector asks for).
 _ALL_CONVERSIONS = frozenset({"metrics.all_conversions", "metrics.all_conversions_value"})
 
+# What an ad or keyword row can be segmented by and report (no per-action segmentation).
+_BELOW_METRICS = _METRICS - _ALL_CONVERSIONS
+_ABOVE_AD_GROUP = _AD_GROUP_FIELDS | _CAMPAIGN_FIELDS | _CUSTOMER_FIELDS
+
 FIELDS_BY_RESOURCE: dict[str, frozenset[str]] = {
     "customer": _CUSTOMER_FIELDS,
     "customer_client": _CUSTOMER_CLIENT_FIELDS,
     # A campaign row can also carry its customer's attributes (an attributed resource).
     "campaign": _CAMPAIGN_FIELDS | _CUSTOMER_FIELDS | _SEGMENTS | _METRICS,
+    # Below the campaign, each with its attributed resources (issue #17).
+    "ad_group": _ABOVE_AD_GROUP,
+    "ad_group_ad": _AD_GROUP_AD_FIELDS | _ABOVE_AD_GROUP | {DATE} | _BELOW_METRICS,
+    "keyword_view": _KEYWORD_VIEW_FIELDS
+    | _CRITERION_FIELDS
+    | _ABOVE_AD_GROUP
+    | {DATE}
+    | _BELOW_METRICS,
 }
+# The field identifying a row of each resource (metrics of a range are summed per it).
+_IDENTITY = {
+    "campaign": "campaign.id",
+    "ad_group": "ad_group.id",
+    "ad_group_ad": "ad_group_ad.ad.id",
+    "keyword_view": "ad_group_criterion.criterion_id",
+}
+_BELOW = ("ad_group", "ad_group_ad", "keyword_view")
+# GAQL names whose protobuf field is spelt otherwise (a Python keyword gets a trailing _).
+_PROTO_NAMES = {"type": "type_"}
 
 
 class QueryPlan:
@@ -90,13 +126,16 @@ class QueryPlan:
                 _client_record(self.customer, client, level)
                 for client, level in directory.hierarchy(self.customer.customer_id)
             ]
+        elif q.resource in _BELOW:
+            rows = self._below_records(world, today)
         else:
             rows = self._campaign_records(world, today)
         metric_conds = [c for c in q.conditions if c.field in _METRICS]
         other_conds = [c for c in q.conditions if c.field not in _METRICS]
         rows = [r for r in rows if gaql.matches(r, other_conds, today)]
-        if q.resource == "campaign" and self.range is not None:
-            rows = _aggregate(rows, [f for f in q.fields if f in _SEGMENTS])
+        if q.resource in _IDENTITY and self.range is not None:
+            segments = [f for f in q.fields if f in _SEGMENTS]
+            rows = _aggregate(rows, segments, _IDENTITY[q.resource])
         rows = [r for r in rows if gaql.matches(r, metric_conds, today)]
         for field, descending in reversed(q.order_by):
             rows.sort(key=lambda r, f=field: r[f], reverse=descending)
@@ -106,8 +145,12 @@ class QueryPlan:
         q = self.query
         cid = self.customer.customer_id
         referenced = set(q.fields) | {c.field for c in q.conditions} | {f for f, _ in q.order_by}
+        types = below.structure(world.spec, world.account("google_ads", cid)).campaign_types
         campaigns = {
-            c.campaign_id: _campaign_attrs(cid, c.campaign_id, c.name, c.status)
+            c.campaign_id: {
+                **_campaign_attrs(cid, c.campaign_id, c.name, c.status),
+                "campaign.advertising_channel_type": types[c.campaign_id],
+            }
             for c in world.campaigns("google_ads", cid)
         }
         base = _customer_record(self.customer)
@@ -156,6 +199,64 @@ class QueryPlan:
             )
         return out
 
+    def _below_records(self, world: World, today: dt.date) -> list[Record]:
+        """Ad group, ad or keyword rows: the listing, or (with metrics or segments.date) the
+        day rows of the query's range (below.py)."""
+        q = self.query
+        cid = self.customer.customer_id
+        account = world.account("google_ads", cid)
+        if not account.serves_data:
+            return []
+        s = below.structure(world.spec, account)
+        base = _customer_record(self.customer)
+        campaigns = {
+            c.campaign_id: {
+                **_campaign_attrs(cid, c.campaign_id, c.name, c.status),
+                "campaign.advertising_channel_type": s.campaign_types[c.campaign_id],
+            }
+            for c in world.campaigns("google_ads", cid)
+        }
+        groups = {g.ad_group_id: _ad_group_attrs(cid, g) for g in s.ad_groups}
+        if q.resource == "ad_group":
+            objects = {g.ad_group_id: {} for g in s.ad_groups}
+            parents = {g.ad_group_id: (g.campaign_id, g.ad_group_id) for g in s.ad_groups}
+        elif q.resource == "ad_group_ad":
+            objects = {a.ad_id: _ad_attrs(cid, a) for a in s.ads}
+            parents = {a.ad_id: (a.campaign_id, a.ad_group_id) for a in s.ads}
+        else:
+            objects = {k.criterion_id: _keyword_attrs(cid, k) for k in s.keywords}
+            parents = {k.criterion_id: (k.campaign_id, k.ad_group_id) for k in s.keywords}
+
+        def record(object_id: str) -> Record:
+            campaign_id, group_id = parents[object_id]
+            return {**base, **campaigns[campaign_id], **groups[group_id], **objects[object_id]}
+
+        referenced = set(q.fields) | {c.field for c in q.conditions} | {f for f, _ in q.order_by}
+        if not referenced & (_SEGMENTS | _METRICS):
+            return [record(object_id) for object_id in objects]
+        self.range = gaql.date_range(q.conditions, today)
+        if self.range is None:
+            raise AdsRpcError(
+                query_error(
+                    "EXPECTED_FILTERS_ON_DATE_RANGE",
+                    "Metrics and segments.date need a finite date range in WHERE "
+                    "(BETWEEN, DURING, or >= and <=).",
+                )
+            )
+        days = below.ad_days if q.resource == "ad_group_ad" else below.keyword_days
+        return [
+            {
+                **record(r.object_id),
+                DATE: r.day.isoformat(),
+                "metrics.cost_micros": r.cost_micros,
+                "metrics.impressions": r.impressions,
+                "metrics.clicks": r.clicks,
+                "metrics.conversions": r.conversions,
+                "metrics.conversions_value": r.conversions_value,
+            }
+            for r in days(world, cid, *self.range)
+        ]
+
     def row_filler(self) -> Callable[[Any, Record], None]:
         """A function filling an empty raw-protobuf `GoogleAdsRow` with a record's selected
         fields and the resource names the API always returns."""
@@ -164,7 +265,9 @@ class QueryPlan:
         )
         descriptor = module.GoogleAdsRow.pb().DESCRIPTOR
         selected = {p.split(".")[0] for p in self.query.fields}
-        resources = sorted(selected & {"customer", "customer_client", "campaign"})
+        resources = sorted(
+            selected & {"customer", "customer_client", "campaign", *_BELOW, "ad_group_criterion"}
+        )
         paths = [*self.query.fields, *(f"{r}.resource_name" for r in resources)]
         setters = [(path, _setter(descriptor, path)) for path in dict.fromkeys(paths)]
 
@@ -224,14 +327,15 @@ def _validate(query: gaql.Query, customer: AdsCustomer) -> None:
         )
 
 
-def _aggregate(rows: list[Record], segments: Sequence[str]) -> list[Record]:
-    """Sum metrics per campaign and selected segments (a range query without every segment)."""
+def _aggregate(rows: list[Record], segments: Sequence[str], identity: str) -> list[Record]:
+    """Sum metrics per row identity (the campaign, ad group, ad or keyword) and selected
+    segments (a range query without every segment)."""
     needed = [s for s in (DATE, ACTION_NAME) if s in rows[0]] if rows else []
     if all(s in segments for s in needed):
         return rows
     groups: dict[tuple, Record] = {}
     for r in rows:
-        key = (r["campaign.id"], *(r[s] for s in segments))
+        key = (r[identity], *(r[s] for s in segments))
         total = groups.get(key)
         if total is None:
             groups[key] = {k: Decimal(repr(v)) if k in _FLOAT_METRICS else v for k, v in r.items()}
@@ -283,21 +387,72 @@ def _campaign_attrs(customer_id: str, campaign_id: str, name: str, status: str) 
     }
 
 
+def _ad_group_attrs(customer_id: str, group: below.AdGroup) -> Record:
+    return {
+        "ad_group.id": int(group.ad_group_id),
+        "ad_group.name": group.name,
+        "ad_group.status": group.status,
+        "ad_group.resource_name": f"customers/{customer_id}/adGroups/{group.ad_group_id}",
+    }
+
+
+def _ad_attrs(customer_id: str, ad: below.Ad) -> Record:
+    return {
+        "ad_group_ad.ad.id": int(ad.ad_id),
+        "ad_group_ad.ad.name": ad.name,
+        "ad_group_ad.ad.type": ad.ad_type,
+        "ad_group_ad.ad.final_urls": list(ad.final_urls),
+        "ad_group_ad.status": ad.status,
+        "ad_group_ad.resource_name": (
+            f"customers/{customer_id}/adGroupAds/{ad.ad_group_id}~{ad.ad_id}"
+        ),
+    }
+
+
+def _keyword_attrs(customer_id: str, keyword: below.Keyword) -> Record:
+    pair = f"{keyword.ad_group_id}~{keyword.criterion_id}"
+    return {
+        "ad_group_criterion.criterion_id": int(keyword.criterion_id),
+        "ad_group_criterion.keyword.text": keyword.text,
+        "ad_group_criterion.keyword.match_type": keyword.match_type,
+        "ad_group_criterion.status": keyword.status,
+        "ad_group_criterion.resource_name": f"customers/{customer_id}/adGroupCriteria/{pair}",
+        "keyword_view.resource_name": f"customers/{customer_id}/keywordViews/{pair}",
+    }
+
+
 def _setter(row_descriptor: Any, path: str) -> Callable[[Any, Any], None]:
-    """Set one `resource.field` of a raw GoogleAdsRow; enum values arrive by name."""
-    resource, field = path.split(".", 1)
-    field_descriptor = row_descriptor.fields_by_name[resource].message_type.fields_by_name[field]
+    """Set one field of a raw GoogleAdsRow by its GAQL path (`resource.field`, or deeper such
+    as `ad_group_ad.ad.final_urls`); enum values arrive by name, repeated ones as lists."""
+    names = [_PROTO_NAMES.get(name, name) for name in path.split(".")]
+    descriptor = row_descriptor
+    for name in names[:-1]:
+        descriptor = descriptor.fields_by_name[name].message_type
+    field_descriptor = descriptor.fields_by_name[names[-1]]
     enum_type = field_descriptor.enum_type
+    repeated = field_descriptor.is_repeated
+
+    def parent(row: Any) -> Any:
+        for name in names[:-1]:
+            row = getattr(row, name)
+        return row
+
+    if repeated:
+
+        def set_repeated(row: Any, value: Any) -> None:
+            getattr(parent(row), names[-1]).extend(value)
+
+        return set_repeated
 
     if enum_type is not None:
 
         def set_enum(row: Any, value: Any) -> None:
-            setattr(getattr(row, resource), field, enum_type.values_by_name[value].number)
+            setattr(parent(row), names[-1], enum_type.values_by_name[value].number)
 
         return set_enum
 
     def set_plain(row: Any, value: Any) -> None:
-        setattr(getattr(row, resource), field, value)
+        setattr(parent(row), names[-1], value)
 
     return set_plain
 

@@ -3,6 +3,8 @@
 Routes under `/<version>/` (any `vNN.N`):
   GET  act_<id>                 account node (fields: id, account_id, name, currency, timezone_name)
   GET  act_<id>/campaigns       campaigns (id, name, status, effective_status), cursor paged
+  GET  act_<id>/adsets          ad sets (listings.py), cursor paged, fields selected as asked
+  GET  act_<id>/ads             ads with their creative (`creative{...}`), cursor paged
   GET  act_<id>/insights        sync insights (meta_insights.py), cursor paged
   POST act_<id>/insights        start an async report run -> {"report_run_id"}
   GET  <run_id>                 report run status (async_status, async_percent_completion)
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
+from perfmkt_pipeline.platforms.meta.standin import listings
 from perfmkt_pipeline.platforms.meta.standin.insights import (
     InsightsQuery,
     MetaParamError,
@@ -188,6 +191,8 @@ class MetaApp(PlatformApp):
             kind = {
                 ("GET", ""): "meta.account",
                 ("GET", "campaigns"): "meta.campaigns",
+                ("GET", "adsets"): "meta.adsets",
+                ("GET", "ads"): "meta.ads",
                 ("GET", "insights"): "meta.insights_sync",
                 ("POST", "insights"): "meta.report_run",
             }.get((request.method, edge), "meta.unknown")
@@ -214,6 +219,8 @@ class MetaApp(PlatformApp):
                 handler = {
                     "meta.account": self._account,
                     "meta.campaigns": self._campaigns,
+                    "meta.adsets": self._listing,
+                    "meta.ads": self._listing,
                     "meta.insights_sync": self._insights_sync,
                     "meta.report_run": self._report_run,
                 }[kind]
@@ -248,6 +255,21 @@ class MetaApp(PlatformApp):
         ]
         wanted = [f for f in (params.get("fields") or "").split(",") if f] or ["id"]
         items = [{k: v for k, v in it.items() if k in wanted or k == "id"} for it in items]
+        return self._page(request, params, items, int(params.get("limit") or 25))
+
+    def _listing(self, request, params, account) -> Response:
+        edge = request.path.rstrip("/").rsplit("/", 1)[-1]
+        listed = {"adsets": listings.adsets, "ads": listings.ads}[edge]
+        fields = listings.parse_fields(params.get("fields") or "id")
+        statuses = params.get("effective_status")
+        try:
+            asked = json.loads(statuses) if statuses else None
+        except json.JSONDecodeError:
+            asked = None
+        if statuses and not (isinstance(asked, list) and all(isinstance(a, str) for a in asked)):
+            raise MetaParamError(f"(#100) Param effective_status must be an array: {statuses}")
+        everything = listed(self.world.spec, account, self.world.as_of)
+        items = [listings.select(item, fields) for item in listings.listed(everything, asked)]
         return self._page(request, params, items, int(params.get("limit") or 25))
 
     def _insights_sync(self, request, params, account) -> Response:

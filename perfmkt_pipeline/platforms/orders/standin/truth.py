@@ -188,24 +188,36 @@ def expected_blended(
 
 
 def expected_utm(
-    orders: Iterable[Mapping], reporting_currency: str, settled: Mapping[dt.date, bool]
+    orders: Iterable[Mapping],
+    reporting_currency: str,
+    settled: Mapping[dt.date, bool],
+    spend: Mapping[tuple, Decimal] | None = None,
 ) -> list[dict]:
-    """marts.utm_daily rows (no loaded_at): the orders side; spend and ROAS NULL."""
+    """marts.utm_daily rows (no loaded_at): the orders side, and with `spend` ((date, source,
+    medium, campaign) -> the spend of the ads whose final URLs carry those tags; issue #17) the
+    spend side (0 where no ad carries a group's tags; a group only ads carry has no orders);
+    without it spend and ROAS NULL."""
     sides = _order_sides(
         orders, lambda r: (r["date"], r["utm_source"], r["utm_medium"], r["utm_campaign"])
     )
-    return [
-        {
-            "date": key[0],
-            "utm_source": key[1],
-            "utm_medium": key[2],
-            "utm_campaign": key[3],
-            "reporting_currency": reporting_currency,
-            "orders": side["orders"],
-            "revenue": side["revenue"],
-            "spend": None,
-            "first_party_roas": None,
-            "settled": settled[key[0]],
-        }
-        for key, side in sorted(sides.items(), key=lambda item: tuple(str(k) for k in item[0]))
-    ]
+    keys = set(sides) | set(spend or {})
+    empty = {"orders": 0, "revenue": Decimal(0)}
+    rows = []
+    for key in sorted(keys, key=lambda k: tuple((v is not None, str(v)) for v in k)):
+        side = sides.get(key, empty)
+        paid = None if spend is None else spend.get(key, Decimal(0))
+        rows.append(
+            {
+                "date": key[0],
+                "utm_source": key[1],
+                "utm_medium": key[2],
+                "utm_campaign": key[3],
+                "reporting_currency": reporting_currency,
+                "orders": side["orders"],
+                "revenue": side["revenue"],
+                "spend": paid,
+                "first_party_roas": _ratio(side["revenue"], paid),
+                "settled": settled[key[0]],
+            }
+        )
+    return rows
