@@ -261,7 +261,9 @@ def test_a_backfill_whose_worker_is_killed_mid_write_is_re_run_and_equals_a_clea
             {
                 "backfillParams": {
                     "tags": [],
-                    "assetSelection": [{"path": t.fullname.split(".")} for t in META_TABLES],
+                    "assetSelection": [
+                        {"path": key.split("/")} for key in META_SELECTION.split(",")
+                    ],
                     "partitionNames": [day.isoformat() for day in DAYS],
                     "fromFailure": False,
                 }
