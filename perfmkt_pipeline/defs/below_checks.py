@@ -2,8 +2,8 @@
 
 - every new table keeps its grain;
 - ad rows reconcile with campaign rows, per account and day, on every measure as the platform
-  reports it (local currency): a platform whose ads sum to its campaigns (Meta) must match to
-  the micro; one with campaign types that have no ad rows (Google Ads' Performance Max, spec
+  reports it (local currency): a platform whose ads sum to its campaigns must match to the
+  micro; one with campaign types that have no ad rows (Performance Max, say: its spec's
   `BelowCampaign.uncovered_types`) must never exceed its campaigns, and must equal them for
   every campaign of another type. The share of spend no ad row covers is reported per account.
 """
@@ -120,7 +120,7 @@ def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
 
     def compared(spec: Any) -> list[str] | None:
         """Delivery and spend only where the campaign rows count configured conversion
-        actions that ad rows do not carry (Google Ads' conversion_actions)."""
+        actions that ad rows do not carry (a section's `conversion_actions`)."""
         if getattr(spec.section(settings), "conversion_actions", None):
             return ["spend_local", "impressions", "clicks"]
         return None

@@ -43,16 +43,17 @@ def _key(table) -> AssetKey:
 
 
 CORE_DESCRIPTIONS = {
-    tables.ad_groups: "Every ad group (Google Ads) and ad set (Meta) with its latest name and "
+    tables.ad_groups: "Every ad group (an ad set on some platforms) with its latest name and "
     "status, from the platforms' listings (upserted: one that left a listing keeps its row).",
-    tables.ads: "Every ad with its latest name, status and landing URL (final_url: Google Ads' "
-    "first final URL; Meta's creative destination with its url_tags appended).",
+    tables.ads: "Every ad with its latest name, status and landing URL (final_url, per platform "
+    "as README 'Below the campaign' says: a first final URL, or a creative's destination with "
+    "its url_tags appended).",
     tables.ad_daily: "Daily impressions, clicks, conversions, spend and conversion value per ad, "
     "in local and reporting currency, by the campaign rows' conversion, FX and settled rules. "
-    "Meta's ads sum to its campaigns; Google Ads' may fall short (Performance Max has no ad "
-    "rows), never exceed them.",
-    tables.keyword_daily: "Daily delivery, spend and conversions per Google Ads keyword (text "
-    "and match type), in local and reporting currency.",
+    "A platform's ads sum to its campaigns, except campaign types without ad rows (Performance "
+    "Max): there they fall short, never exceed them.",
+    tables.keyword_daily: "Daily delivery, spend and conversions per keyword (text and match "
+    "type) of the platforms that report keywords, in local and reporting currency.",
 }
 MART_DESCRIPTIONS = {
     tables.account_daily: "Daily metrics per account in the reporting currency, from the "
@@ -61,8 +62,8 @@ MART_DESCRIPTIONS = {
     "summed from its ads, with names and ratios.",
     tables.ad_daily_mart: "Daily metrics per ad in the reporting currency, with names, landing "
     "URL and ratios.",
-    tables.keyword_daily_mart: "Daily metrics per Google Ads keyword in the reporting currency, "
-    "with text, match type, names and ratios.",
+    tables.keyword_daily_mart: "Daily metrics per keyword in the reporting currency, with text, "
+    "match type, names and ratios.",
     tables.url_daily: "Daily metrics per landing URL (the ads' final URLs) in the reporting "
     "currency, with host, path and the five utm_* parameters.",
 }
