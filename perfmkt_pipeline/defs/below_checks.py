@@ -2,7 +2,8 @@
 
 - every new table keeps its grain;
 - ad rows reconcile with campaign rows, per account and day, on every measure as the platform
-  reports it (local currency): a platform whose ads sum to its campaigns must match to the
+  reports it (local currency; conversions under the same mapping, configured conversion actions
+  included): a platform whose ads sum to its campaigns must match to the
   micro; one with campaign types that have no ad rows (Performance Max, say: its spec's
   `BelowCampaign.uncovered_types`) must never exceed its campaigns, and must equal them for
   every campaign of another type. The share of spend no ad row covers is reported per account.
@@ -118,13 +119,6 @@ def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
             evaluate,
         )
 
-    def compared(spec: Any) -> list[str] | None:
-        """Delivery and spend only where the campaign rows count configured conversion
-        actions that ad rows do not carry (a section's `conversion_actions`)."""
-        if getattr(spec.section(settings), "conversion_actions", None):
-            return ["spend_local", "impressions", "clicks"]
-        return None
-
     def reconcile(spec: Any) -> Check:
         equal = spec.core.below.ads_equal_campaigns
         rule = (
@@ -139,9 +133,7 @@ def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
             f"{spec.name}_ad_totals_reconcile_with_campaigns",
             f"{spec.name}'s ad-level totals (spend, impressions, clicks, conversions, value, as "
             f"reported) {rule}.",
-            lambda conn, context: evaluate_ads_reconcile(
-                conn, spec, span(conn, context), compared(spec)
-            ),
+            lambda conn, context: evaluate_ads_reconcile(conn, spec, span(conn, context)),
         )
 
     checks = [

@@ -53,10 +53,12 @@ from perfmkt_pipeline.platforms.google_ads.parsing import (
     Account,
     CampaignDay,
     ConversionDay,
+    ad_conversion_row,
     ad_day_row,
     ad_group_row,
     ad_row,
     campaign_listing_row,
+    keyword_conversion_row,
     keyword_day_row,
     parse_campaign_row,
     parse_conversion_row,
@@ -105,6 +107,8 @@ class ChunkRead:
     conversion_rows: int
     ad_rows: int = 0  # below the campaign (issue #17), when sinks for them were given
     keyword_rows: int = 0
+    ad_conversion_rows: int = 0
+    keyword_conversion_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -273,12 +277,17 @@ class GoogleAdsReader:
         conversions: RowSink,
         ads: RowSink | None = None,
         keywords: RowSink | None = None,
+        ad_conversions: RowSink | None = None,
+        keyword_conversions: RowSink | None = None,
     ) -> Iterator[ChunkRead]:
         """Like `fetch_chunks`, but each chunk's rows go into the sinks batch by batch as they
         stream in (`CampaignDay`s, `ConversionDay`s), so the reader holds one batch at a time;
         a `ChunkRead` is yielded once a chunk is complete. The caller empties the sinks (writes
         them out) before asking for the next chunk. With `ads` and `keywords`, each chunk also
-        reads the ad and keyword reports (one query each per chunk) into them (raw rows)."""
+        reads the ad and keyword reports (one query each per chunk) into them (raw rows); with
+        `ad_conversions` and `keyword_conversions`, their conversions per action (one query
+        each per chunk: the API allows segments.conversion_action_name with conversion metrics
+        only, as for campaigns)."""
         customer_id = account.customer_id
         account = self._described.get(customer_id, account)
         parts = queries.chunks(start, end, self.config.chunk_days)
@@ -322,6 +331,22 @@ class GoogleAdsReader:
                     ),
                     keywords,
                 )
+            below_actions = {}
+            for name, sink, query, parse in (
+                ("ad", ad_conversions, queries.ad_conversions_by_action, ad_conversion_row),
+                ("keyword", keyword_conversions, queries.keyword_conversions_by_action,
+                 keyword_conversion_row),
+            ):  # fmt: skip
+                if sink is not None:
+                    below_actions[name] = self._stream_into(
+                        customer_id,
+                        query(first, last),
+                        f"{name} conversions {first}..{last}",
+                        lambda row, first=first, last=last, parse=parse: parse(
+                            row, customer_id, first, last
+                        ),
+                        sink,
+                    )
             if number == len(parts) and not account.described:
                 account = self.describe(customer_id)
             self._log.info(
@@ -330,8 +355,9 @@ class GoogleAdsReader:
                 f"{conversion_rows} conversion rows"
             )
             yield ChunkRead(
-                account, first, last, campaign_rows, conversion_rows, ad_rows, keyword_rows
-            )
+                account, first, last, campaign_rows, conversion_rows, ad_rows, keyword_rows,
+                below_actions.get("ad", 0), below_actions.get("keyword", 0),
+            )  # fmt: skip
 
     def listings(self, customer_id: str) -> Listings:
         """The account's campaigns, ad groups and ads (names, statuses, types, final URLs):

@@ -2,22 +2,26 @@
 (core.ad_groups, core.ads, core.ad_daily, core.keyword_daily).
 
 Costs arrive in micros and are divided by 1,000,000 exactly, as the campaign rows' are
-(core.py). Ad and keyword rows carry the platform's own `metrics.conversions`: with a configured
-`google_ads.conversion_actions` the campaign rows count the listed actions instead, and the ad
-rows' conversions are not comparable with them (the reconciliation check then compares
-delivery and spend only). Performance Max and other campaign types without ads have no ad or
-keyword rows: the campaign rows stay the complete spend.
+(core.py). Conversions follow the campaign rows' mapping: the platform's own
+`metrics.conversions` by default; with a configured `google_ads.conversion_actions`, the sum of
+the listed actions (every conversion of each, `metrics.all_conversions`) from the ad's and the
+keyword's rows per conversion action (raw.google_ads_ad_conversion_daily,
+raw.google_ads_keyword_conversion_daily), an ad- or keyword-day with counted conversions but no
+metrics row getting zero delivery and spend, as a campaign-day does. Performance Max and other
+campaign types without ads have no ad or keyword rows: the campaign rows stay the complete
+spend.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perfmkt_pipeline.platforms.google_ads.core import PLATFORM, _currencies
+from perfmkt_pipeline.platforms.google_ads.core import PLATFORM, _currencies, every_action
 from perfmkt_pipeline.platforms.google_ads.parsing import MATCH_TYPES
 from perfmkt_pipeline.transform.core import CoreRules
 from perfmkt_pipeline.transform.core.below import AD_GROUP_ROWS, AD_ROWS, BelowCore
@@ -80,16 +84,73 @@ def _measures(raw: pa.Table) -> dict[str, pa.ChunkedArray]:
     }
 
 
-def ad_daily(raw: pa.Table, raw_accounts: pa.Table) -> pa.Table:
-    """AD_DAILY_LOCAL rows from raw.google_ads_ad_daily."""
-    ids = ["account_id", "date", "campaign_id", "ad_group_id", "ad_id"]
-    rows = pa.table({**{k: raw[k] for k in ids}, **_measures(raw)})
+_AD_KEYS = ["account_id", "date", "campaign_id", "ad_group_id", "ad_id"]
+_KEYWORD_KEYS = ["account_id", "date", "campaign_id", "ad_group_id", "criterion_id"]
+_DESCRIBED = ["keyword_text", "match_type"]  # keyword attributes both reports carry
+
+
+def counted_actions(
+    raw: pa.Table,
+    conversion_daily: pa.Table,
+    conversion_actions: Sequence[str],
+    keys: list[str],
+    described: Sequence[str] = (),
+) -> pa.Table:
+    """`raw` (an ad or keyword report) with conversions and value replaced by the sum over the
+    configured actions of its rows per action (every conversion of each: all_conversions), as
+    core.py does for campaigns. A row of `keys` with counted conversions but no metrics row
+    gets zero cost, impressions and clicks, and its `described` columns from the action rows."""
+    actions = every_action(conversion_daily)
+    wanted = pa.array(list(conversion_actions), pa.string())
+    chosen = actions.filter(pc.is_in(actions["conversion_action_name"], wanted))
+    counted = chosen.group_by([*keys, *described], use_threads=False).aggregate(
+        [("conversions", "sum"), ("conversions_value", "sum")]
+    )
+    counted = counted.rename_columns(
+        {**{c: f"{c}_counted" for c in described},
+         **{c: c for c in counted.column_names if c not in described}}
+    )  # fmt: skip
+    joined = raw.drop_columns(["conversions", "conversions_value"]).join(
+        counted, keys, join_type="full outer", use_threads=False
+    )
+    columns = {k: joined[k] for k in keys}
+    for name in described:
+        columns[name] = pc.coalesce(joined[name], joined[f"{name}_counted"])
+    zero = pa.scalar(0, pa.int64())
+    for name in ("cost_micros", "impressions", "clicks"):
+        columns[name] = pc.fill_null(joined[name].cast(pa.int64()), zero)
+    columns["conversions"] = pc.fill_null(
+        to_decimal(joined["conversions_sum"], CONVERSIONS), pa.scalar(0, CONVERSIONS)
+    )
+    columns["conversions_value"] = pc.fill_null(
+        to_decimal(joined["conversions_value_sum"], MONEY), pa.scalar(0, MONEY)
+    )
+    return pa.table(columns)
+
+
+def ad_daily(
+    raw: pa.Table,
+    raw_accounts: pa.Table,
+    conversion_daily: pa.Table | None = None,
+    conversion_actions: Sequence[str] = (),
+) -> pa.Table:
+    """AD_DAILY_LOCAL rows from raw.google_ads_ad_daily (conversions: see module)."""
+    if conversion_actions:
+        raw = counted_actions(raw, conversion_daily, conversion_actions, _AD_KEYS)
+    rows = pa.table({**{k: raw[k] for k in _AD_KEYS}, **_measures(raw)})
     return conform(_platform(_currencies(rows, raw_accounts)), AD_DAILY_LOCAL)
 
 
-def keyword_daily(raw: pa.Table, raw_accounts: pa.Table) -> pa.Table:
+def keyword_daily(
+    raw: pa.Table,
+    raw_accounts: pa.Table,
+    conversion_daily: pa.Table | None = None,
+    conversion_actions: Sequence[str] = (),
+) -> pa.Table:
     """KEYWORD_DAILY_LOCAL rows from raw.google_ads_keyword_daily (match types in lower case:
-    exact, phrase, broad; NULL for any other the API sends)."""
+    exact, phrase, broad; NULL for any other the API sends; conversions: see module)."""
+    if conversion_actions:
+        raw = counted_actions(raw, conversion_daily, conversion_actions, _KEYWORD_KEYS, _DESCRIBED)
     match = [MATCH_TYPES.get(m) for m in raw["match_type"].to_pylist()]
     ids = ["account_id", "date", "campaign_id", "ad_group_id"]
     rows = pa.table(
@@ -114,11 +175,16 @@ class GoogleAdsBelowRaw:
     ads: pa.Table  # raw.google_ads_ads (every listed ad, with loaded_at)
     ad_daily: pa.Table  # raw.google_ads_ad_daily of the window
     keyword_daily: pa.Table  # raw.google_ads_keyword_daily of the window
+    ad_conversion_daily: pa.Table  # raw.google_ads_ad_conversion_daily of the window
+    keyword_conversion_daily: pa.Table  # raw.google_ads_keyword_conversion_daily of the window
 
     def core(self, rules: CoreRules) -> BelowCore:
+        counted = tuple(rules.section(PLATFORM).conversion_actions)
         return BelowCore(
             ad_groups=ad_groups(self.ad_groups),
             ads=ads(self.ads),
-            ad_daily=ad_daily(self.ad_daily, self.accounts),
-            keyword_daily=keyword_daily(self.keyword_daily, self.accounts),
+            ad_daily=ad_daily(self.ad_daily, self.accounts, self.ad_conversion_daily, counted),
+            keyword_daily=keyword_daily(
+                self.keyword_daily, self.accounts, self.keyword_conversion_daily, counted
+            ),
         )

@@ -327,3 +327,55 @@ def keyword_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) ->
         **_metric_values(row, customer_id, text),
         "record": record_json(row),
     }
+
+
+def _action_values(row: Any, customer_id: str, text: str) -> dict[str, Any]:
+    name = row.segments.conversion_action_name
+    if not name:
+        raise GoogleAdsDataError(customer_id, text, "segments.conversion_action_name", "is empty")
+    metrics = row.metrics
+    values = {"conversion_action_name": name}
+    for field in ("conversions", "conversions_value", "all_conversions", "all_conversions_value"):
+        values[field] = double_to_decimal(
+            getattr(metrics, field), customer_id, text, f"metrics.{field}"
+        )
+    return values
+
+
+def ad_conversion_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """A raw.google_ads_ad_conversion_daily row from a `FROM ad_group_ad` row segmented by
+    date and conversion action."""
+    day = _day(row, customer_id, start, end)
+    text = day.isoformat()
+    return {
+        "account_id": customer_id,
+        "date": day,
+        "campaign_id": _campaign_id(row, customer_id, text),
+        "ad_group_id": _positive_id(row.ad_group, "id", customer_id, text, "ad_group.id"),
+        "ad_id": _positive_id(row.ad_group_ad.ad, "id", customer_id, text, "ad_group_ad.ad.id"),
+        **_action_values(row, customer_id, text),
+        "record": record_json(row),
+    }
+
+
+def keyword_conversion_row(
+    row: Any, customer_id: str, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    """A raw.google_ads_keyword_conversion_daily row from a `FROM keyword_view` row segmented
+    by date and conversion action."""
+    day = _day(row, customer_id, start, end)
+    text = day.isoformat()
+    criterion = row.ad_group_criterion
+    return {
+        "account_id": customer_id,
+        "date": day,
+        "campaign_id": _campaign_id(row, customer_id, text),
+        "ad_group_id": _positive_id(row.ad_group, "id", customer_id, text, "ad_group.id"),
+        "criterion_id": _positive_id(
+            criterion, "criterion_id", customer_id, text, "ad_group_criterion.criterion_id"
+        ),
+        "keyword_text": criterion.keyword.text,
+        "match_type": enum_name(criterion.keyword, "match_type"),
+        **_action_values(row, customer_id, text),
+        "record": record_json(row),
+    }

@@ -1,7 +1,8 @@
 """The GAQL the connector sends, and how a date range is cut into query chunks.
 
 One query covers a whole chunk of days for one account (`segments.date BETWEEN`), so a range
-costs (metrics + conversions) x chunks queries per account, never one per day. Conversions per
+costs (metrics + conversions) x chunks queries per account, never one per day (and as many again
+for ads and for keywords). Conversions per
 action are a separate query because `segments.conversion_action_name` may only be combined with
 conversion metrics (the API refuses cost, clicks and impressions beside it).
 """
@@ -51,6 +52,16 @@ _BELOW_METRICS = (
     "segments.date, metrics.cost_micros, metrics.impressions, metrics.clicks, "
     "metrics.conversions, metrics.conversions_value"
 )
+# Per conversion action, as for campaigns: a report of its own (no cost, clicks or impressions).
+_BELOW_CONVERSIONS = (
+    "segments.date, segments.conversion_action_name, metrics.conversions, "
+    "metrics.conversions_value, metrics.all_conversions, metrics.all_conversions_value"
+)
+_AD_IDS = "campaign.id, ad_group.id, ad_group_ad.ad.id"
+_KEYWORD_IDS = (
+    "campaign.id, ad_group.id, ad_group_criterion.criterion_id, "
+    "ad_group_criterion.keyword.text, ad_group_criterion.keyword.match_type"
+)
 
 
 def _between(start: dt.date, end: dt.date) -> str:
@@ -71,19 +82,25 @@ def conversions_by_action(start: dt.date, end: dt.date) -> str:
 def ad_metrics(start: dt.date, end: dt.date) -> str:
     """Daily cost, impressions, clicks, conversions and value per ad (campaign types with ads:
     Performance Max has none)."""
-    return (
-        f"SELECT campaign.id, ad_group.id, ad_group_ad.ad.id, {_BELOW_METRICS} "
-        f"FROM ad_group_ad WHERE {_between(start, end)}"
-    )
+    return f"SELECT {_AD_IDS}, {_BELOW_METRICS} FROM ad_group_ad WHERE {_between(start, end)}"
+
+
+def ad_conversions_by_action(start: dt.date, end: dt.date) -> str:
+    """Daily conversions and value per ad and conversion action."""
+    return f"SELECT {_AD_IDS}, {_BELOW_CONVERSIONS} FROM ad_group_ad WHERE {_between(start, end)}"
 
 
 def keyword_metrics(start: dt.date, end: dt.date) -> str:
     """Daily cost, impressions, clicks, conversions and value per keyword, with its text and
     match type."""
+    return f"SELECT {_KEYWORD_IDS}, {_BELOW_METRICS} FROM keyword_view WHERE {_between(start, end)}"
+
+
+def keyword_conversions_by_action(start: dt.date, end: dt.date) -> str:
+    """Daily conversions and value per keyword and conversion action."""
     return (
-        "SELECT campaign.id, ad_group.id, ad_group_criterion.criterion_id, "
-        "ad_group_criterion.keyword.text, ad_group_criterion.keyword.match_type, "
-        f"{_BELOW_METRICS} FROM keyword_view WHERE {_between(start, end)}"
+        f"SELECT {_KEYWORD_IDS}, {_BELOW_CONVERSIONS} FROM keyword_view "
+        f"WHERE {_between(start, end)}"
     )
 
 

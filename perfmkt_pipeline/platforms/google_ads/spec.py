@@ -29,12 +29,14 @@ from perfmkt_pipeline.platforms.google_ads.errors import (
 from perfmkt_pipeline.platforms.google_ads.settings import LOOKBACK_DAYS, GoogleAdsSettings
 from perfmkt_pipeline.platforms.google_ads.tables import (
     google_ads_accounts,
+    google_ads_ad_conversion_daily,
     google_ads_ad_daily,
     google_ads_ad_groups,
     google_ads_ads,
     google_ads_campaign_daily,
     google_ads_campaigns,
     google_ads_conversion_daily,
+    google_ads_keyword_conversion_daily,
     google_ads_keyword_daily,
 )
 
@@ -62,6 +64,8 @@ SPEC = PlatformSpec(
         google_ads_ads,
         google_ads_ad_daily,
         google_ads_keyword_daily,
+        google_ads_ad_conversion_daily,
+        google_ads_keyword_conversion_daily,
     ),  # fmt: skip
     connector=Connector(
         asset_name="google_ads_raw",
@@ -93,6 +97,18 @@ SPEC = PlatformSpec(
                 "Google Ads daily cost, impressions, clicks, conversions and value per keyword "
                 "with its text and match type (FROM keyword_view, one SearchStream per account "
                 "per chunk of days).",
+            ),
+            RawAsset(
+                google_ads_ad_conversion_daily,
+                "Google Ads daily conversions and conversion value per ad and conversion action "
+                "(FROM ad_group_ad, one SearchStream per account per chunk of days), what "
+                "google_ads.conversion_actions counts for ads.",
+            ),
+            RawAsset(
+                google_ads_keyword_conversion_daily,
+                "Google Ads daily conversions and conversion value per keyword and conversion "
+                "action (FROM keyword_view, one SearchStream per account per chunk of days), "
+                "what google_ads.conversion_actions counts for keywords.",
             ),
             RawAsset(
                 google_ads_campaigns,
@@ -149,7 +165,12 @@ SPEC = PlatformSpec(
         totals=RawTotals(google_ads_campaign_daily, spend="cost_micros", micros=True),
         below=BelowCampaign(
             read=core_read.read_below,
-            daily=(google_ads_ad_daily, google_ads_keyword_daily),
+            daily=(
+                google_ads_ad_daily,
+                google_ads_keyword_daily,
+                google_ads_ad_conversion_daily,
+                google_ads_keyword_conversion_daily,
+            ),  # fmt: skip
             listings=(google_ads_campaigns, google_ads_ad_groups, google_ads_ads),
             ads_equal_campaigns=False,
             uncovered_types=UNCOVERED_TYPES,

@@ -2,8 +2,9 @@
 configured account, into google_ads_campaign_daily, google_ads_conversion_daily and
 google_ads_accounts; below the campaign (issue #17) each account's campaigns, ad groups and ads
 listed once per run (upserted into google_ads_campaigns, google_ads_ad_groups, google_ads_ads) and
-its ad and keyword reports read with each chunk (google_ads_ad_daily, google_ads_keyword_daily,
-replaced with the chunk's days).
+its ad and keyword reports, and their conversions per action, read with each chunk
+(google_ads_ad_daily, google_ads_keyword_daily, google_ads_ad_conversion_daily,
+google_ads_keyword_conversion_daily, replaced with the chunk's days).
 
 The reader (client.py) lists the accounts, then streams each account's window chunk by chunk;
 each chunk streams into files on local disk (base/spool.py) and is written from them in one
@@ -45,12 +46,14 @@ from perfmkt_pipeline.platforms.google_ads.parsing import (
 from perfmkt_pipeline.platforms.google_ads.retry import RetryPolicy
 from perfmkt_pipeline.platforms.google_ads.tables import (
     google_ads_accounts,
+    google_ads_ad_conversion_daily,
     google_ads_ad_daily,
     google_ads_ad_groups,
     google_ads_ads,
     google_ads_campaign_daily,
     google_ads_campaigns,
     google_ads_conversion_daily,
+    google_ads_keyword_conversion_daily,
     google_ads_keyword_daily,
 )
 from perfmkt_pipeline.warehouse.engine import Warehouse
@@ -61,7 +64,11 @@ CAMPAIGN_DAILY = ("raw", "google_ads_campaign_daily")
 CONVERSION_DAILY = ("raw", "google_ads_conversion_daily")
 ACCOUNTS = ("raw", "google_ads_accounts")
 LISTINGS = (google_ads_campaigns, google_ads_ad_groups, google_ads_ads)
-BELOW_DAILY = (google_ads_ad_daily, google_ads_keyword_daily)
+# In stream_chunks' order: ads, keywords, and their conversions per action.
+BELOW_DAILY = (
+    google_ads_ad_daily, google_ads_keyword_daily, google_ads_ad_conversion_daily,
+    google_ads_keyword_conversion_daily,
+)  # fmt: skip
 # Said when a re-read that lost too many rows is refused (PLATFORMS.md).
 ROW_LOSS_REASON = "Google Ads omits a campaign-day without any metric and restates conversions"
 
@@ -302,6 +309,8 @@ class _Landed:
     cost: Decimal = Decimal(0)
     ad_rows: int = 0
     keyword_rows: int = 0
+    ad_conversion_rows: int = 0
+    keyword_conversion_rows: int = 0
     listed: dict[str, int] | None = None
 
     def add(self, read: ChunkRead, cost_micros: int) -> None:
@@ -310,6 +319,8 @@ class _Landed:
         self.conversion_rows += read.conversion_rows
         self.ad_rows += read.ad_rows
         self.keyword_rows += read.keyword_rows
+        self.ad_conversion_rows += read.ad_conversion_rows
+        self.keyword_conversion_rows += read.keyword_conversion_rows
         self.cost += micros_to_decimal(cost_micros)
 
 
@@ -329,7 +340,8 @@ def _results(landed: list[_Landed], start: dt.date, end: dt.date) -> Iterator[La
         CONVERSION_DAILY,
         {"dagster/row_count": sum(a.conversion_rows for a in landed), **common},
     )
-    for table, attribute in zip(BELOW_DAILY, ("ad_rows", "keyword_rows"), strict=True):
+    attributes = ("ad_rows", "keyword_rows", "ad_conversion_rows", "keyword_conversion_rows")
+    for table, attribute in zip(BELOW_DAILY, attributes, strict=True):
         count = sum(getattr(a, attribute) for a in landed)
         yield Landed(("raw", table.name), {"dagster/row_count": count, **common})
     for table in LISTINGS:

@@ -148,3 +148,55 @@ google_ads_keyword_daily = _table(
     record(),
     loaded_at(),
 )
+
+# Conversions per conversion action below the campaign (`segments.conversion_action_name`, which
+# the API lets a query combine with conversion metrics only): what google_ads.conversion_actions
+# counts for ads and keywords, as the campaign's per-action rows do for campaigns.
+_ACTION_COLUMNS = (
+    ("conversion_action_name", sa.Text, "segments.conversion_action_name"),
+    ("conversions", CONVERSIONS, "metrics.conversions (only actions included in conversions)"),
+    ("conversions_value", MONEY, "metrics.conversions_value (account currency)"),
+    ("all_conversions", CONVERSIONS, "metrics.all_conversions (every action, counted or not)"),
+    ("all_conversions_value", MONEY, "metrics.all_conversions_value (account currency)"),
+)
+
+
+def _actions() -> list[sa.Column]:
+    name, type_, comment = _ACTION_COLUMNS[0]
+    return [
+        _c(name, type_, comment, False),
+        *[_c(n, t, c) for n, t, c in _ACTION_COLUMNS[1:]],
+    ]
+
+
+google_ads_ad_conversion_daily = _table(
+    RAW,
+    "google_ads_ad_conversion_daily",
+    ["account_id", "date", "ad_group_id", "ad_id", "conversion_action_name"],
+    "Google Ads conversions per ad, day and conversion action (`FROM ad_group_ad`).",
+    _c("account_id", sa.String(16), "customer id, 10 digits", False),
+    _c("date", sa.Date, "segments.date (account time zone)", False),
+    _c("campaign_id", sa.String(32), "campaign.id"),
+    _c("ad_group_id", sa.String(32), "ad_group.id", False),
+    _c("ad_id", sa.String(32), "ad_group_ad.ad.id", False),
+    *_actions(),
+    record(),
+    loaded_at(),
+)
+
+google_ads_keyword_conversion_daily = _table(
+    RAW,
+    "google_ads_keyword_conversion_daily",
+    ["account_id", "date", "ad_group_id", "criterion_id", "conversion_action_name"],
+    "Google Ads conversions per keyword, day and conversion action (`FROM keyword_view`).",
+    _c("account_id", sa.String(16), "customer id, 10 digits", False),
+    _c("date", sa.Date, "segments.date (account time zone)", False),
+    _c("campaign_id", sa.String(32), "campaign.id"),
+    _c("ad_group_id", sa.String(32), "ad_group.id", False),
+    _c("criterion_id", sa.String(32), "ad_group_criterion.criterion_id", False),
+    _c("keyword_text", sa.Text, "ad_group_criterion.keyword.text"),
+    _c("match_type", sa.String(16), "ad_group_criterion.keyword.match_type"),
+    *_actions(),
+    record(),
+    loaded_at(),
+)

@@ -6,7 +6,10 @@ every served campaign-day is cut into its ad groups, each ad group into its ads 
 keyword-targeted Search campaigns, into its keywords, by the largest-remainder method over
 weights drawn from RNGs of their own ("below" keys), so the parts are whole micros, impressions,
 clicks, half conversions and minor units that sum to the campaign's exactly, on every as-of date
-(restatements included). Campaign types follow the campaign's name: "PMax Shopping" campaigns
+(restatements included). Conversions are split per conversion action (the campaign's rows per
+action: Purchase, Lead, Page view), so an ad's or keyword's rows per action sum to the
+campaign's per action, and its `metrics.conversions` is the sum of its counted actions (Purchase
+and Lead), as the campaign's is. Campaign types follow the campaign's name: "PMax Shopping" campaigns
 are Performance Max (asset groups, no ad groups, ads or keywords: Google reports none), "DSA"
 campaigns are dynamic Search ads (ads, no keywords), "Remarketing" ones Display (ads, no
 keywords), the rest keyword-targeted Search. As Google does, rows without any metric are left
@@ -30,7 +33,6 @@ from perfmkt_pipeline.sandbox.spec import SandboxAccount, WorldSpec
 SHOP = "https://shop.example.com"
 AD_GROUPS_PER_CAMPAIGN = 2
 ADS_PER_AD_GROUP = 2
-KEYWORDS_PER_AD_GROUP = 3
 _MATCH_TYPES = ("EXACT", "PHRASE", "BROAD")
 _WORDS = ("running shoes", "trail runners", "acme shoes", "buy sneakers", "shoe sale",
           "waterproof boots", "gift card", "new collection", "free shipping shoes")  # fmt: skip
@@ -95,6 +97,7 @@ class Structure:
 def structure(spec: WorldSpec, account: SandboxAccount) -> Structure:
     """The account's ad groups, ads and keywords (Performance Max campaigns have none)."""
     p = google_campaign_params(spec, account)
+    per_group = spec.of("google_ads").keywords_per_ad_group
     types, groups, ads, keywords = {}, [], [], []
     position = 0
     for index, (campaign_id, name) in enumerate(zip(p.campaign_ids, p.names, strict=True)):
@@ -124,7 +127,7 @@ def structure(spec: WorldSpec, account: SandboxAccount) -> Structure:
                 )  # fmt: skip
                 position += 1
             if _has_keywords(name):
-                for k in range(KEYWORDS_PER_AD_GROUP):
+                for k in range(per_group):
                     word = _WORDS[(index * 3 + g * 2 + k) % len(_WORDS)]
                     keywords.append(
                         Keyword(
@@ -159,11 +162,25 @@ class Day:
     cost_micros: int
     impressions: int
     clicks: int
-    conversions: float  # multiples of 0.5, as the campaign's
+    conversions: float  # multiples of 0.5, as the campaign's: its counted actions
     conversions_value: float  # whole minor units, as the campaign's
 
 
-_METRICS = ("cost_micros", "impressions", "clicks", "halves", "value_minor")
+@dataclass(frozen=True)
+class ActionDay:
+    """One row of an ad or keyword report segmented by conversion action."""
+
+    campaign_id: str
+    ad_group_id: str
+    object_id: str
+    day: date
+    conversion_action_name: str
+    conversions: float  # every conversion of the action (the API's metrics.all_conversions)
+    conversions_value: float
+    counted: bool  # "include in conversions" (only then in metrics.conversions)
+
+
+_DELIVERY = ("cost_micros", "impressions", "clicks")
 
 
 def _weights(spec: WorldSpec, account: SandboxAccount, day: date, what: str, n: int) -> np.ndarray:
@@ -171,60 +188,98 @@ def _weights(spec: WorldSpec, account: SandboxAccount, day: date, what: str, n: 
     return rng.uniform(0.3, 1.7, n)
 
 
-def _rows(world, account_id: str, start: date, end: date, as_of: date, keywords: bool) -> list:
-    """The ad (or keyword) rows of [start, end] as served on `as_of`."""
+def _parts(world, account_id: str, start: date, end: date, as_of: date, keywords: bool):
+    """(Day or None, [ActionDay]) per ad (or keyword) and day of [start, end] as served on
+    `as_of`: the campaign rows and the campaign's rows per conversion action, split."""
     account = world.account("google_ads", account_id)
     s = structure(world.spec, account)
     scale = 10 ** minor_exponent(account.currency)
     by_campaign: dict[str, list[AdGroup]] = {}
     for group in s.ad_groups:
         by_campaign.setdefault(group.campaign_id, []).append(group)
-    children: dict[str, list[tuple[str, str]]] = {}
+    children: dict[str, list[str]] = {}
     if keywords:
         for k in s.keywords:
-            children.setdefault(k.ad_group_id, []).append((k.criterion_id, "keyword"))
+            children.setdefault(k.ad_group_id, []).append(k.criterion_id)
     else:
         for a in s.ads:
-            children.setdefault(a.ad_group_id, []).append((a.ad_id, "ad"))
-    out = []
+            children.setdefault(a.ad_group_id, []).append(a.ad_id)
+    # Every campaign-day with a campaign row or a row per action (a day of page views only has
+    # no campaign row: nothing counted, nothing spent).
+    totals: dict[tuple[str, date], dict] = {}
     for row in data.campaign_days(world, account_id, start, end, as_of=as_of):
-        groups = by_campaign.get(row.campaign_id, [])
-        if not groups:
+        if row.campaign_id in by_campaign:
+            totals[(row.campaign_id, row.day)] = {
+                "cost_micros": row.cost_micros, "impressions": row.impressions,
+                "clicks": row.clicks,
+            }  # fmt: skip
+    counted: dict[str, bool] = {}
+    for row in data.conversion_action_days(world, account_id, start, end, as_of=as_of):
+        if row.campaign_id not in by_campaign:
             continue
-        totals = {
-            "cost_micros": row.cost_micros, "impressions": row.impressions,
-            "clicks": row.clicks, "halves": round(row.conversions * 2),
-            "value_minor": round(row.conversions_value * scale),
-        }  # fmt: skip
-        ws = _weights(world.spec, account, row.day, row.campaign_id, len(groups))
-        group_parts = {m: split(totals[m], ws) for m in _METRICS}
+        found = totals.setdefault((row.campaign_id, row.day), dict.fromkeys(_DELIVERY, 0))
+        name = row.conversion_action_name
+        counted[name] = row.counted
+        found[("halves", name)] = round(row.conversions * 2)
+        found[("minor", name)] = round(row.conversions_value * scale)
+    order = {cid: i for i, cid in enumerate(s.campaign_types)}
+    out = []
+    for campaign_id, day in sorted(totals, key=lambda k: (k[1], order[k[0]])):
+        values = totals[(campaign_id, day)]
+        metrics = list(values)
+        groups = by_campaign[campaign_id]
+        ws = _weights(world.spec, account, day, campaign_id, len(groups))
+        group_parts = {m: split(values[m], ws) for m in metrics}
         for g, group in enumerate(groups):
             kids = children.get(group.ad_group_id, [])
             if not kids:
                 continue
-            wk = _weights(
-                world.spec, account, row.day, f"{group.ad_group_id}/{keywords}", len(kids)
-            )
-            parts = {m: split(int(group_parts[m][g]), wk) for m in _METRICS}
-            for i, (object_id, _) in enumerate(kids):
-                values = {m: int(parts[m][i]) for m in _METRICS}
-                if not any(values.values()):
-                    continue
-                out.append(
-                    Day(
-                        row.campaign_id, group.ad_group_id, object_id, row.day,
-                        values["cost_micros"], values["impressions"], values["clicks"],
-                        values["halves"] / 2, values["value_minor"] / scale,
-                    )
-                )  # fmt: skip
+            wk = _weights(world.spec, account, day, f"{group.ad_group_id}/{keywords}", len(kids))
+            parts = {m: split(int(group_parts[m][g]), wk) for m in metrics}
+            for i, object_id in enumerate(kids):
+                got = {m: int(parts[m][i]) for m in metrics}
+                names = [m[1] for m in metrics if isinstance(m, tuple) and m[0] == "halves"]
+                actions = [
+                    ActionDay(campaign_id, group.ad_group_id, object_id, day, name,
+                              got[("halves", name)] / 2, got[("minor", name)] / scale,
+                              counted[name])
+                    for name in names
+                    if got[("halves", name)] or got[("minor", name)]
+                ]  # fmt: skip
+                halves = sum(got[("halves", n)] for n in names if counted[n])
+                minor = sum(got[("minor", n)] for n in names if counted[n])
+                day_row = None
+                if any(got[m] for m in _DELIVERY) or halves or minor:
+                    day_row = Day(
+                        campaign_id, group.ad_group_id, object_id, day, got["cost_micros"],
+                        got["impressions"], got["clicks"], halves / 2, minor / scale,
+                    )  # fmt: skip
+                if day_row is not None or actions:
+                    out.append((day_row, actions))
     return out
 
 
 def ad_days(world, account_id: str, start: date, end: date, *, as_of: date | None = None):
     """Rows of `FROM ad_group_ad ... segments.date` (ad id in `object_id`)."""
-    return _rows(world, account_id, start, end, as_of or world.as_of, keywords=False)
+    parts = _parts(world, account_id, start, end, as_of or world.as_of, keywords=False)
+    return [d for d, _ in parts if d is not None]
 
 
 def keyword_days(world, account_id: str, start: date, end: date, *, as_of: date | None = None):
     """Rows of `FROM keyword_view ... segments.date` (criterion id in `object_id`)."""
-    return _rows(world, account_id, start, end, as_of or world.as_of, keywords=True)
+    parts = _parts(world, account_id, start, end, as_of or world.as_of, keywords=True)
+    return [d for d, _ in parts if d is not None]
+
+
+def ad_action_days(world, account_id: str, start: date, end: date, *, as_of: date | None = None):
+    """Rows of `FROM ad_group_ad` segmented by date and conversion action."""
+    parts = _parts(world, account_id, start, end, as_of or world.as_of, keywords=False)
+    return [a for _, actions in parts for a in actions]
+
+
+def keyword_action_days(
+    world, account_id: str, start: date, end: date, *, as_of: date | None = None
+):
+    """Rows of `FROM keyword_view` segmented by date and conversion action."""
+    parts = _parts(world, account_id, start, end, as_of or world.as_of, keywords=True)
+    return [a for _, actions in parts for a in actions]

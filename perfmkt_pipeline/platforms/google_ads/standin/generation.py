@@ -45,6 +45,8 @@ class GoogleAdsWorld(PlatformWorld):
     platform: str = GOOGLE_ADS
     managers: tuple[GoogleManager, ...] = ()
     campaigns_per_account: int = 6
+    # Keywords of each ad group of a keyword-targeted Search campaign (below.py; issue #17).
+    keywords_per_ad_group: int = 3
     # Mean daily impressions of one active campaign (before weekday effects).
     impressions_per_campaign_day: float = 4000.0
 

@@ -4,7 +4,9 @@ Supported resources and fields are those reporting connectors read: `customer`,
 `customer_client` (the hierarchy below a manager) and `campaign` with `segments.date`,
 `segments.conversion_action_name` and the cost/click/conversion metrics; below the campaign
 (issue #17) `ad_group` (a listing), `ad_group_ad` and `keyword_view` (listings, or with
-`segments.date` and the cost/click/conversion metrics: below.py's rows). Rows hold only the
+`segments.date` and the cost/click/conversion metrics, or segmented by
+`segments.conversion_action_name` with conversion metrics only, as campaigns: below.py's
+rows). Rows hold only the
 selected fields (plus the resource names the API always fills), and the response field mask
 lists the selected fields in SELECT order. Anything else is refused the way the API refuses it:
 INVALID_ARGUMENT with a `query_error`.
@@ -71,8 +73,6 @@ _FLOAT_METRICS = _CONVERSION_METRICS
 # The stand-in serves all_conversions per conversion action only (what the connector asks for).
 _ALL_CONVERSIONS = frozenset({"metrics.all_conversions", "metrics.all_conversions_value"})
 
-# What an ad or keyword row can be segmented by and report (no per-action segmentation).
-_BELOW_METRICS = _METRICS - _ALL_CONVERSIONS
 _ABOVE_AD_GROUP = _AD_GROUP_FIELDS | _CAMPAIGN_FIELDS | _CUSTOMER_FIELDS
 
 FIELDS_BY_RESOURCE: dict[str, frozenset[str]] = {
@@ -82,12 +82,12 @@ FIELDS_BY_RESOURCE: dict[str, frozenset[str]] = {
     "campaign": _CAMPAIGN_FIELDS | _CUSTOMER_FIELDS | _SEGMENTS | _METRICS,
     # Below the campaign, each with its attributed resources (issue #17).
     "ad_group": _ABOVE_AD_GROUP,
-    "ad_group_ad": _AD_GROUP_AD_FIELDS | _ABOVE_AD_GROUP | {DATE} | _BELOW_METRICS,
+    "ad_group_ad": _AD_GROUP_AD_FIELDS | _ABOVE_AD_GROUP | _SEGMENTS | _METRICS,
     "keyword_view": _KEYWORD_VIEW_FIELDS
     | _CRITERION_FIELDS
     | _ABOVE_AD_GROUP
-    | {DATE}
-    | _BELOW_METRICS,
+    | _SEGMENTS
+    | _METRICS,
 }
 # The field identifying a row of each resource (metrics of a range are summed per it).
 _IDENTITY = {
@@ -243,6 +243,23 @@ class QueryPlan:
                     "(BETWEEN, DURING, or >= and <=).",
                 )
             )
+        if ACTION_NAME in referenced:
+            per_action = (
+                below.ad_action_days if q.resource == "ad_group_ad" else (below.keyword_action_days)
+            )
+            return [
+                {
+                    **record(r.object_id),
+                    DATE: r.day.isoformat(),
+                    ACTION_NAME: r.conversion_action_name,
+                    # As for campaigns: an action not "included in conversions" shows 0 here.
+                    "metrics.conversions": r.conversions if r.counted else 0.0,
+                    "metrics.conversions_value": r.conversions_value if r.counted else 0.0,
+                    "metrics.all_conversions": r.conversions,
+                    "metrics.all_conversions_value": r.conversions_value,
+                }
+                for r in per_action(world, cid, *self.range)
+            ]
         days = below.ad_days if q.resource == "ad_group_ad" else below.keyword_days
         return [
             {

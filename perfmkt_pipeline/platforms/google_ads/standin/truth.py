@@ -1,10 +1,12 @@
 """Ground truth below the campaign for Google Ads (issue #17): the ad groups, ads, ad days and
 keyword days the stand-in serves (below.py), in each account's own currency, as the core
 tables must hold them (costs from micros; conversions as metrics.conversions, the default
-mapping)."""
+mapping, or with `conversion_actions` every conversion of the listed actions, as the campaign
+rows count them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -47,28 +49,63 @@ def _measures(r: below.Day) -> dict[str, Any]:
     }
 
 
-def ad_days(world, start: date, end: date) -> list[dict[str, Any]]:
+def _days(world, start: date, end: date, keywords: bool, conversion_actions: Sequence[str]):
+    """(account, campaign id, ad group id, object id, day, measures) of every ad (or keyword)
+    day, conversions under the mapping."""
+    for a in world.accounts(PLATFORM):
+        days, per_action = (
+            (below.keyword_days, below.keyword_action_days)
+            if keywords
+            else (below.ad_days, below.ad_action_days)
+        )
+        found: dict[tuple, dict[str, Any]] = {}
+        for r in days(world, a.account_id, start, end):
+            found[(r.campaign_id, r.ad_group_id, r.object_id, r.day)] = _measures(r)
+        if conversion_actions:
+            for m in found.values():
+                m["conversions"] = m["conversion_value_local"] = Decimal(0)
+            for r in per_action(world, a.account_id, start, end):
+                if r.conversion_action_name not in conversion_actions:
+                    continue
+                m = found.setdefault(
+                    (r.campaign_id, r.ad_group_id, r.object_id, r.day),
+                    {"impressions": 0, "clicks": 0, "conversions": Decimal(0),
+                     "spend_local": Decimal(0), "conversion_value_local": Decimal(0)},
+                )  # fmt: skip
+                m["conversions"] += Decimal(repr(r.conversions))
+                m["conversion_value_local"] += Decimal(repr(r.conversions_value))
+        for (campaign_id, group_id, object_id, day), m in found.items():
+            yield a, campaign_id, group_id, object_id, day, m
+
+
+def ad_days(
+    world, start: date, end: date, conversion_actions: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     return [
-        {"date": r.day, "platform": PLATFORM, "account_id": a.account_id,
-         "campaign_id": r.campaign_id, "ad_group_id": r.ad_group_id, "ad_id": r.object_id,
-         "currency": a.currency, **_measures(r)}
-        for a in world.accounts(PLATFORM)
-        for r in below.ad_days(world, a.account_id, start, end)
+        {"date": day, "platform": PLATFORM, "account_id": a.account_id,
+         "campaign_id": campaign_id, "ad_group_id": group_id, "ad_id": object_id,
+         "currency": a.currency, **m}
+        for a, campaign_id, group_id, object_id, day, m in _days(
+            world, start, end, False, conversion_actions
+        )
     ]  # fmt: skip
 
 
-def keyword_days(world, start: date, end: date) -> list[dict[str, Any]]:
+def keyword_days(
+    world, start: date, end: date, conversion_actions: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     keywords = {
         (a.account_id, k.criterion_id): k for a, s in _structures(world) for k in s.keywords
     }
     return [
-        {"date": r.day, "platform": PLATFORM, "account_id": a.account_id,
-         "campaign_id": r.campaign_id, "ad_group_id": r.ad_group_id, "keyword_id": r.object_id,
-         "keyword_text": keywords[(a.account_id, r.object_id)].text,
-         "match_type": _MATCH[keywords[(a.account_id, r.object_id)].match_type],
-         "currency": a.currency, **_measures(r)}
-        for a in world.accounts(PLATFORM)
-        for r in below.keyword_days(world, a.account_id, start, end)
+        {"date": day, "platform": PLATFORM, "account_id": a.account_id,
+         "campaign_id": campaign_id, "ad_group_id": group_id, "keyword_id": object_id,
+         "keyword_text": keywords[(a.account_id, object_id)].text,
+         "match_type": _MATCH[keywords[(a.account_id, object_id)].match_type],
+         "currency": a.currency, **m}
+        for a, campaign_id, group_id, object_id, day, m in _days(
+            world, start, end, True, conversion_actions
+        )
     ]  # fmt: skip
 
 
