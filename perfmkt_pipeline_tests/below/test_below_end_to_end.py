@@ -40,13 +40,14 @@ CURRENCY = "USD"
 EVIDENCE = "source_loaded_at"
 
 
-def _settings(box: Sandbox, env: dict):
+def _settings(box: Sandbox, env: dict, conversion_actions: tuple[str, ...] = ()):
     ids = box.account_ids()
+    google = {"manager_customer_id": env["GOOGLE_ADS_LOGIN_CUSTOMER_ID"], "backoff_seconds": 0.01}
+    if conversion_actions:
+        google["conversion_actions"] = list(conversion_actions)
     return parse_settings(
         {"start_date": "2024-01-01", "reporting_currency": CURRENCY,
-         "meta": {"account_ids": ids["meta"]},
-         "google_ads": {"manager_customer_id": env["GOOGLE_ADS_LOGIN_CUSTOMER_ID"],
-                        "backoff_seconds": 0.01}},
+         "meta": {"account_ids": ids["meta"]}, "google_ads": google},
         environ=env,
     )  # fmt: skip
 
@@ -82,7 +83,9 @@ def _rows(url: str, table: sa.Table, dated: bool = True) -> list[dict]:
     return [{k: v for k, v in r.items() if k != EVIDENCE} for r in rows]
 
 
-def _expected(box: Sandbox, url: str) -> dict[str, list[dict]]:
+def _expected(
+    box: Sandbox, url: str, conversion_actions: tuple[str, ...] = ()
+) -> dict[str, list[dict]]:
     world = box.world
     pulled = {"meta": _pulled_on(url, meta_ad_insights),
               "google_ads": _pulled_on(url, google_ads_ad_daily)}  # fmt: skip
@@ -92,11 +95,15 @@ def _expected(box: Sandbox, url: str) -> dict[str, list[dict]]:
 
     groups = [*meta_truth.ad_groups(world), *google_truth.ad_groups(world)]
     ads = [*meta_truth.ads(world), *google_truth.ads(world)]
-    local = [*meta_truth.ad_days(world, FIRST, LAST), *google_truth.ad_days(world, FIRST, LAST)]
+    local = [
+        *meta_truth.ad_days(world, FIRST, LAST),
+        *google_truth.ad_days(world, FIRST, LAST, conversion_actions),
+    ]
     days = bt.with_reporting(world, local, CURRENCY, settled)
     keywords = bt.with_reporting(
-        world, google_truth.keyword_days(world, FIRST, LAST), CURRENCY, settled
-    )
+        world, google_truth.keyword_days(world, FIRST, LAST, conversion_actions), CURRENCY,
+        settled,
+    )  # fmt: skip
     account_names = {
         (p, a.account_id): a.name for p in ("meta", "google_ads") for a in world.accounts(p)
     }
@@ -183,10 +190,14 @@ _TABLES = {
 }
 
 
-def _assert_equal_to_truth(box: Sandbox, url: str) -> dict[str, list[dict]]:
-    expected = _expected(box, url)
+def _assert_equal_to_truth(
+    box: Sandbox, url: str, conversion_actions: tuple[str, ...] = (), skip: tuple[str, ...] = ()
+) -> dict[str, list[dict]]:
+    expected = _expected(box, url, conversion_actions)
     found = {}
     for name, (table, dated) in _TABLES.items():
+        if name in skip:
+            continue
         rows = _rows(url, table, dated)
         assert rows, name
         columns = list(rows[0])
@@ -324,5 +335,66 @@ def test_below_the_campaign_equals_the_ground_truth_reruns_and_restatements(
             != (new["conversions"], new["conversion_value_local"])
         )  # fmt: skip
         assert metadata[AssetKey(["core", "ad_daily"])]["restated_values"].value >= changed > 0
+    finally:
+        box.stop()
+
+
+def _sums(rows, keys: tuple[str, ...]) -> dict[tuple, tuple]:
+    found: dict = defaultdict(lambda: [Decimal(0)] * 5)
+    for r in rows:
+        measures = (r["spend_local"], r["impressions"], r["clicks"], r["conversions"],
+                    r["conversion_value_local"])  # fmt: skip
+        total = found[tuple(r[k] for k in keys)]
+        for i, value in enumerate(measures):
+            total[i] += value
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def test_configured_conversion_actions_count_for_ads_and_keywords_as_for_campaigns(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With google_ads.conversion_actions set (an action counted in conversions and one that is
+    not), Google's ad and keyword rows count the listed actions from their rows per action,
+    exactly as the ground truth does, and sum to the campaign rows (which count the same
+    actions) for every campaign with ads; the reconciliation check compares every measure."""
+    actions = ("Purchase", "Page view")
+    box = Sandbox(as_of=AS_OF).start()
+    try:
+        env = sandbox_env(monkeypatch, box)
+        monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", warehouse_url)
+        settings = _settings(box, env, actions)
+        google_accounts = [a.account_id for a in box.world.accounts("google_ads")]
+        _run(settings, google_accounts)
+        found = _assert_equal_to_truth(box, warehouse_url, actions, skip=("account_daily",))
+
+        world = box.world
+        default = {
+            (r["account_id"], r["date"], r["ad_id"]): r["conversions"]
+            for r in google_truth.ad_days(world, FIRST, LAST)
+        }
+        google_ads_ = [r for r in found["ad_daily"] if r["platform"] == "google_ads"]
+        mapped = {(r["account_id"], r["date"], r["ad_id"]): r["conversions"] for r in google_ads_}
+        # Page views are not in metrics.conversions: the mapping changes most ads' numbers.
+        assert sum(1 for k, v in mapped.items() if v != default.get(k)) > len(mapped) // 2
+        assert sum(mapped.values()) > sum(default.values())
+
+        # Per campaign and day, the ads sum to the campaign rows exactly, conversions included,
+        # except Performance Max (no ads), which the ads never exceed.
+        types = google_truth.campaign_types(world)
+        campaigns = _sums(
+            [r for r in _rows(warehouse_url, tables.ad_performance_daily)
+             if r["platform"] == "google_ads"],
+            ("account_id", "date", "campaign_id"),
+        )  # fmt: skip
+        ads = _sums(google_ads_, ("account_id", "date", "campaign_id"))
+        keywords = _sums(found["keyword_daily"], ("account_id", "date", "campaign_id"))
+        assert campaigns and keywords
+        for key, total in campaigns.items():
+            if types[(key[0], key[2])] == "PERFORMANCE_MAX":
+                assert key not in ads
+            else:
+                assert ads.get(key) == total, key
+        for key, total in keywords.items():
+            assert total == campaigns[key], key
     finally:
         box.stop()

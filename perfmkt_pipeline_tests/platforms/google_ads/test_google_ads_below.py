@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from google.ads.googleads.errors import GoogleAdsException
 
 from perfmkt_pipeline.platforms.google_ads import queries
 from perfmkt_pipeline.platforms.google_ads.standin import below
@@ -25,6 +26,7 @@ from perfmkt_pipeline_tests.platforms.google_ads.test_google_ads_server import (
     JP,
     US,
     ads_service,
+    only_error,
     stream_rows,
 )
 
@@ -113,3 +115,71 @@ def test_a_range_without_segments_date_sums_each_ad_over_its_days(server, world)
     for r in daily:
         expected[int(r.object_id)] += r.cost_micros
     assert {r.ad_group_ad.ad.id: r.metrics.cost_micros for r in rows} == dict(expected)
+
+
+def _actions(rows, identity) -> Counter:
+    """(object, date, action) -> (conversions, value, all conversions, all value), exact."""
+    found: Counter = Counter()
+    for r in rows:
+        m = r.metrics
+        values = (m.conversions, m.conversions_value, m.all_conversions, m.all_conversions_value)
+        for i, value in enumerate(values):
+            found[(identity(r), r.segments.date, r.segments.conversion_action_name, i)] += Decimal(
+                repr(value)
+            )
+    return found
+
+
+def test_rows_per_conversion_action_split_the_campaigns_and_make_up_metrics_conversions(
+    server, world
+):
+    """As for campaigns, a report of its own per conversion action: the ads' (and keywords')
+    rows per action sum to the campaign's per action exactly (Performance Max aside), and an
+    ad's metrics.conversions is the sum of its counted actions (Page view is not counted)."""
+    service = ads_service(server)
+    campaign = stream_rows(service, US, queries.conversions_by_action(FIRST, LAST))
+    ads = stream_rows(service, US, queries.ad_conversions_by_action(FIRST, LAST))
+    keywords = stream_rows(service, US, queries.keyword_conversions_by_action(FIRST, LAST))
+    assert {r.segments.conversion_action_name for r in ads} == {"Purchase", "Lead", "Page view"}
+    by_campaign = _actions(campaign, lambda r: r.campaign.id)
+    by_ads = _actions(ads, lambda r: r.campaign.id)
+    by_keywords = _actions(keywords, lambda r: r.campaign.id)
+    with_ads, with_keywords = {k[0] for k in by_ads}, {k[0] for k in by_keywords}
+    assert with_keywords < with_ads < {k[0] for k in by_campaign}  # PMax: none
+    assert {k: v for k, v in by_campaign.items() if k[0] in with_ads and v} == {
+        k: v for k, v in by_ads.items() if v
+    }
+    assert {k: v for k, v in by_campaign.items() if k[0] in with_keywords and v} == {
+        k: v for k, v in by_keywords.items() if v
+    }
+    # Page view: only in all_conversions (index 2), as the campaign rows report it.
+    views = [v for k, v in by_ads.items() if k[2] == "Page view"]
+    assert views and all(v == 0 for k, v in by_ads.items() if k[2] == "Page view" and k[3] < 2)
+    counted: Counter = Counter()
+    for (ad, day, name, i), value in _actions(ads, lambda r: r.ad_group_ad.ad.id).items():
+        if i < 2 and name != "Page view":
+            counted[(ad, day, i)] += value
+    metrics: Counter = Counter()
+    for r in stream_rows(service, US, queries.ad_metrics(FIRST, LAST)):
+        metrics[(r.ad_group_ad.ad.id, r.segments.date, 0)] += Decimal(repr(r.metrics.conversions))
+        metrics[(r.ad_group_ad.ad.id, r.segments.date, 1)] += Decimal(
+            repr(r.metrics.conversions_value)
+        )
+    assert {k: v for k, v in metrics.items() if v} == {k: v for k, v in counted.items() if v}
+    assert len(ads) == len(below.ad_action_days(world, US, FIRST, LAST)) > 100
+
+
+@pytest.mark.parametrize("resource", ["ad_group_ad", "keyword_view"])
+def test_cost_beside_conversion_action_is_refused_below_the_campaign_as_for_campaigns(
+    server, resource
+):
+    service = ads_service(server)
+    query = (
+        "SELECT ad_group.id, segments.conversion_action_name, metrics.cost_micros "
+        f"FROM {resource} WHERE segments.date BETWEEN '2024-02-01' AND '2024-02-02'"
+    )
+    with pytest.raises(GoogleAdsException) as caught:
+        stream_rows(service, US, query)
+    assert only_error(caught.value).error_code.query_error.name == (
+        "PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE"
+    )
