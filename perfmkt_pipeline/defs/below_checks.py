@@ -47,40 +47,42 @@ def _rows(conn: sa.Connection, table: sa.Table, platform: str, span: Window) -> 
     return found.filter(pc.equal(found["platform"], platform))
 
 
-def _uncovered_share(campaigns: pa.Table, ads: pa.Table) -> dict[str, str]:
-    """Per account: the share of its campaign spend in the span that no ad row covers."""
-    spent = _sums(campaigns, ["account_id"], "")
-    covered = _sums(ads, ["account_id"], "_ads")
-    joined = spent.join(covered, ["account_id"], join_type="left outer", use_threads=False)
-    share = {}
-    for row in joined.to_pylist():
-        total = row["spend_local"] or Decimal(0)
-        on_ads = row["spend_local_ads"] or Decimal(0)
-        share[row["account_id"]] = (
-            "n/a (no spend)" if total == 0 else f"{(total - on_ads) / total:.4%}"
+def _spend_by_account(rows: pa.Table, into: dict[str, Decimal]) -> None:
+    for row in _sums(rows, ["account_id"], "", ["spend_local"]).to_pylist():
+        into[row["account_id"]] = into.get(row["account_id"], Decimal(0)) + (
+            row["spend_local"] or Decimal(0)
         )
+
+
+def _uncovered_share(spent: dict[str, Decimal], covered: dict[str, Decimal]) -> dict[str, str]:
+    """Per account: the share of its campaign spend in the span that no ad row covers."""
+    share = {}
+    for account, total in spent.items():
+        on_ads = covered.get(account, Decimal(0))
+        share[account] = "n/a (no spend)" if total == 0 else f"{(total - on_ads) / total:.4%}"
     return share
 
 
-def evaluate_ads_reconcile(
-    conn: sa.Connection, spec: Any, span: Window, compared: list[str] | None = None
-) -> Outcome:
-    """The spec's platform's ad rows against its campaign rows in `span` (see module), on the
-    `compared` measures (default: every measure as reported)."""
-    names = compared or REPORTED
-    below = spec.core.below
-    ads = _rows(conn, tables.ad_daily, spec.name, span)
-    campaigns = _rows(conn, tables.ad_performance_daily, spec.name, span)
-    if below.ads_equal_campaigns:
-        outcome = _outcome(quality.total_differences(campaigns, ads, _DAY, names), "differences")
-        outcome.metadata["campaign_days_checked"] = campaigns.num_rows
-        return outcome
-    types = below.campaign_types(conn, span).select(_TYPE_COLUMNS)
-    paired = _sums(campaigns, _CAMPAIGN_DAY, "_campaign", names).join(
-        _sums(ads, _CAMPAIGN_DAY, "_ads", names), _CAMPAIGN_DAY, join_type="full outer",
-        use_threads=False,
-    ).join(types, ["account_id", "campaign_id"], join_type="left outer", use_threads=False)  # fmt: skip
-    uncovered = pc.is_in(paired["campaign_type"], pa.array(list(below.uncovered_types)))
+def _offending_days(
+    campaigns: pa.Table,
+    ads: pa.Table,
+    types: pa.Table,
+    uncovered_types: tuple[str, ...],
+    names: list[str],
+) -> tuple[pa.Table, int]:
+    """The campaign-days whose ads exceed the campaign or, outside `uncovered_types`, differ
+    from it; and how many campaign-days were compared."""
+    paired = (
+        _sums(campaigns, _CAMPAIGN_DAY, "_campaign", names)
+        .join(
+            _sums(ads, _CAMPAIGN_DAY, "_ads", names),
+            _CAMPAIGN_DAY,
+            join_type="full outer",
+            use_threads=False,
+        )
+        .join(types, ["account_id", "campaign_id"], join_type="left outer", use_threads=False)
+    )
+    uncovered = pc.is_in(paired["campaign_type"], pa.array(list(uncovered_types)))
     uncovered = pc.fill_null(uncovered, False)
     bad = pa.array([False] * paired.num_rows, pa.bool_())
     for m in names:
@@ -91,10 +93,67 @@ def evaluate_ads_reconcile(
         above = pc.greater(ad0, campaign0)
         apart = pc.and_(pc.invert(uncovered), pc.not_equal(ad0, campaign0))
         bad = pc.or_(bad, pc.or_(above, apart))
-    outcome = _outcome(paired.filter(bad), "campaign_days_off")
-    outcome.metadata["campaign_days_checked"] = paired.num_rows
-    outcome.metadata["uncovered_spend_share_by_account"] = _uncovered_share(campaigns, ads)
+    return paired.filter(bad), paired.num_rows  # fmt: skip
+
+
+def _stacked(parts: list[pa.Table]) -> pa.Table:
+    found = [p for p in parts if p.num_rows]
+    if not found:
+        return parts[0] if parts else pa.table({})
+    return pa.concat_tables(found, promote_options="permissive")
+
+
+def evaluate_ads_reconcile(
+    conn: sa.Connection, spec: Any, span: Window, compared: list[str] | None = None
+) -> Outcome:
+    """The spec's platform's ad rows against its campaign rows in `span` (see module), on the
+    `compared` measures (default: every measure as reported). Read and compared chunk by chunk
+    of days (below_io.CHUNK_DAYS; the comparison is per day), so memory does not grow with the
+    span."""
+    names = compared or REPORTED
+    below = spec.core.below
+    types = None if below.ads_equal_campaigns else below.campaign_types(conn, span)
+    offenders, checked = [], 0
+    spent: dict[str, Decimal] = {}
+    covered: dict[str, Decimal] = {}
+    for chunk in below_io.chunks(*span):
+        ads = _rows(conn, tables.ad_daily, spec.name, chunk)
+        campaigns = _rows(conn, tables.ad_performance_daily, spec.name, chunk)
+        if below.ads_equal_campaigns:
+            offenders.append(quality.total_differences(campaigns, ads, _DAY, names))
+            checked += campaigns.num_rows
+            continue
+        bad, compared_days = _offending_days(
+            campaigns, ads, types.select(_TYPE_COLUMNS), below.uncovered_types, names
+        )
+        offenders.append(bad)
+        checked += compared_days
+        _spend_by_account(campaigns, spent)
+        _spend_by_account(ads, covered)
+    if below.ads_equal_campaigns:
+        outcome = _outcome(_stacked(offenders), "differences")
+        outcome.metadata["campaign_days_checked"] = checked
+        return outcome
+    outcome = _outcome(_stacked(offenders), "campaign_days_off")
+    outcome.metadata["campaign_days_checked"] = checked
+    outcome.metadata["uncovered_spend_share_by_account"] = _uncovered_share(spent, covered)
     return outcome
+
+
+def evaluate_grain_by_chunk(conn: sa.Connection, table: sa.Table, span: Window) -> Outcome:
+    """No two rows of a dated table share its grain (which holds the date) among the rows of
+    `span`, read chunk by chunk of days so memory does not grow with the span."""
+    duplicated, checked, examples = 0, 0, None
+    for chunk in below_io.chunks(*span):
+        outcome = evaluate_grain(conn, table, "date", chunk)
+        duplicated += outcome.metadata["duplicated_keys"]
+        checked += outcome.metadata["rows_checked"]
+        if examples is None and "examples" in outcome.metadata:
+            examples = outcome.metadata["examples"]
+    metadata: dict[str, Any] = {"duplicated_keys": duplicated, "rows_checked": checked}
+    if examples is not None:
+        metadata["examples"] = examples
+    return Outcome(duplicated == 0, metadata)
 
 
 def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
@@ -110,7 +169,7 @@ def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
         def evaluate(conn: sa.Connection, context: AssetCheckExecutionContext) -> Outcome:
             if not dated:
                 return evaluate_grain(conn, table)
-            return evaluate_grain(conn, table, "date", span(conn, context))
+            return evaluate_grain_by_chunk(conn, table, span(conn, context))
 
         return Check(
             AssetKey([table.schema, table.name]),
