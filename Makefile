@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PERFMKT_DAGSTER_INSTANCE ?= local
 INSTANCE_TEMPLATE := $(if $(filter postgres,$(PERFMKT_DAGSTER_INSTANCE)),dagster.postgres.yaml,dagster.yaml)
 
-.PHONY: demo test rabbitmq ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery bench-orders lint format clean
+.PHONY: demo test rabbitmq ui sandbox worker bench bench-write bench-floor bench-fixed bench-celery bench-orders bench-below-memory lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +99,11 @@ bench-celery: $(VENV)/.installed-dev rabbitmq
 # Peak memory streaming 1,000,000 first-party orders from MariaDB vs 100,000.
 bench-orders: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.orders_read
+
+# Peak memory below the campaign (issue #17): 365 days vs 30 at 10 Meta accounts x 500 ads and
+# 5 Google Ads accounts x 2,000 keywords (PERFMKT_BENCH_BELOW_DAYS shortens the long range).
+bench-below-memory: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.below_memory
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -3,7 +3,8 @@ the ratio and the target. Exits non-zero when a target is missed.
 
     python -m benchmarks                 # all
     python -m benchmarks.write_path      # one (also: api_efficiency, end_to_end, transform,
-                                         # memory, floor, fixed_cost, celery_scaling, orders_read)
+                                         # memory, below_memory, floor, fixed_cost,
+                                         # celery_scaling, orders_read)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 
 from benchmarks import (
     api_efficiency,
+    below_memory,
     celery_scaling,
     end_to_end,
     fixed_cost,
@@ -31,6 +33,7 @@ BENCHMARKS = [
     ("end-to-end backfill", end_to_end.run),
     ("transform throughput", transform.run),
     ("peak memory", memory.run),
+    ("peak memory below the campaign", below_memory.run),
     ("write path", write_path.run),
     ("orders from MariaDB", orders_read.run),
     ("fixed cost of a run", fixed_cost.run),

@@ -3,17 +3,18 @@ benchmark scale, against the common pattern of one request per account per day.
 
 Counted: every request each platform's stand-in received during the backfill, as the sandbox's
 counters saw them (nothing is left out):
-- Google Ads: SearchStream calls (metrics and conversions per account per chunk of days, the
-  manager's account listing) and the OAuth token exchanges;
+- Google Ads: SearchStream calls (metrics and conversions per action, of campaigns, ads and
+  keywords, per account per chunk of days; the listings; the manager's account listing) and
+  the OAuth token exchanges;
 - Meta: account lookups, report runs created, report-run status polls, result pages (and
   synchronous insights calls for short tails);
 - impact.com: Actions pages; CJ: GraphQL queries (one per page); Awin: transaction calls.
 Account-days: the accounts of the platform x the days the backfill read (365; the networks'
 trailing window is shorter than that). Baseline: 1 request per account-day per daily report the
-platform reads (issue #17: Google Ads reads four, campaign metrics, conversions per action, ads
-and keywords; Meta one, the ad-level insights its ad sets and ads are also made from; listings
-without metrics are read once per run and counted, but are no daily report). Target: at least
-10x fewer.
+platform reads (issue #17: Google Ads reads six, campaign metrics, conversions per action, ads,
+keywords, and the ads' and keywords' conversions per action; Meta one, the ad-level insights
+its ad sets and ads are also made from; listings without metrics are read once per run and
+counted, but are no daily report). Target: at least 10x fewer.
 
 CJ also prints the least any client could make: CJ answers at most 10,000 records a response
 and 31 days a query, so the records of each 31-day window of event days (the client's reading)
@@ -41,7 +42,7 @@ from perfmkt_pipeline.sandbox.world import World
 # Requests to these stand-ins count for the platform too.
 ALSO_COUNTED = {"google_ads": ("google_oauth",)}
 # The daily reports each platform reads (one by default).
-DAILY_REPORTS = {"google_ads": 4}
+DAILY_REPORTS = {"google_ads": 6}
 TARGET = 10.0
 
 

@@ -182,12 +182,12 @@ def test_a_backfill_through_quota_and_server_errors_lands_exactly_the_ground_tru
 
 def test_ninety_days_for_three_accounts_cost_one_query_per_report_per_account(box, warehouse_url):
     # Acceptance 1, through the asset: the account listing is the manager's one query. Per
-    # account: the four daily reports (campaigns, conversions per action, ads, keywords) of the
-    # one 90-day chunk, and the three listings without metrics (campaigns, ad groups, ads) that
-    # are read once per run (issue #17).
+    # account: the six daily reports (campaigns, ads and keywords, each with its conversions per
+    # action) of the one 90-day chunk, and the three listings without metrics (campaigns, ad
+    # groups, ads) that are read once per run (issue #17).
     assert run(box, warehouse_url, START, END).success
     for customer in CLIENTS:
-        assert box.counters.count(PLATFORM, "google_ads.search_stream", customer) == 4 + 3
+        assert box.counters.count(PLATFORM, "google_ads.search_stream", customer) == 6 + 3
     assert box.counters.count(PLATFORM, "google_ads.search_stream", MANAGER) == 1
 
 
@@ -251,7 +251,8 @@ def test_definitions_are_partitioned_single_run_and_read_no_secret():
     (asset,) = build_google_ads_assets(settings, "postgres")
     below = {AssetKey(["raw", name]) for name in (
         "google_ads_ad_daily", "google_ads_keyword_daily", "google_ads_campaigns",
-        "google_ads_ad_groups", "google_ads_ads",
+        "google_ads_ad_groups", "google_ads_ads", "google_ads_ad_conversion_daily",
+        "google_ads_keyword_conversion_daily",
     )}  # fmt: skip
     assert set(asset.keys) == {CAMPAIGN_DAILY, CONVERSION_DAILY, ACCOUNTS, *below}
     assert asset.backfill_policy == BackfillPolicy.single_run()

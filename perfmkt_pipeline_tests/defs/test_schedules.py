@@ -87,12 +87,14 @@ CONFIG = {
 }
 GOOGLE_ADS_KEYS = [
     AssetKey(["raw", "google_ads_accounts"]),
+    AssetKey(["raw", "google_ads_ad_conversion_daily"]),
     AssetKey(["raw", "google_ads_ad_daily"]),
     AssetKey(["raw", "google_ads_ad_groups"]),
     AssetKey(["raw", "google_ads_ads"]),
     AssetKey(["raw", "google_ads_campaign_daily"]),
     AssetKey(["raw", "google_ads_campaigns"]),
     AssetKey(["raw", "google_ads_conversion_daily"]),
+    AssetKey(["raw", "google_ads_keyword_conversion_daily"]),
     AssetKey(["raw", "google_ads_keyword_daily"]),
 ]
 META_KEYS = [
