@@ -21,6 +21,7 @@ from dagster import AssetCheckExecutionContext, AssetChecksDefinition, AssetKey
 
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.defs.assets.core import AD_PERFORMANCE_DAILY
 from perfmkt_pipeline.defs.check_steps import Check, check_steps
 from perfmkt_pipeline.defs.checks import Outcome, _outcome, evaluate_grain
 from perfmkt_pipeline.defs.core_windows import core_span
@@ -193,6 +194,8 @@ def build_below_checks(settings: Settings) -> list[AssetChecksDefinition]:
             f"{spec.name}'s ad-level totals (spend, impressions, clicks, conversions, value, as "
             f"reported) {rule}.",
             lambda conn, context: evaluate_ads_reconcile(conn, spec, span(conn, context)),
+            # The campaign rows it compares with: written by the core step beside the ad rows'.
+            deps=(AD_PERFORMANCE_DAILY,),
         )
 
     checks = [

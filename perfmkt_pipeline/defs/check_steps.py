@@ -13,7 +13,9 @@ keeps the `@asset_check` step it always had. Nothing else changes:
   with blocking ones (its error would stop the asset's downstream, which it never did);
 - each check is evaluated in its own transaction, and one that raises does not keep the others of
   its step from reporting: their results come first, then its error fails the step;
-- a check can still be run alone (the step runs only the selected checks).
+- a check can still be run alone (the step runs only the selected checks);
+- a check that compares its asset with another table names that table (`Check.deps`): its step
+  then waits for that table too, as Dagster's `additional_deps` make it.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -48,6 +50,8 @@ class Check:
     description: str
     evaluate: Callable[[sa.Connection, AssetCheckExecutionContext], Any]
     blocking: bool = True
+    # Other assets the check reads (beside its own): it runs once they are materialised too.
+    deps: tuple[AssetKey, ...] = ()
 
     @property
     def severity(self) -> AssetCheckSeverity:
@@ -70,6 +74,7 @@ def _alone(check: Check, partitions_def: PartitionsDefinition) -> AssetChecksDef
         description=check.description,
         blocking=check.blocking,
         partitions_def=partitions_def,
+        additional_deps=check.deps or None,
     )
     def _run(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
         return check.run(context, warehouse)
@@ -87,6 +92,7 @@ def _together(
             description=c.description,
             blocking=c.blocking,
             partitions_def=partitions_def,
+            additional_deps=c.deps or None,
         )
         for c in checks
     ]

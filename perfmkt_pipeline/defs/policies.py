@@ -49,6 +49,21 @@ WAREHOUSE_RETRY = RetryPolicy(
     max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
 )
 
+# The pool of the steps that only read and write the warehouse (FX rates, core, marts): one step
+# of a pool at a time across every run of the instance, so two runs never replace the same
+# tables' windows at once. DuckDB allows one writing process at a time, so there they all share
+# one pool; PostgreSQL takes writers side by side, and each such step has a pool of its own
+# (`warehouse_core_tables`, ...): a step still never runs beside itself, while steps writing
+# different tables (the campaign core and the below-the-campaign core, say) run side by side.
+WAREHOUSE_POOL = "warehouse"
+
+
+def warehouse_pool(engine_kind: str, step: str) -> str:
+    """The pool of the warehouse step `step` (its op name) on a warehouse of `engine_kind`
+    (build.py: "duckdb", "postgres", ...)."""
+    return WAREHOUSE_POOL if engine_kind == "duckdb" else f"{WAREHOUSE_POOL}_{step}"
+
+
 # Errors a retry cannot fix: the client has classified them as fatal or as bad data. Registered
 # platforms add their own fatal and data errors (their spec's `errors`).
 NOT_RETRYABLE: tuple[type[BaseException], ...] = (

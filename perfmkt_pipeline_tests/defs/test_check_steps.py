@@ -107,3 +107,58 @@ def test_a_failing_or_erroring_blocking_check_of_a_shared_step_stops_the_downstr
     assert not result.success
     assert result.asset_materializations_for_node("core__checked")
     assert result.asset_materializations_for_node("core__downstream") == []
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+@pytest.mark.parametrize("campaigns_pass", [True, False])
+def test_a_check_reading_another_asset_waits_for_it_and_for_its_blocking_checks(
+    tmp_path: Path, grouped: bool, campaigns_pass: bool
+) -> None:
+    # The below-the-campaign core and its reconciliation check, in small: `ads` does not read
+    # `campaigns`, so it is built beside it; the check comparing the two (Check.deps) runs once
+    # both are written, and not at all when a blocking check on `campaigns` failed, which then
+    # stops the marts reading `ads` as before.
+    written: list[str] = []
+
+    @asset(key=AssetKey([*CORE, "campaigns"]))
+    def campaigns() -> None:
+        written.append("campaigns")
+
+    @asset(key=AssetKey([*CORE, "ads"]))
+    def ads() -> None:
+        written.append("ads")
+
+    @asset(key=AssetKey([*CORE, "ads_mart"]), deps=[ads])
+    def ads_mart() -> None:
+        written.append("ads_mart")
+
+    def reconcile(conn, context):
+        return Outcome("campaigns" in written and "ads" in written, {"read": sorted(written)})
+
+    checks = [
+        Check(campaigns.key, "campaigns_ok", "campaigns ok", _outcome(campaigns_pass)),
+        Check(ads.key, "reconcile", "ads equal campaigns", reconcile, deps=(campaigns.key,)),
+        *([Check(ads.key, "grain", "ads grain", _outcome(True))] if grouped else []),
+    ]
+    definitions = check_steps(checks, None)  # type: ignore[arg-type]
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    result = materialize(
+        [campaigns, ads, ads_mart, *definitions],
+        resources={"warehouse": WarehouseResource(url=url)},
+        raise_on_error=False,
+    )
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert result.asset_materializations_for_node("core__ads")
+    if campaigns_pass:
+        assert result.success
+        assert evaluations == {
+            "campaigns_ok": True,
+            "reconcile": True,
+            **({"grain": True} if grouped else {}),
+        }
+        assert written[-1] == "ads_mart"
+    else:
+        assert not result.success
+        assert evaluations == {"campaigns_ok": False}
+        assert result.asset_materializations_for_node("core__ads_mart") == []
+        assert "ads_mart" not in written

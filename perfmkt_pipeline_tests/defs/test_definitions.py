@@ -137,3 +137,50 @@ def test_a_run_with_an_account_but_no_secret_stops_at_load_and_writes_nothing(
     assert "resources:meta:config:access_token" in message
     assert '"META_ACCESS_TOKEN" which is not set' in message
     assert not database.exists()
+
+
+WAREHOUSE_STEPS = {
+    "core__fx_rates",
+    "core_tables",
+    "mart_tables",
+    "below_campaign_core",
+    "below_campaign_marts",
+}
+
+
+def _pools(definitions: Definitions) -> dict[str, str | None]:
+    return {a.op.name: a.op.pool for a in definitions.assets if a.op.name in WAREHOUSE_STEPS}
+
+
+def test_warehouse_steps_share_one_pool_on_duckdb_and_have_one_each_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DuckDB takes one writing process at a time: every warehouse step waits in one pool.
+    monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", "duckdb:///data/perfmkt.duckdb")
+    duckdb = build_definitions(parse_settings(EVERY_PLATFORM, environ={}))
+    assert _pools(duckdb) == dict.fromkeys(WAREHOUSE_STEPS, "warehouse")
+    # PostgreSQL takes writers side by side: a pool per step (never beside itself across runs).
+    monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", "postgresql://loader@db.invalid/marketing")
+    postgres = build_definitions(parse_settings(EVERY_PLATFORM, environ={}))
+    assert _pools(postgres) == {step: f"warehouse_{step}" for step in WAREHOUSE_STEPS}
+
+
+def test_the_below_campaign_core_does_not_wait_for_the_campaign_core_its_check_does(
+    every_asset: Definitions,
+) -> None:
+    graph = every_asset.resolve_asset_graph()
+    campaigns = AssetKey(["core", "ad_performance_daily"])
+    for name in ("ad_groups", "ads", "ad_daily", "keyword_daily"):
+        assert campaigns not in graph.get(AssetKey(["core", name])).parent_keys, name
+    reconcile = {
+        spec.name: {dep.asset_key for dep in spec.additional_deps}
+        for check in every_asset.asset_checks
+        for spec in check.check_specs
+        if spec.name.endswith("_ad_totals_reconcile_with_campaigns")
+    }
+    assert reconcile == {
+        "google_ads_ad_totals_reconcile_with_campaigns": {campaigns},
+        "meta_ad_totals_reconcile_with_campaigns": {campaigns},
+    }
+    # The below-the-campaign marts still read both cores.
+    assert campaigns in graph.get(AssetKey(["marts", "account_daily"])).parent_keys

@@ -28,7 +28,7 @@ from perfmkt_pipeline.defs.assets.core import AD_ACCOUNTS, AD_PERFORMANCE_DAILY,
 from perfmkt_pipeline.defs.core_windows import core_span
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
+from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY, warehouse_pool
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import ad_marts
 from perfmkt_pipeline.transform.core import CoreRules
@@ -89,10 +89,11 @@ def build_below_core_assets(settings: Settings, engine_kind: str) -> list[Assets
     deps = {
         tables.ad_groups: listings,
         tables.ads: listings,
-        # After the campaign rows: the reconciliation checks on core.ad_daily compare with them
-        # (a run building both would otherwise check ads against campaigns not yet written).
-        tables.ad_daily: [*daily, *listings, FX_RATES, AD_PERFORMANCE_DAILY],
-        tables.keyword_daily: [*daily, *listings, FX_RATES, AD_PERFORMANCE_DAILY],
+        # Built from raw and the FX rates only, beside the campaign rows: the reconciliation
+        # checks on core.ad_daily, which compare the two, depend on core.ad_performance_daily
+        # themselves (defs/below_checks.py), so they run once both are written.
+        tables.ad_daily: [*daily, *listings, FX_RATES],
+        tables.keyword_daily: [*daily, *listings, FX_RATES],
     }
     asset_specs = [
         AssetSpec(
@@ -108,7 +109,7 @@ def build_below_core_assets(settings: Settings, engine_kind: str) -> list[Assets
         partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
         can_subset=False,
-        pool="warehouse",
+        pool=warehouse_pool(engine_kind, "below_campaign_core"),
         retry_policy=WAREHOUSE_RETRY,
     )
     def below_campaign_core(
@@ -197,7 +198,7 @@ def build_below_mart_assets(settings: Settings, engine_kind: str) -> list[Assets
         partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
         can_subset=False,
-        pool="warehouse",
+        pool=warehouse_pool(engine_kind, "below_campaign_marts"),
         retry_policy=WAREHOUSE_RETRY,
     )
     def below_campaign_marts(

@@ -26,7 +26,7 @@ from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.defs.assets.summaries import summary
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
+from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY, warehouse_pool
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform.core import CoreRules, build_core
 from perfmkt_pipeline.transform.core.evidence import with_evidence
@@ -125,7 +125,7 @@ def build_core_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
         partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
         can_subset=False,
-        pool="warehouse",
+        pool=warehouse_pool(engine_kind, "core_tables"),
         retry_policy=WAREHOUSE_RETRY,
     )
     def core_tables(

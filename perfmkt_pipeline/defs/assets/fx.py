@@ -9,7 +9,7 @@ from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
+from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY, warehouse_pool
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform.fx import fx_rate_rows, history_window
 from perfmkt_pipeline.warehouse import tables
@@ -33,7 +33,7 @@ def build_fx_rates_assets(settings: Settings, engine_kind: str) -> list[AssetsDe
         backfill_policy=SINGLE_RUN,
         deps=[AssetKey(list(raw.asset_key))],
         metadata=table_definition_metadata(tables.fx_rates),
-        pool="warehouse",
+        pool=warehouse_pool(engine_kind, "core__fx_rates"),
         retry_policy=WAREHOUSE_RETRY,
     )
     def core_fx_rates(

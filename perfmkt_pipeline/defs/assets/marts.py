@@ -25,7 +25,7 @@ from perfmkt_pipeline.defs.core_windows import core_span
 from perfmkt_pipeline.defs.mart_metadata import channel_picture
 from perfmkt_pipeline.defs.metadata import table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
+from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY, warehouse_pool
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.warehouse import core_io, tables
@@ -70,7 +70,7 @@ def build_mart_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
         partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
         can_subset=False,
-        pool="warehouse",
+        pool=warehouse_pool(engine_kind, "mart_tables"),
         retry_policy=WAREHOUSE_RETRY,
     )
     def mart_tables(

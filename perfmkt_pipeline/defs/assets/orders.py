@@ -36,7 +36,7 @@ from perfmkt_pipeline.defs.assets.core import AD_PERFORMANCE_DAILY, FX_RATES
 from perfmkt_pipeline.defs.checks import evaluate_grain
 from perfmkt_pipeline.defs.metadata import preview, table_definition_metadata
 from perfmkt_pipeline.defs.partitions import SINGLE_RUN, daily_partitions, window
-from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY
+from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY, warehouse_pool
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.platforms.orders import build
 from perfmkt_pipeline.platforms.orders.land import land_orders
@@ -152,7 +152,7 @@ def _core_asset(settings: Settings, engine_kind: str) -> AssetsDefinition:
         partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
         metadata=table_definition_metadata(tables.orders),
-        pool="warehouse",
+        pool=warehouse_pool(engine_kind, "core__orders"),
         retry_policy=WAREHOUSE_RETRY,
     )
     def core_orders(context: AssetExecutionContext, warehouse: WarehouseResource):
@@ -230,7 +230,7 @@ def _mart_assets(settings: Settings, engine_kind: str) -> AssetsDefinition:
         partitions_def=daily_partitions(settings),
         backfill_policy=SINGLE_RUN,
         can_subset=False,
-        pool="warehouse",
+        pool=warehouse_pool(engine_kind, "orders_mart_tables"),
         retry_policy=WAREHOUSE_RETRY,
     )
     def orders_mart_tables(
