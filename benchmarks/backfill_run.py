@@ -22,6 +22,7 @@ import time
 from multiprocessing import forkserver
 from pathlib import Path
 
+import yaml
 from dagster import (
     AssetSelection,
     DagsterInstance,
@@ -81,7 +82,7 @@ def run(argv: list[str]) -> int:
     selection = rest[0] if rest else "raw"
     with tempfile.TemporaryDirectory(prefix="perfmkt-dagster-") as home:
         # A persistent (temporary) instance: the multiprocess executor needs one.
-        instance = DagsterInstance.local_temp(home)
+        instance = DagsterInstance.local_temp(home, overrides=instance_class())
         began = time.perf_counter()
         result = execute_job(
             reconstructable(JOBS[(executor, selection)]),
@@ -96,6 +97,12 @@ def run(argv: list[str]) -> int:
         return 1
     Path(out).write_text(json.dumps({"wall_seconds": wall}))
     return 0
+
+
+def instance_class() -> dict:
+    """The local instance's class, as the shipped dagster.yaml names it."""
+    shipped = yaml.safe_load((Path(__file__).parents[1] / "dagster.yaml").read_text())
+    return {"instance_class": shipped["instance_class"]}
 
 
 def _stop_forkserver() -> None:

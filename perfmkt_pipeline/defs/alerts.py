@@ -8,7 +8,8 @@ assets, run with them.
   marts run rebuilt, judged against the history before them.
 
 Each result carries its findings as JSON (`findings`: platform, account, day, value, expected
-range, key), which the notification sensor sends once per key.
+range, key), which the notification sensor sends once per key. The freshness checks share one
+step, and so do the anomaly checks (defs/check_steps.py: the warnings of one asset).
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -16,20 +17,19 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from dagster import (
     AssetCheckExecutionContext,
-    AssetCheckResult,
     AssetChecksDefinition,
-    AssetCheckSeverity,
     AssetKey,
     MetadataValue,
-    asset_check,
 )
 
 from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.defs.check_steps import Check, check_steps
+from perfmkt_pipeline.defs.checks import Outcome
 from perfmkt_pipeline.defs.core_windows import core_span
 from perfmkt_pipeline.defs.partitions import daily_partitions, window
-from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import anomalies
 from perfmkt_pipeline.transform.freshness import platform_freshness
 from perfmkt_pipeline.warehouse import monitoring
@@ -58,31 +58,19 @@ ANOMALY_CHECKS = {
 
 
 def _warning_check(
-    settings: Settings,
     asset: AssetKey,
     name: str,
     description: str,
-    evaluate: Callable[[WarehouseResource, AssetCheckExecutionContext], AssetCheckResult],
-) -> AssetChecksDefinition:
-    @asset_check(
-        asset=asset,
-        name=name,
-        description=description,
-        blocking=False,
-        partitions_def=daily_partitions(settings),
-    )
-    def _run(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        return evaluate(warehouse, context)
-
-    return _run
+    evaluate: Callable[[sa.Connection, AssetCheckExecutionContext], Outcome],
+) -> Check:
+    return Check(asset, name, description, evaluate, blocking=False)
 
 
-def _freshness_check(settings: Settings, platform: str, lag: int) -> AssetChecksDefinition:
-    def evaluate(warehouse: WarehouseResource, context) -> AssetCheckResult:
+def _freshness_check(platform: str, lag: int) -> Check:
+    def evaluate(conn: sa.Connection, context: AssetCheckExecutionContext) -> Outcome:
         _, end = window(context)
         checked_for = end + dt.timedelta(days=1)
-        with warehouse.get().begin() as conn:
-            newest = monitoring.newest_days(conn, end)
+        newest = monitoring.newest_days(conn, end)
         found = platform_freshness(newest, {platform: lag}, checked_for)[0]
         metadata: dict[str, Any] = {
             "checked_for": checked_for.isoformat(),
@@ -92,15 +80,9 @@ def _freshness_check(settings: Settings, platform: str, lag: int) -> AssetChecks
         }
         if found.lag_days is not None:
             metadata["lag_days"] = found.lag_days
-        return AssetCheckResult(
-            passed=not found.stale,
-            severity=AssetCheckSeverity.WARN,
-            description=found.describe(),
-            metadata=metadata,
-        )
+        return Outcome(passed=not found.stale, metadata=metadata, description=found.describe())
 
     return _warning_check(
-        settings,
         AD_PERFORMANCE,
         f"{platform}_is_fresh",
         f"{platform}'s newest day in core.ad_performance_daily is at most {lag} day(s) before "
@@ -123,34 +105,33 @@ def findings_metadata(found: list[anomalies.Finding], currency: str) -> dict[str
     return metadata
 
 
-def _anomaly_check(settings: Settings, rule: str) -> AssetChecksDefinition:
+def _anomaly_check(settings: Settings, rule: str) -> Check:
     name, description = ANOMALY_CHECKS[rule]
     rules = anomalies.AnomalyRules.from_settings(settings.alerts.anomalies)
     currency = settings.reporting_currency
 
-    def evaluate(warehouse: WarehouseResource, context) -> AssetCheckResult:
+    def evaluate(conn: sa.Connection, context: AssetCheckExecutionContext) -> Outcome:
         start, end = window(context)
-        with warehouse.get().begin() as conn:
-            first, last = core_span(conn, settings, start, end)
-            history = first - dt.timedelta(days=rules.history_needed())
-            rows = monitoring.campaign_days(conn, history, last)
+        first, last = core_span(conn, settings, start, end)
+        history = first - dt.timedelta(days=rules.history_needed())
+        rows = monitoring.campaign_days(conn, history, last)
         found = anomalies.RULES[rule](rows, first, last, rules)
         found.sort(key=lambda f: (f.day, f.platform, f.account_id, f.campaign_id or ""))
-        return AssetCheckResult(
+        return Outcome(
             passed=not found,
-            severity=AssetCheckSeverity.WARN,
-            description=found[0].describe(currency) if found else f"none in {first}..{last}",
             metadata=findings_metadata(found, currency),
+            description=found[0].describe(currency) if found else f"none in {first}..{last}",
         )
 
-    return _warning_check(settings, CAMPAIGN_DAILY, name, description, evaluate)
+    return _warning_check(CAMPAIGN_DAILY, name, description, evaluate)
 
 
 def build_alert_checks(settings: Settings) -> list[AssetChecksDefinition]:
-    """Freshness per configured platform and feed, and the anomaly checks on the marts."""
-    checks = [_freshness_check(settings, p, lag) for p, lag in settings.expected_lags().items()]
+    """Freshness per configured platform and feed, and the anomaly checks on the marts; the
+    warnings of one asset in one step."""
+    checks = [_freshness_check(p, lag) for p, lag in settings.expected_lags().items()]
     checks += [_anomaly_check(settings, rule) for rule in ANOMALY_CHECKS]
-    return checks
+    return check_steps(checks, daily_partitions(settings))
 
 
 __all__ = ["ANOMALY_CHECKS", "build_alert_checks", "findings_metadata"]

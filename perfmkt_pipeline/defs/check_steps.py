@@ -2,15 +2,18 @@
 
 Each step process costs a fixed amount (a fork, Dagster's step set-up and events, the warehouse
 resource) whatever it evaluates, and a run of every asset had one step per check (issue #18).
-The blocking checks on the same asset now share a step (`multi_asset_check`); any other check
+The blocking checks on the same asset now share a step (`multi_asset_check`), and so do the
+other checks (warnings) on the same asset, in a step of their own; a check alone in its group
 keeps the `@asset_check` step it always had. Nothing else changes:
 
 - check names, their asset keys, descriptions, severities and blocking flags are the specs';
 - blocking: Dagster makes the assets downstream of an asset wait for that asset's blocking
   checks, and skips them when such a check fails or its step fails; grouping the blocking checks
   of one asset therefore blocks exactly what they blocked apart. Checks on different assets are
-  never grouped (a failure on one would stop the other's downstream), nor a non-blocking check
-  with blocking ones (its error would stop the asset's downstream, which it never did);
+  never grouped (a failure on one would stop the other's downstream, and a check would wait for
+  an asset it does not check), nor a non-blocking check with blocking ones (its error would
+  stop the asset's downstream, which it never did). Nothing waits for a warning, so a step of
+  warnings blocks nothing, whatever its checks report or raise;
 - each check is evaluated in its own transaction, and one that raises does not keep the others of
   its step from reporting: their results come first, then its error fails the step;
 - a check can still be run alone (the step runs only the selected checks);
@@ -63,7 +66,11 @@ class Check:
         with warehouse.get().begin() as conn:
             outcome = self.evaluate(conn, context)
         return AssetCheckResult(
-            passed=outcome.passed, severity=self.severity, metadata=outcome.metadata, **key
+            passed=outcome.passed,
+            severity=self.severity,
+            metadata=outcome.metadata,
+            description=getattr(outcome, "description", None),
+            **key,
         )
 
 
@@ -97,7 +104,10 @@ def _together(
         for c in checks
     ]
 
-    @multi_asset_check(specs=specs, name=f"{asset.to_python_identifier()}_checks", can_subset=True)
+    kind = "checks" if checks[0].blocking else "warnings"
+    name = f"{asset.to_python_identifier()}_{kind}"
+
+    @multi_asset_check(specs=specs, name=name, can_subset=True)
     def _run(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[AssetCheckResult]:
@@ -122,10 +132,10 @@ def check_steps(
     checks: Sequence[Check], partitions_def: PartitionsDefinition
 ) -> list[AssetChecksDefinition]:
     """The checks as Dagster definitions: one step for the blocking checks of each asset, one
-    for each other check."""
-    groups: dict[tuple[AssetKey, str | None], list[Check]] = {}
+    for its other checks."""
+    groups: dict[tuple[AssetKey, bool], list[Check]] = {}
     for check in checks:
-        groups.setdefault((check.asset, None if check.blocking else check.name), []).append(check)
+        groups.setdefault((check.asset, check.blocking), []).append(check)
     return [
         _alone(group[0], partitions_def)
         if len(group) == 1

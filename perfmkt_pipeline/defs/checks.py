@@ -52,6 +52,7 @@ NEVER_NEGATIVE = [
 class Outcome:
     passed: bool
     metadata: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None  # the result's, shown with it in the UI
 
 
 def _outcome(offenders: pa.Table, label: str) -> Outcome:

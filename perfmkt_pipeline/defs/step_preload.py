@@ -6,8 +6,9 @@ Issue #18: after the fork server's preload, each of a run's step processes still
 and the workspace modules its instance loads, the notification libraries the definitions build
 with, the registered platforms (their clients' SDK objects), the DuckDB dialect, the parts of Arrow the
 transform and the checks use (Acera's group-by, pandas conversion for previews); and each read
-the migration scripts for the head revision. None of it depends on the run: importing it here
-changes what a step does in no way, only when the work is paid. The same holds for the code
+the migration scripts for the head revision and (the DuckDB dialect, on its first connection)
+the names of DuckDB's settings. None of it depends on the run: doing it here changes what a
+step does in no way, only when the work is paid. The same holds for the code
 location's definitions, which every step rebuilt (`_definitions`).
 
 Each import is attempted on its own, and a module that is missing (an optional part, another
@@ -75,7 +76,18 @@ def preload() -> None:
     with contextlib.suppress(Exception):
         platforms.all_specs()
         head_revision()
+    _duckdb_settings()
     _definitions()
+
+
+def _duckdb_settings() -> None:
+    """The names of DuckDB's settings, which the DuckDB dialect reads once per process (cached)
+    from a throwaway in-memory database before its first connection: read here, once. That
+    database is closed again at once, so no DuckDB thread runs in the server when it forks."""
+    with contextlib.suppress(Exception):
+        from duckdb_engine.config import get_core_config
+
+        get_core_config()
 
 
 def _definitions() -> None:

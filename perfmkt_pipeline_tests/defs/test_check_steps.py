@@ -162,3 +162,59 @@ def test_a_check_reading_another_asset_waits_for_it_and_for_its_blocking_checks(
         assert evaluations == {"campaigns_ok": False}
         assert result.asset_materializations_for_node("core__ads_mart") == []
         assert "ads_mart" not in written
+
+
+@pytest.mark.parametrize("error", [False, True])
+def test_a_failing_or_erroring_warning_of_a_shared_step_stops_nothing(
+    tmp_path: Path, error: bool
+) -> None:
+    @asset(key=AssetKey([*CORE, "checked"]))
+    def checked() -> None:
+        return None
+
+    @asset(key=AssetKey([*CORE, "downstream"]), deps=[checked])
+    def downstream() -> None:
+        return None
+
+    key = checked.key
+    checks = [
+        Check(key, "passes", "passes", _outcome(True), blocking=False),
+        Check(key, "warns", "warns", _raises if error else _outcome(False), blocking=False),
+        Check(key, "also_passes", "also passes", _outcome(True), blocking=False),
+    ]
+    definitions = check_steps(checks, None)  # type: ignore[arg-type]
+    assert [d.node_def.name for d in definitions] == ["core__checked_warnings"]
+    assert [s.blocking for d in definitions for s in d.check_specs] == [False, False, False]
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    result = materialize(
+        [checked, downstream, *definitions],
+        resources={"warehouse": WarehouseResource(url=url)},
+        raise_on_error=False,
+    )
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    if error:  # the others still report; the error fails the step of warnings only
+        assert evaluations == {"passes": True, "also_passes": True}
+        assert [e.step_key for e in result.get_step_failure_events()] == ["core__checked_warnings"]
+        assert not result.success
+    else:
+        assert evaluations == {"passes": True, "warns": False, "also_passes": True}
+        assert result.success
+    assert result.asset_materializations_for_node("core__checked")
+    assert result.asset_materializations_for_node("core__downstream")
+
+
+def test_the_freshness_and_anomaly_warnings_share_a_step_per_asset() -> None:
+    from perfmkt_pipeline.defs.alerts import build_alert_checks
+
+    definitions = build_alert_checks(fx.SETTINGS)
+    steps = {d.node_def.name: sorted(k.name for k in d.check_keys) for d in definitions}
+    lags = fx.SETTINGS.expected_lags()
+    assert steps == {
+        "core__ad_performance_daily_warnings": sorted(f"{p}_is_fresh" for p in lags),
+        "marts__campaign_daily_warnings": [
+            "accounts_and_campaigns_reporting",
+            "conversions_tracked_while_spending",
+            "spend_within_recent_range",
+        ],
+    }
+    assert all(not s.blocking for d in definitions for s in d.check_specs)

@@ -50,3 +50,25 @@ def test_settings_that_do_not_build_fail_the_step_with_their_own_error() -> None
         "ConfigError: PERFMKT_CONFIG names '/nonexistent/perfmkt.yaml', which is not a file"
         in done.stderr
     )
+
+
+def test_duckdbs_settings_are_listed_once_and_no_duckdb_thread_is_left_to_fork() -> None:
+    probe = (
+        "import os, perfmkt_pipeline.defs.step_preload\n"
+        "from duckdb_engine.config import get_core_config\n"
+        "threads = len(os.listdir('/proc/self/task'))\n"
+        "get_core_config.__wrapped__()  # what the preload did: it leaves no thread running\n"
+        "print(get_core_config.cache_info().currsize, 'threadsafe' if "
+        "len(os.listdir('/proc/self/task')) == threads else 'threads')\n"
+    )
+    env = {**os.environ, "PERFMKT_CONFIG": str(EXAMPLE_CONFIG)}
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "threadsafe"]
