@@ -573,6 +573,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from perfmkt_pipeline import platforms
     from perfmkt_pipeline.platforms.orders.errors import OrderSourceError
     from perfmkt_pipeline.platforms.orders.standin.mariadb import MariaDbUnavailable
+    from perfmkt_pipeline.warehouse.migrate import UnknownSchemaVersion
     from perfmkt_pipeline.warehouse.roles import RoleError
     from perfmkt_pipeline.warehouse.write import SliceViolation
 
@@ -583,6 +584,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         MariaDbUnavailable,  # the sandbox's shop database (a failure in CI=true)
         RoleError,
         SliceViolation,
+        UnknownSchemaVersion,
         sqlalchemy.exc.OperationalError,  # the warehouse cannot be reached or opened
         sqlalchemy.exc.InterfaceError,
         filelock.Timeout,

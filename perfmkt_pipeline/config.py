@@ -193,6 +193,25 @@ class Section(_Model):
         return []
 
 
+class AccountsSection(Section):
+    """A section that reads the accounts it lists (`account_ids`): given without any, it is
+    unusable."""
+
+    account_ids: list[str] = []
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.account_ids)
+
+    def problems(self, name: str) -> list[str]:
+        if self.configured:
+            return []
+        return [
+            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
+            f"{name} section)"
+        ]
+
+
 class Endpoints(_Model):
     """Every external endpoint: one field per key of a registered platform's `endpoints`,
     defaulting to the real API (`endpoints_model()` adds them)."""

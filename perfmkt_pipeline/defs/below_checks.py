@@ -3,9 +3,9 @@
 - every new table keeps its grain;
 - ad rows reconcile with campaign rows, per account and day, on every measure as the platform
   reports it (local currency): a platform whose ads sum to its campaigns must match to the
-  micro; one with campaign types that have no ad rows (Performance Max, say: its spec's
-  `BelowCampaign.uncovered_types`) must never exceed its campaigns, and must equal them for
-  every campaign of another type. The share of spend no ad row covers is reported per account.
+  micro; one with campaign types that have no ad rows (those its spec's
+  `BelowCampaign.uncovered_types` names) must never exceed its campaigns, and must equal them
+  for every campaign of another type. The share of spend no ad row covers is reported per account.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 

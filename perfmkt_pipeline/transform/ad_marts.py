@@ -4,7 +4,7 @@ and url_daily (WAREHOUSE.md "Below the campaign").
 The same rules as the campaign marts (transform/marts.py, whose summing and ratios these use):
 reporting currency only, measures summed exactly, ratios NULL on a 0 or NULL denominator,
 `settled` only when every contributing row is. account_daily sums the campaign rows (complete
-for every campaign type, Performance Max included); the others sum ad or keyword rows. Each id
+for every campaign type, those without ad rows included); the others sum ad or keyword rows. Each id
 a mart carries comes with its name (NULL where the dimension row is not known). url_daily splits
 the final URL into host, path and the five utm_* parameters (transform/utm.py); ads without a
 final URL are left out of it.

@@ -14,8 +14,8 @@ returns `Finding`s for the days in the window `[first, last]`:
 - **stopped_reporting**: an account that spent on each of the `active_days` before and reports no
   spend for `account_silent_days`; a campaign likewise (`campaign_silent_days`, and a trailing
   median of at least `min_daily_conversions` a day) while its account still reports, unless
-  the campaign's status (optional `campaign_status` column) says it was paused or removed on
-  purpose. Only days up to the newest day the platform has data for are judged: a platform that
+  the campaign's status (optional `campaign_status` column) is one its platform's spec names as
+  stopped on purpose (`CoreMapping.stopped_statuses`: paused, removed, archived ...). Only days up to the newest day the platform has data for are judged: a platform that
   was not loaded is stale (freshness), not silent. Expected: the spend range of the active days.
 
 Days in a row that break the same rule are one finding, named by its first day. A day without a
@@ -38,9 +38,6 @@ MAD_TO_SIGMA = 1.4826
 SPEND_OUTLIER = "spend_outlier"
 BROKEN_TRACKING = "broken_tracking"
 STOPPED_REPORTING = "stopped_reporting"
-# Campaign statuses that mean someone stopped it (the ad platforms' words: paused, removed,
-# archived, deleted): its silence is intended, not an anomaly.
-DELIBERATE_STOP_STATUSES = frozenset({"PAUSED", "REMOVED", "ARCHIVED", "DELETED"})
 ACCOUNT = ["platform", "account_id"]
 CAMPAIGN = ["platform", "account_id", "campaign_id"]
 
@@ -292,12 +289,29 @@ def stopped_reporting(
     return found
 
 
+def registered_stop_statuses() -> dict[str, frozenset[str]]:
+    """Registered platform -> the campaign statuses that mean it was stopped on purpose (its
+    spec's `CoreMapping.stopped_statuses`; asked lazily: transform never imports a platform)."""
+    from perfmkt_pipeline import platforms
+
+    return {
+        spec.name: spec.core.stopped_statuses
+        for spec in platforms.all_specs()
+        if spec.core is not None
+    }
+
+
 def _deliberately_stopped(rows: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """The campaigns of `rows` whose status, in their platform's words, says stopped on purpose
+    (a status is the platform's own word: PAUSED only counts where that platform uses it)."""
     if "campaign_status" not in rows.columns:
         return set()
-    status = rows["campaign_status"].fillna("").astype(str).str.upper()
-    stopped = rows[status.isin(DELIBERATE_STOP_STATUSES)]
-    return set(stopped[CAMPAIGN].itertuples(index=False, name=None))
+    statuses = registered_stop_statuses()
+    stopped = [
+        isinstance(status, str) and status.upper() in statuses.get(platform, frozenset())
+        for platform, status in zip(rows["platform"], rows["campaign_status"], strict=True)
+    ]
+    return set(rows[stopped][CAMPAIGN].itertuples(index=False, name=None))
 
 
 RULES: dict[str, Callable[[pd.DataFrame, dt.date, dt.date, AnomalyRules], list[Finding]]] = {

@@ -169,7 +169,7 @@ def _affiliate_inputs(
 
 
 def read_rates(conn: sa.Connection, table: sa.Table, first: dt.date, last: dt.date) -> pd.DataFrame:
-    """The FX source's raw rates (`table`, raw.ecb_rates) published in [first, last]: what
+    """The FX source's raw rates (`table`: the FX platform's own raw table) published in [first, last]: what
     core.fx_rates is made from."""
     return read_window(conn, table, "date", first, last)
 

@@ -12,7 +12,10 @@ The built-in migrations are one line of versions (migrations/versions). A regist
 may bring its own raw tables with a folder of migrations of its own (its spec's `migrations`):
 a branch of its own (its first revision has no `down_revision`, names a branch label and
 `depends_on` the built-in revision it needs), found among the version locations of every
-registered platform. The warehouse is current when it records every branch's head.
+registered platform. The warehouse is current when it records every branch's head. A
+warehouse that records a version no installed code provides (a platform package with its own
+migrations was uninstalled, or this code is older than the warehouse) is refused with an error
+that names the version, never upgraded around it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ VERSION_TABLE = "schema_version"
 VERSION_TABLE_SCHEMA = "raw"
 # Arbitrary constant key for pg_advisory_xact_lock, unique to this project.
 _PG_MIGRATION_LOCK_KEY = 724_551_090
+
+
+class UnknownSchemaVersion(ValueError):
+    """The warehouse records a schema version that none of the installed migrations provide."""
 
 
 def version_locations() -> tuple[str, ...]:
@@ -72,7 +79,30 @@ def upgrade(warehouse: Warehouse, revision: str = "heads") -> None:
             )
         for schema in SCHEMAS:
             conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        command.upgrade(alembic_config(conn), revision)
+        config = alembic_config(conn)
+        _refuse_unknown_versions(conn, ScriptDirectory.from_config(config), warehouse)
+        command.upgrade(config, revision)
+
+
+def _refuse_unknown_versions(
+    conn: sa.Connection, script: ScriptDirectory, warehouse: Warehouse
+) -> None:
+    """Raise UnknownSchemaVersion when the warehouse records a version the scripts lack (Alembic
+    itself would only say it "can't locate" it)."""
+    context = MigrationContext.configure(
+        conn, opts={"version_table": VERSION_TABLE, "version_table_schema": VERSION_TABLE_SCHEMA}
+    )
+    known = {revision.revision for revision in script.walk_revisions()}
+    unknown = sorted(set(context.get_current_heads()) - known)
+    if unknown:
+        where = warehouse.url.render_as_string(hide_password=True)
+        raise UnknownSchemaVersion(
+            f"warehouse {where} records schema version {', '.join(unknown)}, which none of the "
+            "installed migrations (built-in and every registered platform's) provide: either a "
+            "platform package that brought raw tables of its own was uninstalled (reinstall it, "
+            f"or, to leave it for good, delete its row from {VERSION_TABLE_SCHEMA}.{VERSION_TABLE}: "
+            "its raw tables stay), or this code is older than the warehouse"
+        )
 
 
 def is_current(warehouse: Warehouse) -> bool:

@@ -124,6 +124,25 @@ def test_a_campaign_silent_while_its_account_reports_is_flagged_unless_paused() 
     assert an.stopped_reporting(rows("PAUSED"), day(0), day(6), RULES) == []
 
 
+def test_a_stopped_status_is_read_in_its_own_platforms_words() -> None:
+    def silent(platform: str, status: str | None) -> list[str]:
+        data = [(platform, "A", "big", n, 100.0, 6.0, status) for n in range(4)]
+        data += [(platform, "A", "other", n, 30.0, 1.0) for n in range(7)]
+        return [f.campaign_id for f in an.stopped_reporting(frame(data), day(0), day(6), RULES)]
+
+    # Each spec's CoreMapping.stopped_statuses: Google Ads PAUSED, REMOVED; Meta PAUSED,
+    # ARCHIVED, DELETED (either case); a network has no core mapping, so no stop statuses.
+    assert an.registered_stop_statuses() == {
+        "google_ads": frozenset({"PAUSED", "REMOVED"}),
+        "meta": frozenset({"PAUSED", "ARCHIVED", "DELETED"}),
+    }
+    assert silent("meta", "archived") == []
+    assert silent("google_ads", "REMOVED") == []
+    assert silent("google_ads", "ARCHIVED") == ["big"]  # not a Google Ads status
+    assert silent("impact", "PAUSED") == ["big"]
+    assert silent("meta", None) == ["big"]
+
+
 def test_a_campaign_that_converts_little_may_fall_silent() -> None:
     data = [("impact", "I", "partner", n, 5.0, 1.0) for n in range(4)]
     data += [("impact", "I", "big", n, 80.0, 9.0) for n in range(7)]

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
 from perfmkt_pipeline.platforms.meta import tables as _meta_tables  # noqa: F401 (its raw tables)
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline.warehouse.migrate import current_revision, head_revision, upgrade
+from perfmkt_pipeline.warehouse.migrate import (
+    UnknownSchemaVersion,
+    current_revision,
+    current_revisions,
+    head_revision,
+    head_revisions,
+    upgrade,
+)
 
 LOADED = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 HEAD = head_revision()
@@ -73,6 +81,35 @@ def test_upgrading_an_up_to_date_warehouse_changes_nothing(warehouse: Warehouse)
     fresh = Warehouse(warehouse.url)
     fresh.ensure_schema()
     assert current_revision(fresh) == HEAD
+
+
+def test_a_version_no_installed_migration_provides_is_refused_by_name(
+    warehouse: Warehouse,
+) -> None:
+    # What a warehouse records after a platform package with its own migration branch was
+    # uninstalled: its branch's head beside the built-in one.
+    with warehouse.begin() as conn:
+        conn.execute(sa.text("INSERT INTO raw.schema_version VALUES ('gone_0001')"))
+    again = Warehouse(warehouse.url)
+    try:
+        with pytest.raises(UnknownSchemaVersion) as error:
+            again.ensure_schema()
+        where = warehouse.url.render_as_string(hide_password=True)
+        assert str(error.value) == (
+            f"warehouse {where} records schema version gone_0001, which none of the installed "
+            "migrations (built-in and every registered platform's) provide: either a platform "
+            "package that brought raw tables of its own was uninstalled (reinstall it, or, to "
+            "leave it for good, delete its row from raw.schema_version: its raw tables stay), "
+            "or this code is older than the warehouse"
+        )
+        # Nothing changed; once the row is gone, the warehouse is current again.
+        assert current_revisions(again) == tuple(sorted({*head_revisions(), "gone_0001"}))
+        with again.begin() as conn:
+            conn.execute(sa.text("DELETE FROM raw.schema_version WHERE version_num = 'gone_0001'"))
+        again.ensure_schema()
+        assert current_revision(again) == HEAD
+    finally:
+        again.dispose()
 
 
 def _affiliate_row(platform: str, record: str, window: str, event: str | None, **values) -> dict:

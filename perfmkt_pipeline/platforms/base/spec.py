@@ -165,6 +165,9 @@ class CoreMapping:
     totals: RawTotals
     # Ad groups, ads and keywords (None: the platform reports nothing below the campaign).
     below: BelowCampaign | None = None
+    # The campaign statuses (core.campaigns.campaign_status, the platform's own words) that mean
+    # someone stopped the campaign: the stopped_reporting anomaly rule leaves its silence alone.
+    stopped_statuses: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,8 @@ SPEC = PlatformSpec(
         daily=(google_ads_campaign_daily, google_ads_conversion_daily),
         names=google_ads_campaign_daily,
         totals=RawTotals(google_ads_campaign_daily, spend="cost_micros", micros=True),
+        # CampaignStatusEnum (Google Ads API reference): ENABLED, PAUSED, REMOVED.
+        stopped_statuses=frozenset({"PAUSED", "REMOVED"}),
         below=BelowCampaign(
             read=core_read.read_below,
             daily=(google_ads_ad_daily, google_ads_keyword_daily),

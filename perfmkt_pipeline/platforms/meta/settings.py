@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from perfmkt_pipeline.config import LookbackDays, RowLossPct, Section
+from perfmkt_pipeline.config import AccountsSection, LookbackDays, RowLossPct
 
 # Meta restates insights for 28 days (attribution windows close, invalid activity is removed):
 # https://www.facebook.com/business/help/1329822420714248 (PLATFORMS.md).
@@ -19,7 +19,7 @@ MAX_ROW_LOSS_PCT = 10.0
 _META_ACCOUNT_ID = re.compile(r"^\d{1,20}$")
 
 
-class MetaSettings(Section):
+class MetaSettings(AccountsSection):
     api_version: str = Field(default="v26.0", pattern=r"^v\d{2}\.0$")
     # Ad account ids, digits only (the `act_` prefix is added by the client).
     account_ids: list[str] = []
@@ -67,15 +67,3 @@ class MetaSettings(Section):
             if not _META_ACCOUNT_ID.match(value):
                 raise ValueError(f"{value!r} is not a numeric ad account id (omit 'act_')")
         return values
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.account_ids)
-
-    def problems(self, name: str) -> list[str]:
-        if self.configured:
-            return []
-        return [
-            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
-            f"{name} section)"
-        ]

@@ -111,6 +111,9 @@ SPEC = PlatformSpec(
         daily=(meta_ad_insights, meta_ad_actions),
         names=meta_ad_insights,
         totals=RawTotals(meta_ad_insights, spend="spend"),
+        # Campaign `status` (Marketing API reference, Ad Campaign): ACTIVE, PAUSED, DELETED,
+        # ARCHIVED.
+        stopped_statuses=frozenset({"PAUSED", "ARCHIVED", "DELETED"}),
         below=BelowCampaign(
             read=core_read.read_below,
             daily=(meta_ad_insights, meta_ad_actions),

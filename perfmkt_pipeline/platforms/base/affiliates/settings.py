@@ -8,19 +8,18 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from perfmkt_pipeline.config import (
+    AccountsSection,
     Currency,
     LookbackDays,
     RowLossPct,
-    Section,
     check_currency,
     check_timezone,
 )
 
 
-class NetworkSettings(Section):
+class NetworkSettings(AccountsSection):
     """An API-based affiliate network (impact.com, CJ, Awin)."""
 
-    account_ids: list[str] = []
     currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
     # Each sync re-reads this many event days (impact, CJ) or transaction days (Awin) before the
     # end of its range, so status changes and corrections made until an action locks are read:
@@ -62,15 +61,3 @@ class NetworkSettings(Section):
     @classmethod
     def _timezone(cls, value: str) -> str:
         return check_timezone(value)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.account_ids)
-
-    def problems(self, name: str) -> list[str]:
-        if self.configured:
-            return []
-        return [
-            f"{name}.account_ids: no account listed (list the accounts to read, or delete the "
-            f"{name} section)"
-        ]
