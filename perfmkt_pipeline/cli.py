@@ -64,6 +64,14 @@ INSTANCE_TEMPLATES = {"local": "dagster.yaml", "postgres": "dagster.postgres.yam
 # The project root of a source checkout (where the templates live when run from elsewhere).
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ANALYST_PASSWORD_ENV_VAR = "PERFMKT_ANALYST_PASSWORD"
+# A run over N days records one materialisation per asset and day (issue #18: 8,760 for a year
+# of every asset of one platform). Dagster writes a step's partition materialisations in
+# batches of this many where the instance's event log can (PostgreSQL: one statement a batch,
+# about a fifteenth of the CPU per event, benchmarks/event_cost.py); SQLite stores them one by
+# one either way. The same events are stored. Set for the processes `perfmkt` starts, unless the
+# environment already says.
+EVENT_BATCH_ENV_VAR = "DAGSTER_EVENT_BATCH_SIZE"
+EVENT_BATCH_SIZE = "1000"
 # `perfmkt worker`: the Celery app of the workers, and the steps each worker runs at once by
 # default (steps mostly wait on the platforms; each is a process of a few hundred MB).
 CELERY_APP = "perfmkt_pipeline.celery_app"
@@ -105,6 +113,7 @@ def _install_instance(home: Path, choice: str) -> None:
 
 def _dagster_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = {**os.environ, **extra}
+    env.setdefault(EVENT_BATCH_ENV_VAR, EVENT_BATCH_SIZE)
     home = Path(env.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
     choice = env.get(INSTANCE_ENV_VAR) or "local"

@@ -87,3 +87,16 @@ def test_the_dagster_environment_comes_with_the_instance_storage_already_created
         with sqlite3.connect(home / database) as db:
             stamped = db.execute("SELECT count(*) FROM alembic_version").fetchone()
         assert stamped == (1,), database
+
+
+def test_the_dagster_environment_batches_partition_materialisations_unless_told_otherwise(
+    tmp_path, monkeypatch
+) -> None:
+    # Issue #18: a year's run records one materialisation per asset and day; where the instance
+    # can (PostgreSQL), Dagster writes a step's partitions in batches of 1000.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.delenv("PERFMKT_DAGSTER_INSTANCE", raising=False)
+    monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+    assert ui_env(None)["DAGSTER_EVENT_BATCH_SIZE"] == "1000"
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "0")  # a deployment's own choice stands
+    assert ui_env(None)["DAGSTER_EVENT_BATCH_SIZE"] == "0"

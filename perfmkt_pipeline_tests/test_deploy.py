@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from perfmkt_pipeline.cli import EVENT_BATCH_ENV_VAR, EVENT_BATCH_SIZE
 from perfmkt_pipeline.config import SECRET_ENV_VARS, executor_problems, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +69,7 @@ def test_the_configuration_runs_each_step_in_a_pod_of_the_code_locations_image()
     [volume] = deployment["volumes"]
     assert volume["configMap"]["name"] == "perfmkt-config" and mount["name"] == volume["name"]
     assert env["PERFMKT_CONFIG"] == f"{mount['mountPath']}/perfmkt.yaml"
+    assert env[EVENT_BATCH_ENV_VAR] == EVENT_BATCH_SIZE  # as `perfmkt` sets it (issue #18)
     assert deployment["includeConfigInLaunchedRuns"] == {"enabled": True}
     # Every secret the configured platforms need, and a PostgreSQL warehouse: the definitions
     # load with this configuration.

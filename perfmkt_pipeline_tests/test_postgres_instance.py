@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus, materialize
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
-from perfmkt_pipeline.cli import ui_env
+from perfmkt_pipeline.cli import EVENT_BATCH_ENV_VAR, EVENT_BATCH_SIZE, ui_env
 from perfmkt_pipeline.config import ConfigError, parse_settings
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.defs.run_launcher import MonitoredRunLauncher
@@ -76,12 +76,18 @@ def test_the_instance_keeps_runs_events_and_schedules_in_postgresql(
     }
 
 
+# Issue #18: `perfmkt` has Dagster write a step's partition materialisations in batches
+# (EVENT_BATCH_SIZE); the same events must be recorded as one by one.
+@pytest.mark.parametrize("batch_size", ["0", EVENT_BATCH_SIZE])
 def test_a_partition_range_materialisation_is_recorded_in_postgresql(
     postgres_instance: DagsterInstance,
     postgres_url: str,
     sandbox,  # noqa: F811
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_size: str,
 ) -> None:
+    monkeypatch.setenv(EVENT_BATCH_ENV_VAR, batch_size)
     box = sandbox()
     settings = parse_settings({"start_date": "2026-01-01"}, environ=box.env())
     warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"

@@ -99,18 +99,25 @@ def keyword_daily(
     return _with_ratios(rows, KEYWORD_COLUMNS, _grain(tables.keyword_daily_mart))
 
 
-def url_parts(urls: pa.ChunkedArray | pa.Array) -> dict[str, pa.Array]:
+def url_parts(urls: pa.ChunkedArray | pa.Array | list[str | None]) -> dict[str, pa.Array]:
     """url_host (lower case), url_path (as sent; NULL when empty) and the five utm_* columns of
-    a column of URLs."""
-    values = urls.to_pylist() if not isinstance(urls, list) else urls
-    split = {url: urlsplit(url.strip()) for url in set(values) if url}
-    host = [split[u].hostname if u else None for u in values]
-    path = [(split[u].path or None) if u else None for u in values]
-    return {
-        "url_host": pa.array(host, pa.string()),
-        "url_path": pa.array(path, pa.string()),
-        **utm_columns(values),
+    a column of URLs. Each distinct URL is parsed once, in Python; the rows take their parts
+    by index (a year of ad days repeats a few thousand URLs hundreds of times each)."""
+    column = pa.array(urls, pa.string()) if isinstance(urls, list) else urls
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], pa.string())
+    encoded = pc.dictionary_encode(column.cast(pa.string()))
+    distinct = encoded.dictionary.to_pylist()
+    split = {url: urlsplit(url.strip()) for url in distinct if url}
+    parts = {
+        "url_host": pa.array([split[u].hostname if u else None for u in distinct], pa.string()),
+        "url_path": pa.array(
+            [(split[u].path or None) if u else None for u in distinct], pa.string()
+        ),
+        **utm_columns(distinct),
     }
+    # A NULL URL has a NULL index: every part of its row is NULL, as for an empty one.
+    return {name: values.take(encoded.indices) for name, values in parts.items()}
 
 
 def url_daily(ad_daily: pa.Table, ads: pa.Table) -> pa.Table:

@@ -105,3 +105,25 @@ def test_accounts_sum_their_campaign_rows():
     assert (row["channel"], row["account_name"], row["spend"], row["impressions"]) == (
         "social", "Acme DE", D("22"), 800,
     )  # fmt: skip
+
+
+def test_url_parts_give_each_row_its_own_url_parts_whatever_repeats_and_gaps():
+    # Issue #18: each distinct URL is parsed once and its parts taken by index; row by row the
+    # result is what parsing that row's URL gives, NULL URL and empty URL alike all NULL.
+    a = "https://Shop.example/sale?utm_source=fb&utm_medium=paid&utm_term=x#top"
+    b = "http://other.example?utm_campaign=C%201&utm_content="
+    column = pa.chunked_array([[a, None, b], [], ["", a, b, " HTTPS://Shop.example "]])
+    parts = {name: values.to_pylist() for name, values in ad_marts.url_parts(column).items()}
+    assert parts == {
+        "url_host": ["shop.example", None, "other.example", None, "shop.example",
+                     "other.example", "shop.example"],
+        "url_path": ["/sale", None, None, None, "/sale", None, None],
+        "utm_source": ["fb", None, None, None, "fb", None, None],
+        "utm_medium": ["paid", None, None, None, "paid", None, None],
+        "utm_campaign": [None, None, "C 1", None, None, "C 1", None],
+        "utm_content": [None, None, None, None, None, None, None],
+        "utm_term": ["x", None, None, None, "x", None, None],
+    }  # fmt: skip
+    listed = ad_marts.url_parts([a, None, b, "", a, b, " HTTPS://Shop.example "])
+    assert {name: values.to_pylist() for name, values in listed.items()} == parts
+    assert all(len(v) == 0 for v in ad_marts.url_parts(pa.chunked_array([], pa.string())).values())
