@@ -7,8 +7,8 @@ end event in the Dagster instance). Each run gets a freshly started sandbox, a n
 warehouse and a new PostgreSQL Dagster instance; both share a RabbitMQ virtual host of the
 benchmark's own (perfmkt_pipeline_tests/celery_support.py). The runs must land the same rows.
 
-Both runs fan Meta's accounts out (`executor.accounts_per_step: {meta: 10}`, issue #19): four
-account steps of ten accounts (each reading `max_concurrent_accounts` at a time, as one step read
+Both runs fan Meta's accounts out (`executor.accounts_per_step: {meta: 20}`, issue #19): two
+account steps of twenty accounts (each reading `max_concurrent_accounts` at a time, as one step read
 all forty before), so that a second worker takes half of the Meta work instead of only the steps
 beside it. The printout gives each worker's steps and the account steps' share of the run.
 
