@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -17,6 +18,9 @@ from typing import Any
 from google.protobuf import json_format
 
 from perfmkt_pipeline.platforms.google_ads.errors import GoogleAdsDataError
+
+# A row's values beside its identity: its metrics, or one conversion action's (row, customer, day).
+Values = Callable[[Any, str, str], dict[str, Any]]
 
 # Google Ads money fields are integers in millionths of the account currency ("micros").
 MICROS_EXPONENT = -6
@@ -290,8 +294,11 @@ def ad_row(row: Any, customer_id: str) -> dict[str, Any]:
     }
 
 
-def ad_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """A raw.google_ads_ad_daily row from a `FROM ad_group_ad ... segments.date` row."""
+def _ad_row(
+    row: Any, customer_id: str, start: dt.date, end: dt.date, values: Values
+) -> dict[str, Any]:
+    """An ad-day's identity (account, day, campaign, ad group, ad) with `values(row,
+    customer_id, day)`: its metrics or one conversion action's."""
     day = _day(row, customer_id, start, end)
     text = day.isoformat()
     return {
@@ -300,17 +307,16 @@ def ad_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict
         "campaign_id": _campaign_id(row, customer_id, text),
         "ad_group_id": _positive_id(row.ad_group, "id", customer_id, text, "ad_group.id"),
         "ad_id": _positive_id(row.ad_group_ad.ad, "id", customer_id, text, "ad_group_ad.ad.id"),
-        **_metric_values(row, customer_id, text),
+        **values(row, customer_id, text),
         "record": record_json(row),
     }
 
 
-# Match types as core names them (WAREHOUSE.md: exact | phrase | broad).
-MATCH_TYPES = {"EXACT": "exact", "PHRASE": "phrase", "BROAD": "broad"}
-
-
-def keyword_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """A raw.google_ads_keyword_daily row from a `FROM keyword_view ... segments.date` row."""
+def _keyword_row(
+    row: Any, customer_id: str, start: dt.date, end: dt.date, values: Values
+) -> dict[str, Any]:
+    """A keyword-day's identity (account, day, campaign, ad group, criterion, its text and
+    match type) with `values(row, customer_id, day)`: its metrics or one conversion action's."""
     day = _day(row, customer_id, start, end)
     text = day.isoformat()
     criterion = row.ad_group_criterion
@@ -324,9 +330,23 @@ def keyword_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) ->
         ),
         "keyword_text": criterion.keyword.text,
         "match_type": enum_name(criterion.keyword, "match_type"),
-        **_metric_values(row, customer_id, text),
+        **values(row, customer_id, text),
         "record": record_json(row),
     }
+
+
+def ad_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """A raw.google_ads_ad_daily row from a `FROM ad_group_ad ... segments.date` row."""
+    return _ad_row(row, customer_id, start, end, _metric_values)
+
+
+# Match types as core names them (WAREHOUSE.md: exact | phrase | broad).
+MATCH_TYPES = {"EXACT": "exact", "PHRASE": "phrase", "BROAD": "broad"}
+
+
+def keyword_day_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """A raw.google_ads_keyword_daily row from a `FROM keyword_view ... segments.date` row."""
+    return _keyword_row(row, customer_id, start, end, _metric_values)
 
 
 def _action_values(row: Any, customer_id: str, text: str) -> dict[str, Any]:
@@ -345,17 +365,7 @@ def _action_values(row: Any, customer_id: str, text: str) -> dict[str, Any]:
 def ad_conversion_row(row: Any, customer_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """A raw.google_ads_ad_conversion_daily row from a `FROM ad_group_ad` row segmented by
     date and conversion action."""
-    day = _day(row, customer_id, start, end)
-    text = day.isoformat()
-    return {
-        "account_id": customer_id,
-        "date": day,
-        "campaign_id": _campaign_id(row, customer_id, text),
-        "ad_group_id": _positive_id(row.ad_group, "id", customer_id, text, "ad_group.id"),
-        "ad_id": _positive_id(row.ad_group_ad.ad, "id", customer_id, text, "ad_group_ad.ad.id"),
-        **_action_values(row, customer_id, text),
-        "record": record_json(row),
-    }
+    return _ad_row(row, customer_id, start, end, _action_values)
 
 
 def keyword_conversion_row(
@@ -363,19 +373,4 @@ def keyword_conversion_row(
 ) -> dict[str, Any]:
     """A raw.google_ads_keyword_conversion_daily row from a `FROM keyword_view` row segmented
     by date and conversion action."""
-    day = _day(row, customer_id, start, end)
-    text = day.isoformat()
-    criterion = row.ad_group_criterion
-    return {
-        "account_id": customer_id,
-        "date": day,
-        "campaign_id": _campaign_id(row, customer_id, text),
-        "ad_group_id": _positive_id(row.ad_group, "id", customer_id, text, "ad_group.id"),
-        "criterion_id": _positive_id(
-            criterion, "criterion_id", customer_id, text, "ad_group_criterion.criterion_id"
-        ),
-        "keyword_text": criterion.keyword.text,
-        "match_type": enum_name(criterion.keyword, "match_type"),
-        **_action_values(row, customer_id, text),
-        "record": record_json(row),
-    }
+    return _keyword_row(row, customer_id, start, end, _action_values)
