@@ -100,8 +100,8 @@ bench-celery: $(VENV)/.installed-dev rabbitmq
 bench-orders: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.orders_read
 
-# Peak memory below the campaign (issue #17): 365 days vs 30 at 10 Meta accounts x 500 ads and
-# 5 Google Ads accounts x 2,000 keywords (PERFMKT_BENCH_BELOW_DAYS shortens the long range).
+# Peak memory below the campaign (issue #17): 365 days vs 30 at the issue's scale, README
+# "Benchmarks" (PERFMKT_BENCH_BELOW_DAYS shortens the long range).
 bench-below-memory: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.below_memory
 

@@ -104,14 +104,11 @@ def _stacked(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(found, promote_options="permissive")
 
 
-def evaluate_ads_reconcile(
-    conn: sa.Connection, spec: Any, span: Window, compared: list[str] | None = None
-) -> Outcome:
-    """The spec's platform's ad rows against its campaign rows in `span` (see module), on the
-    `compared` measures (default: every measure as reported). Read and compared chunk by chunk
-    of days (below_io.CHUNK_DAYS; the comparison is per day), so memory does not grow with the
-    span."""
-    names = compared or REPORTED
+def evaluate_ads_reconcile(conn: sa.Connection, spec: Any, span: Window) -> Outcome:
+    """The spec's platform's ad rows against its campaign rows in `span` (see module), on every
+    measure as reported. Read and compared chunk by chunk of days (below_io.CHUNK_DAYS; the
+    comparison is per day), so memory does not grow with the span."""
+    names = REPORTED
     below = spec.core.below
     types = None if below.ads_equal_campaigns else below.campaign_types(conn, span)
     offenders, checked = [], 0

@@ -69,7 +69,7 @@ class Check:
             passed=outcome.passed,
             severity=self.severity,
             metadata=outcome.metadata,
-            description=getattr(outcome, "description", None),
+            description=outcome.description,
             **key,
         )
 

@@ -120,6 +120,19 @@ def every_action(conversion_daily: pa.Table) -> pa.Table:
     return conversion_daily
 
 
+def counted_sums(
+    conversion_daily: pa.Table, conversion_actions: Sequence[str], keys: Sequence[str]
+) -> pa.Table:
+    """Per `keys`: the configured actions' conversions and value (every conversion of each,
+    `every_action`), summed: `conversions_sum`, `conversions_value_sum`."""
+    actions = every_action(conversion_daily)
+    wanted = pa.array(list(conversion_actions), pa.string())
+    chosen = actions.filter(pc.is_in(actions["conversion_action_name"], wanted))
+    return chosen.group_by(list(keys), use_threads=False).aggregate(
+        [("conversions", "sum"), ("conversions_value", "sum")]
+    )
+
+
 def _counted_actions(
     base: pa.Table, conversion_daily: pa.Table, conversion_actions: Sequence[str]
 ) -> pa.Table:
@@ -128,12 +141,7 @@ def _counted_actions(
     A campaign-day with counted conversions but no campaign row (possible when all its other
     metrics are zero) gets zero delivery and spend rather than being dropped.
     """
-    conversion_daily = every_action(conversion_daily)
-    wanted = pa.array(list(conversion_actions), pa.string())
-    chosen = conversion_daily.filter(pc.is_in(conversion_daily["conversion_action_name"], wanted))
-    counted = chosen.group_by(_KEYS, use_threads=False).aggregate(
-        [("conversions", "sum"), ("conversions_value", "sum")]
-    )
+    counted = counted_sums(conversion_daily, conversion_actions, _KEYS)
     joined = base.drop_columns(["conversions", "conversion_value_local"]).join(
         counted, _KEYS, join_type="full outer", use_threads=False
     )

@@ -21,7 +21,7 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perfmkt_pipeline.platforms.google_ads.core import PLATFORM, _currencies, every_action
+from perfmkt_pipeline.platforms.google_ads.core import PLATFORM, _currencies, counted_sums
 from perfmkt_pipeline.platforms.google_ads.parsing import MATCH_TYPES
 from perfmkt_pipeline.transform.core import CoreRules
 from perfmkt_pipeline.transform.core.below import AD_GROUP_ROWS, AD_ROWS, BelowCore
@@ -100,12 +100,7 @@ def counted_actions(
     configured actions of its rows per action (every conversion of each: all_conversions), as
     core.py does for campaigns. A row of `keys` with counted conversions but no metrics row
     gets zero cost, impressions and clicks, and its `described` columns from the action rows."""
-    actions = every_action(conversion_daily)
-    wanted = pa.array(list(conversion_actions), pa.string())
-    chosen = actions.filter(pc.is_in(actions["conversion_action_name"], wanted))
-    counted = chosen.group_by([*keys, *described], use_threads=False).aggregate(
-        [("conversions", "sum"), ("conversions_value", "sum")]
-    )
+    counted = counted_sums(conversion_daily, conversion_actions, [*keys, *described])
     counted = counted.rename_columns(
         {**{c: f"{c}_counted" for c in described},
          **{c: c for c in counted.column_names if c not in described}}
