@@ -564,6 +564,11 @@ class ExecutorSettings(_Model):
     # (defs/connectors.py), so that any executor can place a platform's steps on different
     # workers. A platform not named reads all its accounts in one step.
     accounts_per_step: dict[str, Annotated[int, Field(ge=1)]] = {}
+    # kind multiprocess: a run over at most this many days (its partitions) executes all its
+    # steps in the run's own process, one after another (Dagster's in-process executor), instead
+    # of forking a server and a process per step, which costs more CPU than a small run's data
+    # work (issue #18); 0: never. A longer run, or one without partitions, forks as before.
+    in_process_max_days: Annotated[int, Field(ge=0)] = 1
 
     @field_validator("accounts_per_step")
     @classmethod
@@ -591,6 +596,11 @@ class ExecutorSettings(_Model):
                     f"executor.{name}: given, but executor.kind is {self.kind} (set kind: "
                     f"{name}, or delete the section)"
                 )
+        if "in_process_max_days" in self.model_fields_set and self.kind != "multiprocess":
+            problems.append(
+                f"executor.in_process_max_days: given, but executor.kind is {self.kind}, whose "
+                "steps always run on its workers (set kind: multiprocess, or delete the key)"
+            )
         if problems:
             raise _Unusable(problems)
         return self

@@ -11,6 +11,14 @@ nonsense window), and records on the run which process runs it (the run worker,
 defs/run_worker.py), so that the daemon can tell when that process died (defs/run_launcher.py);
 the fork server and the steps die with it (defs/lifeline.py).
 
+A small run executes in the run's own process instead: with `executor.kind: multiprocess`, a
+run over at most `executor.in_process_max_days` days (1 by default: a one-day run, as launched
+from the UI or re-executed) runs its steps one after another in the run worker, with Dagster's
+in-process executor. Forking the server (which imports Dagster, the pipeline, the client
+libraries and builds the definitions once more) and a process per step costs several times the
+data work of such a run; the steps, their order, their checks and what a failure blocks are the
+same, only no two of them run at once. A run over more days, or without partitions, forks.
+
 `executor.kind` chooses the executor the guard wraps: `multiprocess` (the default, one machine,
 as above), `celery` (dagster-celery: each step a Celery task on `executor.celery.queue`, run by
 whichever worker takes it, `perfmkt worker`; broker and result backend from
@@ -21,6 +29,7 @@ imported only when chosen.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -34,6 +43,7 @@ from dagster import (
     Failure,
     InitExecutorContext,
     executor,
+    in_process_executor,
     multiple_process_executor_requirements,
     multiprocess_executor,
 )
@@ -63,19 +73,30 @@ PRELOAD_MODULES: Sequence[str] = DerivedTuple(
         "perfmkt_pipeline.defs.step_preload",
     )
 )
-# Dagster's tags of a run over a partition range, and the one capping its automatic re-runs.
+# Dagster's tags of a run over a partition range, of a run of one partition, and the one
+# capping its automatic re-runs.
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
 MAX_RETRIES_TAG = "dagster/max_retries"
 
 
 class GuardedExecutor(Executor):
     """Another executor (multiprocess, Celery or Kubernetes) that first checks the run's
-    partition range and records the run's worker."""
+    partition range and records the run's worker; with `in_process`, a run over at most
+    `in_process_max_days` days executes with that one instead (the same retries)."""
 
-    def __init__(self, inner: Executor, partitions: DailyPartitionsDefinition):
+    def __init__(
+        self,
+        inner: Executor,
+        partitions: DailyPartitionsDefinition,
+        in_process: Executor | None = None,
+        in_process_max_days: int = 0,
+    ):
         self._inner = inner
         self._partitions = partitions
+        self._in_process = in_process
+        self._in_process_max_days = in_process_max_days
 
     def __getattr__(self, name: str) -> Any:
         # What an executor's own execution loop asks of "its" executor (dagster-celery's asks
@@ -100,7 +121,16 @@ class GuardedExecutor(Executor):
             instance.add_run_tags(run.run_id, {MAX_RETRIES_TAG: "0"})
             raise Failure(description=problem, allow_retries=False)
         instance.add_run_tags(run.run_id, {RUN_WORKER_TAG: RunWorker.current().tag_value()})
-        yield from self._inner.execute(plan_context, execution_plan)
+        yield from self.executor_for(run.tags).execute(plan_context, execution_plan)
+
+    def executor_for(self, tags: Mapping[str, str]) -> Executor:
+        """The in-process executor for a run over at most `in_process_max_days` days (its range
+        already checked), else the wrapped one."""
+        days = run_days(tags)
+        if self._in_process is not None and days is not None:
+            if days <= self._in_process_max_days:
+                return self._in_process
+        return self._inner
 
     def range_problem(self, tags: Mapping[str, str]) -> str | None:
         start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
@@ -109,6 +139,17 @@ class GuardedExecutor(Executor):
         first = self._partitions.get_first_partition_key() or ""
         last = self._partitions.get_last_partition_key()  # as of now: yesterday in UTC
         return range_problem(start, end, first, last)
+
+
+def run_days(tags: Mapping[str, str]) -> int | None:
+    """How many daily partitions a run materialises, from Dagster's tags (None: a run without
+    partitions). A range is already checked (`range_problem`)."""
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if start is not None and end is not None:
+        return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days + 1
+    if tags.get(PARTITION_TAG) is not None:
+        return 1
+    return None
 
 
 def executor_config(settings: Settings) -> dict:
@@ -196,6 +237,18 @@ def _require_k8s_run_launcher(init_context: InitExecutorContext) -> None:
         )
 
 
+def _in_process(init_context: InitExecutorContext) -> Executor:
+    """Dagster's in-process executor with the run's retries (the multiprocess configuration's,
+    defaults included)."""
+    config = init_context.executor_config
+    own = {"retries": config["retries"]}
+    if config.get("step_dependency_config") is not None:
+        own["step_dependency_config"] = config["step_dependency_config"]
+    return in_process_executor.executor_creation_fn(
+        init_context._replace(executor_def=in_process_executor, executor_config=own)
+    )
+
+
 def run_executor(settings: Settings) -> ExecutorDefinition:
     partitions = daily_partitions(settings)
     kind = settings.executor.kind
@@ -209,6 +262,12 @@ def run_executor(settings: Settings) -> ExecutorDefinition:
     def guarded(init_context: InitExecutorContext) -> Executor:
         if kind == "k8s":
             _require_k8s_run_launcher(init_context)
-        return GuardedExecutor(inner.executor_creation_fn(init_context), partitions)
+        created = inner.executor_creation_fn(init_context)
+        max_days = settings.executor.in_process_max_days if kind == "multiprocess" else 0
+        if max_days == 0:
+            return GuardedExecutor(created, partitions)
+        return GuardedExecutor(
+            created, partitions, _in_process(init_context), max_days
+        )
 
     return guarded.configured(config, name=f"perfmkt_{kind}")
