@@ -127,10 +127,8 @@ class GuardedExecutor(Executor):
         """The in-process executor for a run over at most `in_process_max_days` days (its range
         already checked), else the wrapped one."""
         days = run_days(tags)
-        if self._in_process is not None and days is not None:
-            if days <= self._in_process_max_days:
-                return self._in_process
-        return self._inner
+        small = days is not None and days <= self._in_process_max_days
+        return self._in_process if small and self._in_process is not None else self._inner
 
     def range_problem(self, tags: Mapping[str, str]) -> str | None:
         start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
@@ -266,8 +264,6 @@ def run_executor(settings: Settings) -> ExecutorDefinition:
         max_days = settings.executor.in_process_max_days if kind == "multiprocess" else 0
         if max_days == 0:
             return GuardedExecutor(created, partitions)
-        return GuardedExecutor(
-            created, partitions, _in_process(init_context), max_days
-        )
+        return GuardedExecutor(created, partitions, _in_process(init_context), max_days)
 
     return guarded.configured(config, name=f"perfmkt_{kind}")
