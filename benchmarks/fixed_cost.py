@@ -3,9 +3,11 @@ one account per platform and one day, as a run launched from the UI or by a sche
 
     python -m benchmarks.fixed_cost
 
-The run: `benchmarks.backfill_run` with SELECTION `all` and the project's own executor (step
-processes forked from a server that preloaded Dagster, the pipeline and the client libraries),
-in a fresh process tree, against the small sandbox world (`WorldSpec.small()`, so the data is a
+The run: `benchmarks.backfill_run` with SELECTION `all` and the project's own executor (for a
+one-day run, with the default `executor.in_process_max_days` of 1, every step in the run's own
+process; `PERFMKT_BENCH_FIXED_IN_PROCESS_MAX_DAYS=0` measures the same run with a step process
+each, forked from a server that preloaded Dagster, the pipeline and the client libraries), in a
+fresh process tree, against the small sandbox world (`WorldSpec.small()`, so the data is a
 few hundred rows and what is measured is the cost of running at all) with one account of each
 platform configured, for the day before the sandbox's as-of date, into a new DuckDB warehouse.
 The figure is the median of `REPEATS` runs of the CPU-seconds of every process of the tree
@@ -29,6 +31,8 @@ from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 
 REPEATS = int(os.environ.get("PERFMKT_BENCH_FIXED_REPEATS", "5"))
+# executor.in_process_max_days of the measured run; unset: the project's default.
+IN_PROCESS_MAX_DAYS = os.environ.get("PERFMKT_BENCH_FIXED_IN_PROCESS_MAX_DAYS")
 TARGET = 4.0
 
 
@@ -62,6 +66,8 @@ def one_account_config(box: Sandbox) -> dict:
     config["impact"]["program_ids"] = {
         first["impact"]: config["impact"]["program_ids"][first["impact"]]
     }
+    if IN_PROCESS_MAX_DAYS is not None:
+        config.setdefault("executor", {})["in_process_max_days"] = int(IN_PROCESS_MAX_DAYS)
     return config
 
 

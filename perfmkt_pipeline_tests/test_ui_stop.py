@@ -28,9 +28,10 @@ RUNS = "{ runsOrError { ... on Runs { results { runId status } } } }"
 
 
 def _start_a_run(ui: PerfmktUi) -> None:
-    """Backfill yesterday for every asset and wait until its run's step fork server is up."""
+    """Backfill the last two days for every asset (one run) and wait until its run's step fork
+    server is up (a run of one day would execute in process: executor.in_process_max_days)."""
     nodes = ui.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
-    # The last partition: `perfmkt ui` serves the sandbox as of today (UTC).
+    # The last partitions: `perfmkt ui` serves the sandbox as of today (UTC).
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     launched = ui.graphql(
         LAUNCH_BACKFILL,
@@ -38,7 +39,10 @@ def _start_a_run(ui: PerfmktUi) -> None:
             "backfillParams": {
                 "tags": [],
                 "assetSelection": [{"path": node["assetKey"]["path"]} for node in nodes],
-                "partitionNames": [yesterday.isoformat()],
+                "partitionNames": [
+                    (yesterday - dt.timedelta(days=1)).isoformat(),
+                    yesterday.isoformat(),
+                ],
                 "fromFailure": False,
             }
         },

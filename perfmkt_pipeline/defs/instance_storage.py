@@ -7,10 +7,18 @@ SQLAlchemy caches compiled statements per engine, so every statement it ran was 
 each event stored, and each read of an asset's latest materialization (Dagster reads one for
 every asset check result and for the inputs of every materialization, to record data
 versions) compiled its query again, about 20 ms of CPU each. That was the largest share of a
-step's Dagster overhead. Keeping the engine keeps the cache. Nothing else changes: the pool is
-still `NullPool` (a connection is opened and closed per unit of work, as before, so other
-processes see the files exactly as they did), the files, tables and migrations are Dagster's,
-and every read and write is the superclass's.
+step's Dagster overhead. Keeping the engine keeps the cache.
+
+The engine also keeps one connection to its file open between units of work (`QueuePool` of
+one; Dagster's `NullPool` opened and closed one per unit of work). Dagster keeps its SQLite
+files in WAL mode, where closing a file's last connection checkpoints the write-ahead log into
+the database and deletes it: with a connection per unit of work, every event stored paid an
+open, a checkpoint and a close besides its commit (issue #18: about as much CPU as the commit
+itself). An idle connection holds no lock in WAL mode, so other processes (the webserver, the
+daemon, other runs) read and write the files as before and see every committed event; SQLite
+checkpoints the log as it grows. Units of work stay one at a time per storage (Dagster's lock),
+so one connection a file serves them all. Nothing else changes: the files, tables and
+migrations are Dagster's, and every read and write is the superclass's.
 
 Dagster also initialises each database file once per process: it reads the file's schema
 revision and Dagster's head revision, and creates the tables only when either is missing. The
@@ -24,8 +32,8 @@ default storage (`config_defaults`, Dagster's defaults with this event log); Dag
 layout under DAGSTER_HOME is kept, so an existing local instance keeps its history. A
 `storage:` or `event_log_storage:` given in dagster.yaml still wins, as with Dagster's own.
 
-At most `_ENGINES` engines are kept (the index file's and the most recently used run files'),
-so a long-lived process that reads many runs (the webserver) holds no more.
+At most `_ENGINES` engines, and so open files, are kept (the index file's and the most recently
+used run files'), so a long-lived process that reads many runs (the webserver) holds no more.
 """
 
 from __future__ import annotations
@@ -56,9 +64,12 @@ from dagster._core.storage.sqlite_storage import (
 )
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 _ENGINES = 8
+# Connections of one file beyond the kept one, should a unit of work ever be opened while another
+# holds it (Dagster's lock serialises them); closed again when returned.
+_OVERFLOW = 4
 
 
 class CachedEngineSqliteEventLogStorage(SqliteEventLogStorage):
@@ -77,7 +88,9 @@ class CachedEngineSqliteEventLogStorage(SqliteEventLogStorage):
         if engine is None:
             engine = create_engine(
                 self.conn_string_for_shard(shard),
-                poolclass=NullPool,
+                poolclass=QueuePool,
+                pool_size=1,
+                max_overflow=_OVERFLOW,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
             self._engines[shard] = engine

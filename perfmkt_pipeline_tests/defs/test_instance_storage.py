@@ -1,11 +1,15 @@
 """The local instance of the shipped dagster.yaml (defs/instance_storage.py): Dagster's instance
-and SQLite files, with an event log that keeps one engine per database file and process."""
+and SQLite files, with an event log that keeps one engine, and one open connection, per database
+file and process."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import sqlalchemy as sa
 import yaml
 from dagster import AssetKey, DagsterInstance, asset, materialize
 
@@ -94,5 +98,46 @@ def test_at_most_eight_engines_are_kept_the_index_always(tmp_path: Path) -> None
         with storage.run_connection(f"run{n}"):
             pass
     assert list(storage._engines) == ["index", *(f"run{n}" for n in range(3, 10))]
+    storage.dispose()
+    assert storage._engines == {}
+
+
+def test_each_database_file_keeps_one_connection_open_and_others_see_every_event(
+    tmp_path: Path,
+) -> None:
+    home = _home(tmp_path)
+    opened: list[str] = []
+    with DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, CachedEngineSqliteEventLogStorage)
+        result = materialize([upstream, downstream], instance=instance)
+        assert result.success
+        engine = storage._engines[result.run_id]
+        sa.event.listen(engine, "connect", lambda *_: opened.append(result.run_id))
+        events = len(instance.all_logs(result.run_id))
+        for _ in range(3):
+            with storage.run_connection(result.run_id):
+                pass
+        assert opened == []  # the kept connection, not a new one per unit of work
+        assert engine.pool.checkedin() == 1
+        # While it stays open, another process reads every event and writes its own run.
+        script = (
+            "import sys; from dagster import DagsterInstance, materialize; "
+            "from perfmkt_pipeline_tests.defs.test_instance_storage import upstream; "
+            "i = DagsterInstance.from_config(sys.argv[1]); "
+            "print(len(i.all_logs(sys.argv[2]))); "
+            "print(materialize([upstream], instance=i).run_id)"
+        )
+        seen, other_run = subprocess.run(
+            [sys.executable, "-c", script, str(home), result.run_id],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert int(seen) == events
+        other = instance.get_run_by_id(other_run)
+        assert other is not None and other.is_success
+        record = instance.get_latest_materialization_event(AssetKey("upstream"))
+        assert record is not None and record.run_id == other_run
     storage.dispose()
     assert storage._engines == {}
