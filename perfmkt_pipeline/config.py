@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -815,8 +814,11 @@ def parse_settings(
 
 
 def bundled_sandbox_config() -> str:
-    """The configuration that points at the sandbox's accounts (used when no file is given)."""
-    return resources.files("perfmkt_pipeline").joinpath("sandbox.yaml").read_text()
+    """The configuration that points at the sandbox's accounts (used when no file is given):
+    sandbox/bundled.py assembles it from the registered platforms' sandbox parts."""
+    from perfmkt_pipeline.sandbox.bundled import configuration_text
+
+    return configuration_text()
 
 
 def config_source(environ: Mapping[str, str] | None = None) -> tuple[str, str]:

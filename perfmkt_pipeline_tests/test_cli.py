@@ -89,6 +89,28 @@ def test_the_dagster_environment_comes_with_the_instance_storage_already_created
         assert stamped == (1,), database
 
 
+def test_without_a_configuration_file_the_runs_read_the_bundled_one_written_once(
+    tmp_path, monkeypatch
+) -> None:
+    # The bundled configuration is assembled from the registered platforms' sandbox parts; the
+    # run's processes read it from the Dagster home instead of assembling it again each.
+    home = tmp_path / "dagster_home"
+    monkeypatch.chdir(tmp_path)  # no ./perfmkt.yaml
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("PERFMKT_CONFIG", raising=False)
+    monkeypatch.delenv("PERFMKT_DAGSTER_INSTANCE", raising=False)
+    env = ui_env(None)
+    assert env["PERFMKT_CONFIG"] == str(home / "sandbox.yaml")
+    text = (home / "sandbox.yaml").read_text()
+    assert text.splitlines()[0] == (
+        "# Written by perfmkt: the bundled sandbox configuration (sandbox/bundled.py)"
+    )
+    assert yaml.safe_load(text) == yaml.safe_load(bundled_sandbox_config())
+    (tmp_path / "perfmkt.yaml").write_text("start_date: 2026-01-01\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "other_home"))
+    assert "PERFMKT_CONFIG" not in ui_env(None)  # a file of one's own is read where it is
+
+
 def test_the_dagster_environment_batches_partition_materialisations_unless_told_otherwise(
     tmp_path, monkeypatch
 ) -> None:

@@ -6,9 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 
 from perfmkt_pipeline.config import (
     ConfigError,
+    bundled_sandbox_config,
     load_settings,
     missing_secrets,
     parse_settings,
@@ -217,5 +219,8 @@ def test_the_example_and_the_bundled_configurations_are_valid() -> None:
     example = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt.example.yaml")})
     assert example.configured_platforms() == ["google_ads", "meta", "impact", "cj", "awin"]
     assert [feed.name for feed in example.file_feeds] == ["rakuten"]
-    bundled = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt_pipeline" / "sandbox.yaml")})
+    bundled = parse_settings(yaml.safe_load(bundled_sandbox_config()), environ={})
     assert bundled.configured_platforms() == ["google_ads", "meta", "impact", "cj", "awin"]
+    assert (bundled.cj.currency, bundled.awin.currency) == ("EUR", "GBP")
+    assert bundled.impact.program_ids == {"IRsbxAcme0000000000000000000000001": ["12345"]}
+    assert [source.name for source in bundled.orders] == ["shop"]
