@@ -10,7 +10,6 @@ as soon as it is registered.
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import resources
 
 import yaml
@@ -26,7 +25,8 @@ HOST = "127.0.0.1"
 def configuration_text() -> str:
     """The bundled configuration as YAML: the shared part with its comments, then the rest."""
     shared = resources.files("perfmkt_pipeline").joinpath("sandbox.yaml").read_text()
-    world = World(WorldSpec.small(), as_of=dt.date.today())  # accounts do not depend on the day
+    spec = WorldSpec.small()
+    world = World(spec, as_of=spec.history_start)  # its accounts do not depend on the day
     sections = {
         part.name: dict(section)
         for part in parts.all_parts()
