@@ -191,6 +191,13 @@ def _orders_config(sandbox, env: Mapping[str, str]) -> dict[str, str]:
     return {CONFIG_ENV_VAR: str(ORDERS_CONFIG.resolve())}
 
 
+def cmd_example_config(_: argparse.Namespace) -> int:
+    from perfmkt_pipeline.config import example_config
+
+    print(example_config(), end="")
+    return 0
+
+
 def cmd_check_config(_: argparse.Namespace) -> int:
     settings = load_settings()
     require_secrets(settings)
@@ -536,6 +543,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate configuration and secrets")
     check.set_defaults(run=cmd_check_config)
+
+    example = commands.add_parser(
+        "example-config", help="print a configuration documenting every key (> perfmkt.yaml)"
+    )
+    example.set_defaults(run=cmd_example_config)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the warehouse schema")
     migrate.set_defaults(run=cmd_migrate)

@@ -8,7 +8,12 @@ import sqlite3
 import yaml
 
 from perfmkt_pipeline.cli import SANDBOX_PORTS, ui_env
-from perfmkt_pipeline.config import ENDPOINT_ENV_VARS, bundled_sandbox_config, parse_settings
+from perfmkt_pipeline.config import (
+    ENDPOINT_ENV_VARS,
+    bundled_sandbox_config,
+    example_config,
+    parse_settings,
+)
 from perfmkt_pipeline.sandbox.runner import Sandbox
 
 
@@ -87,6 +92,32 @@ def test_the_dagster_environment_comes_with_the_instance_storage_already_created
         with sqlite3.connect(home / database) as db:
             stamped = db.execute("SELECT count(*) FROM alembic_version").fetchone()
         assert stamped == (1,), database
+
+
+def test_perfmkt_example_config_prints_the_example_with_each_platforms_own_section() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "perfmkt_pipeline.cli", "example-config"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout == example_config()
+    lines = done.stdout.splitlines()
+    # The package's part, then the registry's endpoints, then each platform's section with its
+    # own comments (the Meta section from platforms/meta/example.yaml).
+    assert lines[0].startswith("# perfmkt_pipeline configuration for real accounts")
+    assert (
+        "  meta: https://graph.facebook.com                                   # PERFMKT_META_URL"
+        in lines
+    )
+    assert lines[lines.index("meta:") + 2] == (
+        '  account_ids: ["101000000000001"]   # ad account ids without "act_"'
+    )
+    assert "# @platforms" not in done.stdout
 
 
 def test_without_a_configuration_file_the_runs_read_the_bundled_one_written_once(
