@@ -76,13 +76,15 @@ def markdown(png: bytes, caption: str) -> str:
 def html_page(
     png: bytes, findings: Sequence[Finding], currency: str, first: dt.date, last: dt.date
 ) -> str:
-    """A standalone page: the same chart, and the warnings it marks."""
+    """A standalone page: the same chart, and the warnings it marks. It is ASCII (any other
+    character, an account's name say, is a character reference), so it reads the same in
+    whatever encoding a browser assumes for a local file, with no charset to declare."""
     encoded = base64.b64encode(png).decode("ascii")
     items = "".join(f"<li>{html.escape(f.describe(currency))}</li>" for f in findings)
     warnings = f"<ul>{items}</ul>" if items else "<p>No warnings.</p>"
     title = f"marts.channel_daily {first}..{last}"
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+    page = (
+        '<!doctype html>\n<html lang="en"><head>'
         f"<title>{html.escape(title)}</title></head><body>"
         f"<h1>{html.escape(title)}</h1>"
         f'<img alt="spend and ROAS per channel" src="data:image/png;base64,{encoded}">'
@@ -90,3 +92,4 @@ def html_page(
         "<p>Each platform claims its own conversions: ROAS is the platform's claim.</p>"
         "</body></html>\n"
     )
+    return page.encode("ascii", "xmlcharrefreplace").decode("ascii")

@@ -23,8 +23,10 @@ from typing import Any, NoReturn
 
 from perfmkt_pipeline.config import (
     CONFIG_ENV_VAR,
+    DEFAULT_CONFIG_PATH,
     ConfigError,
     Derived,
+    bundled_sandbox_config,
     load_settings,
     require_executor,
     require_secrets,
@@ -38,21 +40,15 @@ CHART_DIR = Path("data/charts")
 # (webserver, daemon, code servers, runs) stop by themselves before it kills what is left: with
 # its own exit, under the 10 s within which an operator's `kill` should see everything gone.
 UI_SHUTDOWN_SECONDS = 4
-# Ports `perfmkt sandbox` binds by default; the bundled configuration (sandbox.yaml) names them.
+# Ports `perfmkt sandbox` binds by default; the bundled configuration's endpoints name them.
 # A registered platform's is its stand-in's `port`, a helper stand-in's its sandbox part's
 # (asked when first read: `perfmkt` itself starts without loading any platform).
 
 
 def _sandbox_ports() -> dict[str, int]:
-    from perfmkt_pipeline import platforms
     from perfmkt_pipeline.sandbox import parts
 
-    own = {
-        spec.name: spec.standin.port
-        for spec in platforms.all_specs()
-        if spec.standin is not None and spec.standin.port is not None
-    }
-    return {**own, **parts.every("ports")}
+    return parts.default_ports()
 
 
 SANDBOX_PORTS: Mapping[str, int] = Derived(_sandbox_ports)
@@ -121,6 +117,8 @@ def _dagster_env(extra: Mapping[str, str]) -> dict[str, str]:
     if (home / "dagster.yaml").read_text() == _template(INSTANCE_TEMPLATES["local"]).read_text():
         _create_instance_storage(home)
     env["DAGSTER_HOME"] = str(home)
+    if not env.get(CONFIG_ENV_VAR) and not DEFAULT_CONFIG_PATH.is_file():
+        env[CONFIG_ENV_VAR] = _sandbox_config(home)  # assembled once, not in every step
     return env
 
 
@@ -191,6 +189,13 @@ def _orders_config(sandbox, env: Mapping[str, str]) -> dict[str, str]:
         + yaml.safe_dump(data, sort_keys=False)
     )
     return {CONFIG_ENV_VAR: str(ORDERS_CONFIG.resolve())}
+
+
+def cmd_example_config(_: argparse.Namespace) -> int:
+    from perfmkt_pipeline.config import example_config
+
+    print(example_config(), end="")
+    return 0
 
 
 def cmd_check_config(_: argparse.Namespace) -> int:
@@ -416,9 +421,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sandbox_config() -> str:
-    """Path of the bundled configuration naming the sandbox's accounts."""
-    return str(Path(__file__).resolve().parent / "sandbox.yaml")
+def _sandbox_config(home: Path) -> str:
+    """Path of the bundled configuration naming the sandbox's accounts, written into the
+    Dagster home (the runs' processes read it there)."""
+    path = home / "sandbox.yaml"
+    path.write_text(
+        "# Written by perfmkt: the bundled sandbox configuration (sandbox/bundled.py)\n"
+        + bundled_sandbox_config()
+    )
+    return str(path.resolve())
 
 
 def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
@@ -427,7 +438,9 @@ def ui_env(sandbox_env: Mapping[str, str] | None) -> dict[str, str]:
     without it, the configuration and secrets in force."""
     if sandbox_env is None:
         return _dagster_env({})
-    return _dagster_env({**sandbox_env, CONFIG_ENV_VAR: _sandbox_config()})
+    env = _dagster_env(sandbox_env)
+    env[CONFIG_ENV_VAR] = _sandbox_config(Path(env["DAGSTER_HOME"]))
+    return env
 
 
 def _ui_env(sandbox) -> dict[str, str]:
@@ -530,6 +543,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate configuration and secrets")
     check.set_defaults(run=cmd_check_config)
+
+    example = commands.add_parser(
+        "example-config", help="print a configuration documenting every key (> perfmkt.yaml)"
+    )
+    example.set_defaults(run=cmd_example_config)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the warehouse schema")
     migrate.set_defaults(run=cmd_migrate)

@@ -824,9 +824,35 @@ def parse_settings(
         raise ConfigError(_format_validation_error(error, source)) from None
 
 
+# Where the package's example.yaml takes the registered platforms' endpoints and sections.
+EXAMPLE_PLATFORMS_MARKER = "# @platforms\n"
+
+
+def example_config() -> str:
+    """An example configuration documenting every key (`perfmkt example-config`): the package's
+    example.yaml with, where it marks them, the endpoints of every registered platform (its real
+    API, and the variable overriding it) and each platform's own section (its spec's
+    `example`), in registry order."""
+    template = resources.files("perfmkt_pipeline").joinpath("example.yaml").read_text()
+    endpoints = [(f"{key}: {e.url}", e.env_var) for s in _specs() for key, e in s.endpoints.items()]
+    width = max(len(entry) for entry, _ in endpoints)
+    lines = [
+        "# External endpoints: the platforms' real APIs; the variable beside each overrides it.",
+        "endpoints:",
+        *(f"  {entry:<{width}}  # {variable}" for entry, variable in endpoints),
+    ]
+    sections = [s.example.read_text().strip() for s in _specs() if s.example is not None]
+    return template.replace(
+        EXAMPLE_PLATFORMS_MARKER, "\n\n".join(["\n".join(lines), *sections]) + "\n"
+    )
+
+
 def bundled_sandbox_config() -> str:
-    """The configuration that points at the sandbox's accounts (used when no file is given)."""
-    return resources.files("perfmkt_pipeline").joinpath("sandbox.yaml").read_text()
+    """The configuration that points at the sandbox's accounts (used when no file is given):
+    sandbox/bundled.py assembles it from the registered platforms' sandbox parts."""
+    from perfmkt_pipeline.sandbox.bundled import configuration_text
+
+    return configuration_text()
 
 
 def config_source(environ: Mapping[str, str] | None = None) -> tuple[str, str]:

@@ -67,6 +67,6 @@ def write_chart(
     png_path, html_path = stem.with_suffix(".png"), stem.with_suffix(".html")
     png_path.write_bytes(png)
     html_path.write_text(
-        charts.html_page(png, findings, settings.reporting_currency, first, last), encoding="utf-8"
+        charts.html_page(png, findings, settings.reporting_currency, first, last), encoding="ascii"
     )
     return png_path.resolve(), html_path.resolve()

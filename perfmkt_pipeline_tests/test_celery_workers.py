@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 from dagster import DagsterInstance, DagsterRunStatus
 
+from perfmkt_pipeline.config import bundled_sandbox_config
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.warehouse import tables
 from perfmkt_pipeline_tests import chaos_support as truth
@@ -96,10 +97,10 @@ def test_two_celery_workers_run_a_seven_day_backfill_of_every_asset_against_the_
     sandbox,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    box = sandbox(orders="mariadb")  # the bundled sandbox.yaml reads the shop's orders
+    box = sandbox(orders="mariadb")  # the bundled configuration reads the shop's orders
     config = tmp_path / "perfmkt.yaml"
     config.write_text(
-        (ROOT / "perfmkt_pipeline" / "sandbox.yaml").read_text()
+        bundled_sandbox_config()
         + f"executor:\n  kind: celery\n  celery:\n    queue: {broker.queue}\n"
         # Meta's three accounts fanned out: two account steps, any worker may take either.
         + "  accounts_per_step:\n    meta: 2\n"

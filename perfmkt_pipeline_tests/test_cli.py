@@ -8,7 +8,12 @@ import sqlite3
 import yaml
 
 from perfmkt_pipeline.cli import SANDBOX_PORTS, ui_env
-from perfmkt_pipeline.config import ENDPOINT_ENV_VARS, bundled_sandbox_config, parse_settings
+from perfmkt_pipeline.config import (
+    ENDPOINT_ENV_VARS,
+    bundled_sandbox_config,
+    example_config,
+    parse_settings,
+)
 from perfmkt_pipeline.sandbox.runner import Sandbox
 
 
@@ -87,6 +92,54 @@ def test_the_dagster_environment_comes_with_the_instance_storage_already_created
         with sqlite3.connect(home / database) as db:
             stamped = db.execute("SELECT count(*) FROM alembic_version").fetchone()
         assert stamped == (1,), database
+
+
+def test_perfmkt_example_config_prints_the_example_with_each_platforms_own_section() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "perfmkt_pipeline.cli", "example-config"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout == example_config()
+    lines = done.stdout.splitlines()
+    # The package's part, then the registry's endpoints, then each platform's section with its
+    # own comments (the Meta section from platforms/meta/example.yaml).
+    assert lines[0].startswith("# perfmkt_pipeline configuration for real accounts")
+    assert (
+        "  meta: https://graph.facebook.com                                   # PERFMKT_META_URL"
+        in lines
+    )
+    assert lines[lines.index("meta:") + 2] == (
+        '  account_ids: ["101000000000001"]   # ad account ids without "act_"'
+    )
+    assert "# @platforms" not in done.stdout
+
+
+def test_without_a_configuration_file_the_runs_read_the_bundled_one_written_once(
+    tmp_path, monkeypatch
+) -> None:
+    # The bundled configuration is assembled from the registered platforms' sandbox parts; the
+    # run's processes read it from the Dagster home instead of assembling it again each.
+    home = tmp_path / "dagster_home"
+    monkeypatch.chdir(tmp_path)  # no ./perfmkt.yaml
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("PERFMKT_CONFIG", raising=False)
+    monkeypatch.delenv("PERFMKT_DAGSTER_INSTANCE", raising=False)
+    env = ui_env(None)
+    assert env["PERFMKT_CONFIG"] == str(home / "sandbox.yaml")
+    text = (home / "sandbox.yaml").read_text()
+    assert text.splitlines()[0] == (
+        "# Written by perfmkt: the bundled sandbox configuration (sandbox/bundled.py)"
+    )
+    assert yaml.safe_load(text) == yaml.safe_load(bundled_sandbox_config())
+    (tmp_path / "perfmkt.yaml").write_text("start_date: 2026-01-01\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "other_home"))
+    assert "PERFMKT_CONFIG" not in ui_env(None)  # a file of one's own is read where it is
 
 
 def test_the_dagster_environment_batches_partition_materialisations_unless_told_otherwise(

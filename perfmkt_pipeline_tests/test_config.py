@@ -6,9 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 
 from perfmkt_pipeline.config import (
     ConfigError,
+    bundled_sandbox_config,
+    example_config,
     load_settings,
     missing_secrets,
     parse_settings,
@@ -213,9 +216,14 @@ def test_a_feed_that_maps_no_status_is_refused() -> None:
 
 
 def test_the_example_and_the_bundled_configurations_are_valid() -> None:
-    root = Path(__file__).resolve().parents[1]
-    example = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt.example.yaml")})
+    example = parse_settings(yaml.safe_load(example_config()), environ={})
     assert example.configured_platforms() == ["google_ads", "meta", "impact", "cj", "awin"]
+    # Its endpoints are every registered platform's real API, as a section left out gives them.
+    assert example.endpoints == parse(reporting_currency="USD").endpoints
+    assert example.endpoints.ecb == "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
     assert [feed.name for feed in example.file_feeds] == ["rakuten"]
-    bundled = load_settings({"PERFMKT_CONFIG": str(root / "perfmkt_pipeline" / "sandbox.yaml")})
+    bundled = parse_settings(yaml.safe_load(bundled_sandbox_config()), environ={})
     assert bundled.configured_platforms() == ["google_ads", "meta", "impact", "cj", "awin"]
+    assert (bundled.cj.currency, bundled.awin.currency) == ("EUR", "GBP")
+    assert bundled.impact.program_ids == {"IRsbxAcme0000000000000000000000001": ["12345"]}
+    assert [source.name for source in bundled.orders] == ["shop"]

@@ -14,6 +14,7 @@ from PIL import Image
 from perfmkt_pipeline import charts, cli
 from perfmkt_pipeline.config import load_settings
 from perfmkt_pipeline.defs.mart_metadata import chart_findings
+from perfmkt_pipeline.transform.anomalies import Finding
 from perfmkt_pipeline.warehouse import monitoring
 from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF
@@ -63,3 +64,15 @@ def test_demo_prints_the_chart_paths_and_the_png_has_one_line_per_channel(
         assert list(roas_line.get_ydata()) == list(mine["conversion_value"] / mine["spend"])
     html = png_path.with_suffix(".html").read_text()
     assert f"marts.channel_daily {FIRST}..{LAST}" in html and "<p>No warnings.</p>" in html
+
+
+def test_the_chart_page_is_ascii_with_other_characters_as_references() -> None:
+    # No charset to declare: the page reads the same in any encoding a browser assumes.
+    finding = Finding("spend_outlier", "meta", "Zürich 1", dt.date(2026, 1, 6), 400.0, 85.0,
+                      115.0, "spend", days=2)  # fmt: skip
+    page = charts.html_page(b"png", [finding], "EUR", dt.date(2026, 1, 1), dt.date(2026, 1, 7))
+    assert page.isascii()
+    assert (
+        "<ul><li>meta account Z&#252;rich 1 on 2026-01-06: spend outside its recent range "
+        "(2 days in a row): spend 400.00 EUR, expected 85.00..115.00 EUR</li></ul>"
+    ) in page

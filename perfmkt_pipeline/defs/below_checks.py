@@ -11,6 +11,7 @@
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -108,30 +109,41 @@ def evaluate_ads_reconcile(conn: sa.Connection, spec: Any, span: Window) -> Outc
     """The spec's platform's ad rows against its campaign rows in `span` (see module), on every
     measure as reported. Read and compared chunk by chunk of days (below_io.CHUNK_DAYS; the
     comparison is per day), so memory does not grow with the span."""
-    names = REPORTED
-    below = spec.core.below
-    types = None if below.ads_equal_campaigns else below.campaign_types(conn, span)
+    if spec.core.below.ads_equal_campaigns:
+        return _ads_equal_campaigns(conn, spec.name, span)
+    return _ads_within_campaigns(conn, spec.name, spec.core.below, span)
+
+
+def _chunk_rows(conn: sa.Connection, platform: str, span: Window) -> Iterator[tuple]:
+    """(campaign rows, ad rows) of `platform`, chunk by chunk of `span`'s days."""
+    for chunk in below_io.chunks(*span):
+        yield (
+            _rows(conn, tables.ad_performance_daily, platform, chunk),
+            _rows(conn, tables.ad_daily, platform, chunk),
+        )
+
+
+def _ads_equal_campaigns(conn: sa.Connection, platform: str, span: Window) -> Outcome:
+    offenders, checked = [], 0
+    for campaigns, ads in _chunk_rows(conn, platform, span):
+        offenders.append(quality.total_differences(campaigns, ads, _DAY, REPORTED))
+        checked += campaigns.num_rows
+    outcome = _outcome(_stacked(offenders), "differences")
+    outcome.metadata["campaign_days_checked"] = checked
+    return outcome
+
+
+def _ads_within_campaigns(conn: sa.Connection, platform: str, below: Any, span: Window) -> Outcome:
+    types = below.campaign_types(conn, span).select(_TYPE_COLUMNS)
     offenders, checked = [], 0
     spent: dict[str, Decimal] = {}
     covered: dict[str, Decimal] = {}
-    for chunk in below_io.chunks(*span):
-        ads = _rows(conn, tables.ad_daily, spec.name, chunk)
-        campaigns = _rows(conn, tables.ad_performance_daily, spec.name, chunk)
-        if below.ads_equal_campaigns:
-            offenders.append(quality.total_differences(campaigns, ads, _DAY, names))
-            checked += campaigns.num_rows
-            continue
-        bad, compared_days = _offending_days(
-            campaigns, ads, types.select(_TYPE_COLUMNS), below.uncovered_types, names
-        )
+    for campaigns, ads in _chunk_rows(conn, platform, span):
+        bad, compared_days = _offending_days(campaigns, ads, types, below.uncovered_types, REPORTED)
         offenders.append(bad)
         checked += compared_days
         _spend_by_account(campaigns, spent)
         _spend_by_account(ads, covered)
-    if below.ads_equal_campaigns:
-        outcome = _outcome(_stacked(offenders), "differences")
-        outcome.metadata["campaign_days_checked"] = checked
-        return outcome
     outcome = _outcome(_stacked(offenders), "campaign_days_off")
     outcome.metadata["campaign_days_checked"] = checked
     outcome.metadata["uncovered_spend_share_by_account"] = _uncovered_share(spent, covered)

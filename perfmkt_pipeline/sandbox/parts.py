@@ -5,15 +5,17 @@ about a platform besides its stand-in app.
 A platform's spec names its part in `StandIn(sandbox="module:OBJECT")`; the object is a
 `SandboxPart` (a network's a `NetworkPart`, whose data the shared affiliate_data.py makes). It
 gives the platform's accounts and knobs in each world preset (`world`), its campaigns and its
-rows for the ground truth, its fault switches and the credentials its stand-in accepts, and
-checks a world spec against what the platform can serve. No platform is named here.
+rows for the ground truth, its fault switches and the credentials its stand-in accepts, its
+section of a pipeline configuration that lists a world's accounts (the bundled sandbox
+configuration is made of them: sandbox/bundled.py), and checks a world spec against what the
+platform can serve. No platform is named here.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,9 +55,11 @@ class SandboxPart:
     # any helper stand-in it brings (an OAuth endpoint, say).
     faults: Mapping[str, type[PlatformFaults]] = {}
     # Helper HTTP stand-ins it brings besides its own: name -> "module:Class" (a PlatformApp),
-    # and the ports `perfmkt sandbox` binds for them (the bundled sandbox.yaml names them).
+    # the ports `perfmkt sandbox` binds for them, and the path of each one's endpoint after its
+    # base URL (an OAuth token endpoint's, say): the bundled configuration's `endpoints`.
     http_apps: Mapping[str, str] = {}
     ports: Mapping[str, int] = {}
+    paths: Mapping[str, str] = {}
     # The credentials its stand-in accepts (a class whose defaults are the sandbox's values, with
     # `secrets()`: the values no cassette or log may hold), or None.
     credentials: Callable[[], Any] | None = None
@@ -73,6 +77,11 @@ class SandboxPart:
 
     def check(self, spec: WorldSpec) -> None:
         """Refuse a world spec the platform could not serve (raise ValueError)."""
+
+    def configuration(self, world: World) -> Mapping[str, Any] | None:
+        """Its section of a pipeline configuration that syncs `world`'s accounts (the bundled
+        sandbox configuration is made of them); None: it has no section."""
+        return None
 
     def campaigns(self, world: World, account: SandboxAccount) -> list[SandboxCampaign]:
         raise KeyError(f"{self.name!r} has no campaigns in the sandbox")
@@ -102,7 +111,9 @@ class NetworkPart(SandboxPart):
     its partner ids are this base plus multiples of 37; `conversion_name`: its actions'
     conversion name in core (its action type); `action_id(account, day_number, seq)`: the id of
     the `seq`-th (0-based) action of an event day, as the network writes it; `token`: the token
-    its stand-in accepts; `faults`: its fault switches (default: NetworkFaults)."""
+    its stand-in accepts; `faults`: its fault switches (default: NetworkFaults); `settings`:
+    what its configuration section needs besides the account ids, from its accounts (a
+    timezone, a currency, program ids)."""
 
     def __init__(
         self,
@@ -115,6 +126,7 @@ class NetworkPart(SandboxPart):
         token: str,
         faults: type[PlatformFaults] = NetworkFaults,
         documented_limit: RateLimit | None = None,
+        settings: Callable[[Sequence[SandboxAccount]], Mapping[str, Any]] = lambda accounts: {},
     ):
         self.name = name
         self.accounts = dict(accounts)
@@ -124,9 +136,14 @@ class NetworkPart(SandboxPart):
         self.credentials = functools.partial(TokenCredentials, token)
         self.faults = {name: faults}
         self.documented_limit = documented_limit
+        self.settings = settings
 
     def world(self, preset: str) -> PlatformWorld:
         return PlatformWorld(self.name, (self.accounts[preset],))
+
+    def configuration(self, world: World) -> Mapping[str, Any]:
+        accounts = world.accounts(self.name)
+        return {"account_ids": [a.account_id for a in accounts], **self.settings(accounts)}
 
     def campaigns(self, world: World, account: SandboxAccount) -> list[SandboxCampaign]:
         from perfmkt_pipeline.sandbox.generation import affiliate_partners
@@ -221,3 +238,33 @@ def every(attribute: str) -> dict[str, Any]:
     for p in all_parts():
         merged.update(getattr(p, attribute))
     return merged
+
+
+def default_ports() -> dict[str, int]:
+    """Stand-in name -> the port `perfmkt sandbox` binds for it unless told otherwise: a
+    registered platform's is its stand-in's `port`, a helper stand-in's its part's `ports`."""
+    own = {
+        spec.name: spec.standin.port
+        for spec in platforms.all_specs()
+        if spec.standin is not None and spec.standin.port is not None
+    }
+    return {**own, **every("ports")}
+
+
+def default_endpoints(host: str) -> dict[str, str]:
+    """Endpoint key -> the URL of its stand-in on `host` at the default ports, as the started
+    sandbox's `env()` gives it: a server of its own (gRPC) as host:port, an HTTP stand-in as
+    its base URL followed by its path."""
+    endpoints = {}
+    for spec in platforms.all_specs():
+        standin = spec.standin
+        if standin is None or standin.port is None:
+            continue
+        if standin.server:
+            endpoints[spec.name] = f"{host}:{standin.port}"
+        elif standin.url_env_var:
+            endpoints[spec.name] = f"http://{host}:{standin.port}{standin.path}"
+    paths = every("paths")
+    for name, port in every("ports").items():
+        endpoints[name] = f"http://{host}:{port}{paths.get(name, '')}"
+    return endpoints

@@ -9,9 +9,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from perfmkt_pipeline.config import example_config
 from perfmkt_pipeline.defs.executor import PRELOAD_MODULES
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "perfmkt.example.yaml"
+
+@pytest.fixture
+def example_path(tmp_path: Path) -> str:
+    """The example configuration (`perfmkt example-config`) as a file."""
+    path = tmp_path / "perfmkt.yaml"
+    path.write_text(example_config())
+    return str(path)
+
+
 PROBE = (
     "import sys, perfmkt_pipeline.defs.step_preload\n"
     "print('built' if 'perfmkt_pipeline.definitions' in sys.modules else 'not built')\n"
@@ -36,8 +47,8 @@ def test_the_fork_server_preloads_the_step_preload_last() -> None:
     assert PRELOAD_MODULES[-1] == "perfmkt_pipeline.defs.step_preload"
 
 
-def test_valid_settings_are_built_once_by_the_preload() -> None:
-    done = _probe(str(EXAMPLE_CONFIG))
+def test_valid_settings_are_built_once_by_the_preload(example_path: str) -> None:
+    done = _probe(example_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["built", "Definitions"]
 
@@ -52,7 +63,9 @@ def test_settings_that_do_not_build_fail_the_step_with_their_own_error() -> None
     )
 
 
-def test_duckdbs_settings_are_listed_once_and_no_duckdb_thread_is_left_to_fork() -> None:
+def test_duckdbs_settings_are_listed_once_and_no_duckdb_thread_is_left_to_fork(
+    example_path: str,
+) -> None:
     probe = (
         "import os, perfmkt_pipeline.defs.step_preload\n"
         "from duckdb_engine.config import get_core_config\n"
@@ -61,7 +74,7 @@ def test_duckdbs_settings_are_listed_once_and_no_duckdb_thread_is_left_to_fork()
         "print(get_core_config.cache_info().currsize, 'threadsafe' if "
         "len(os.listdir('/proc/self/task')) == threads else 'threads')\n"
     )
-    env = {**os.environ, "PERFMKT_CONFIG": str(EXAMPLE_CONFIG)}
+    env = {**os.environ, "PERFMKT_CONFIG": example_path}
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", probe],
         env=env,

@@ -12,6 +12,7 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -305,6 +306,9 @@ class PlatformSpec:
     # Heavy client libraries the run's fork server imports once (defs/executor.py), so every
     # step process starts with them loaded.
     preload: tuple[str, ...] = ()
+    # Its section of the example configuration (`perfmkt example-config`): a file of YAML
+    # whose comments document each key, usually its folder's example.yaml; None: no section.
+    example: Traversable | None = None
     # A source configured several times: settings -> one spec per configured instance.
     expand: Callable[[Settings], list[PlatformSpec]] | None = None
     # An instance's own section of the settings (default: the attribute `config_section`).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from importlib import resources
 
 from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.platforms.base import row_loss
@@ -136,4 +137,5 @@ SPEC = PlatformSpec(
     row_loss_reason=ROW_LOSS_REASON,
     expand=_instances,
     settings=FileFeeds,
+    example=resources.files(__package__).joinpath("example.yaml"),
 )

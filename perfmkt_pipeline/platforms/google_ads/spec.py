@@ -3,6 +3,8 @@ described for the registry."""
 
 from __future__ import annotations
 
+from importlib import resources
+
 from perfmkt_pipeline.platforms.base.spec import (
     BelowCampaign,
     Connector,
@@ -195,4 +197,5 @@ SPEC = PlatformSpec(
     # A step of the account fan-out reads these of the listed customers (a manager's discovered
     # ones are read in one step: nothing lists them before the run).
     with_accounts=lambda section, ids: section.model_copy(update={"customer_ids": list(ids)}),
+    example=resources.files(__package__).joinpath("example.yaml"),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from perfmkt_pipeline.platforms.base.spec import (
     BelowCampaign,
     Connector,
@@ -126,4 +128,5 @@ SPEC = PlatformSpec(
     # It reports a day within hours: the daily sync loads through yesterday.
     expected_lag_days=1,
     preload=("facebook_business.api",),
+    example=resources.files(__package__).joinpath("example.yaml"),
 )

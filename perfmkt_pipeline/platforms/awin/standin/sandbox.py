@@ -22,4 +22,5 @@ SANDBOX = NetworkPart(
     action_id=lambda account, day_number, seq: str(day_number * 100_000 + seq + 1),
     token="sandbox-awin-oauth-token",
     documented_limit=RateLimit(20, 60.0),  # 20 calls a minute
+    settings=lambda accounts: {"currency": accounts[0].currency},
 )

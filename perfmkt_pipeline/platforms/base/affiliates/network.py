@@ -6,6 +6,7 @@ its status words and its stand-in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from importlib import resources
 from typing import Any
 
 from perfmkt_pipeline.platforms.base import row_loss
@@ -117,12 +118,14 @@ def spec(
     description, its default lookback, its status words (-> pending | approved | reversed), and
     its stand-in: the class `app` in `<package>.standin.app` (with `secrets` there) and its part
     `<package>.standin.sandbox:SANDBOX`, served at `url_env_var` (port `port` under `perfmkt
-    sandbox`); its API's `url` (overridden by `url_env_var`), its settings section `settings`.
+    sandbox`); its API's `url` (overridden by `url_env_var`), its settings section `settings`
+    (its example: `<package>/example.yaml`).
     `calls_per_minute`: its client-side pacing by default (None: none needed)."""
     return PlatformSpec(
         name=name,
         channel="affiliate",
         config_section=name,
+        example=resources.files(package).joinpath("example.yaml"),
         credentials=credentials,
         raw_tables=(affiliate_actions,),
         connector=Connector(

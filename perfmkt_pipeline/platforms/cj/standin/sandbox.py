@@ -41,4 +41,6 @@ SANDBOX = NetworkPart(
     action_id=lambda account, day_number, seq: str(ACTION_ID_BASE + day_number * 100_000 + seq + 1),
     token="sandbox-cj-personal-access-token",
     faults=CjFaults,
+    # Its amounts carry no currency: the account's is configured.
+    settings=lambda accounts: {"currency": accounts[0].currency},
 )

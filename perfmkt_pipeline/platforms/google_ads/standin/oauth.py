@@ -8,10 +8,9 @@ remembered by the sandbox's Google Ads credentials (sandbox.py), which the stand
 
 from __future__ import annotations
 
-from perfmkt_pipeline.platforms.google_ads.standin.sandbox import TOKEN_LIFETIME_SECONDS
+from perfmkt_pipeline.platforms.google_ads.standin.sandbox import TOKEN_LIFETIME_SECONDS, TOKEN_PATH
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response
 
-TOKEN_PATH = "/token"
 ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
 INVALID_GRANT = {
     "error": "invalid_grant",

@@ -26,6 +26,8 @@ from perfmkt_pipeline.sandbox.spec import SandboxAccount
 
 # The name of the OAuth token endpoint's stand-in (its faults, counters and URL).
 OAUTH = "google_oauth"
+# Its path (the pipeline's endpoint is the stand-in's base URL followed by it).
+TOKEN_PATH = "/token"
 # Access tokens look like "ya29...."; keep the prefix so log scrubbers recognise them.
 ACCESS_TOKEN_PREFIX = "ya29.sandbox-"
 TOKEN_LIFETIME_SECONDS = 3599
@@ -114,6 +116,7 @@ class GoogleAdsPart(SandboxPart):
     faults = {GOOGLE_ADS: GoogleAdsFaults, OAUTH: OAuthFaults}
     http_apps = {OAUTH: "perfmkt_pipeline.platforms.google_ads.standin.oauth:OAuthApp"}
     ports = {OAUTH: 8706}
+    paths = {OAUTH: TOKEN_PATH}
     credentials = GoogleAdsCredentials
     injectable = True
     caches = (generation.google_campaign_params, generation.google_day_block)
@@ -142,6 +145,10 @@ class GoogleAdsPart(SandboxPart):
                          is_manager=True),
             ),
         )  # fmt: skip
+
+    def configuration(self, world):
+        """The manager: the pipeline finds the client accounts under it."""
+        return {"manager_customer_id": data.managers(world)[0].customer_id}
 
     def campaigns(self, world, account):
         return data.campaigns(world, account)

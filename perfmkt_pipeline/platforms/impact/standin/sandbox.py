@@ -38,4 +38,9 @@ SANDBOX = NetworkPart(
     ),
     token="sandbox-impact-auth-token",
     documented_limit=RateLimit(1000, 3600.0),  # 1,000 calls an hour
+    # Its actions are read per program, its days in the account's timezone.
+    settings=lambda accounts: {
+        "timezone": accounts[0].timezone,
+        "program_ids": {a.account_id: [a.program_id] for a in accounts},
+    },
 )

@@ -116,6 +116,9 @@ class MetaPart(SandboxPart):
             )
         )  # fmt: skip
 
+    def configuration(self, world):
+        return {"account_ids": [a.account_id for a in world.accounts(META)]}
+
     def campaigns(self, world, account):
         return data.campaigns(world, account)
 
