@@ -88,12 +88,17 @@ NETWORK_PLAN = {
 # Rows compared between the two warehouses: the raw tables, and what core and marts hold.
 RAW_TABLES = [
     "raw.ecb_rates", "raw.meta_accounts", "raw.meta_ad_insights", "raw.meta_ad_actions",
-    "raw.google_ads_accounts", "raw.google_ads_campaign_daily",
-    "raw.google_ads_conversion_daily", "raw.affiliate_actions",
+    "raw.meta_adsets", "raw.meta_ads", "raw.google_ads_accounts", "raw.google_ads_campaign_daily",
+    "raw.google_ads_conversion_daily", "raw.google_ads_campaigns", "raw.google_ads_ad_groups",
+    "raw.google_ads_ads", "raw.google_ads_ad_daily", "raw.google_ads_keyword_daily",
+    "raw.google_ads_ad_conversion_daily", "raw.google_ads_keyword_conversion_daily",
+    "raw.affiliate_actions",
 ]  # fmt: skip
 BUILT_TABLES = [
     "core.ad_accounts", "core.campaigns", "core.ad_performance_daily", "core.conversions_daily",
-    "core.affiliate_actions", "core.fx_rates", "marts.campaign_daily", "marts.channel_daily",
+    "core.affiliate_actions", "core.fx_rates", "core.ad_groups", "core.ads", "core.ad_daily",
+    "core.keyword_daily", "marts.campaign_daily", "marts.channel_daily", "marts.account_daily",
+    "marts.ad_group_daily", "marts.ad_daily", "marts.keyword_daily", "marts.url_daily",
 ]  # fmt: skip
 CHANNEL_DAILY = (
     "SELECT date, channel, platform, reporting_currency, spend, impressions, clicks, "
