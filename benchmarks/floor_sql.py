@@ -428,42 +428,7 @@ def _below_core(
 ) -> None:
     """core.ad_groups, core.ads (from the listings), core.ad_daily and core.keyword_daily (the
     campaign rows' FX, channel and settled)."""
-    groups, ads = [], []
-    if plan.get("google_ads"):
-        groups.append("SELECT 'google_ads', account_id, campaign_id, ad_group_id, ad_group_name, "
-                      "ad_group_status FROM raw.google_ads_ad_groups")  # fmt: skip
-        ads.append("""
-            SELECT 'google_ads', account_id, campaign_id, ad_group_id, ad_id,
-                CASE WHEN coalesce(ad_name, '') = '' THEN ad_type ELSE ad_name END, ad_status,
-                final_url
-            FROM raw.google_ads_ads
-        """)
-    if plan.get("meta"):
-        groups.append("SELECT 'meta', account_id, campaign_id, adset_id, adset_name, status "
-                      "FROM raw.meta_adsets")  # fmt: skip
-        # The creative's link with its url_tags appended as query parameters (before a fragment).
-        ads.append("""
-            SELECT 'meta', account_id, campaign_id, adset_id, ad_id, ad_name, status,
-                CASE WHEN coalesce(link, '') = '' THEN NULL
-                     WHEN coalesce(url_tags, '') = '' THEN link
-                     ELSE base || CASE WHEN right(base, 1) IN ('?', '&') THEN ''
-                                       WHEN contains(base, '?') THEN '&' ELSE '?' END
-                          || ltrim(url_tags, '?&') || fragment END
-            FROM (SELECT *, CASE WHEN contains(link, '#') THEN left(link, strpos(link, '#') - 1)
-                                 ELSE link END AS base,
-                         CASE WHEN contains(link, '#') THEN substr(link, strpos(link, '#'))
-                              ELSE '' END AS fragment
-                  FROM raw.meta_ads)
-        """)
-    db.execute(
-        "CREATE TABLE core.ad_groups (platform VARCHAR, account_id VARCHAR, campaign_id VARCHAR, "
-        "ad_group_id VARCHAR, ad_group_name VARCHAR, ad_group_status VARCHAR); "
-        f"INSERT INTO core.ad_groups {' UNION ALL '.join(groups)}; "
-        "CREATE TABLE core.ads (platform VARCHAR, account_id VARCHAR, campaign_id VARCHAR, "
-        "ad_group_id VARCHAR, ad_id VARCHAR, ad_name VARCHAR, ad_status VARCHAR, "
-        "final_url VARCHAR); "
-        f"INSERT INTO core.ads {' UNION ALL '.join(ads)};"
-    )
+    below_dimensions(db, plan)
     db.execute(f"""
         CREATE TABLE core.ad_daily AS
         SELECT date, platform, {channel} AS channel, account_id, campaign_id, ad_group_id, ad_id,
@@ -596,6 +561,48 @@ def _marts(db: duckdb.DuckDBPyConnection) -> None:
                 bool_and(settled) AS settled
               FROM performance GROUP BY ALL);
     """)  # fmt: skip
+
+
+def below_dimensions(db: duckdb.DuckDBPyConnection, plan: dict) -> None:
+    """core.ad_groups and core.ads from the listings: a Google Ads ad without a name named by its
+    type; a Meta ad's final URL its creative's link with the url_tags appended as query
+    parameters (before a fragment; `&` when the link has a query already)."""
+    groups, ads = [], []
+    if plan.get("google_ads"):
+        groups.append("SELECT 'google_ads', account_id, campaign_id, ad_group_id, ad_group_name, "
+                      "ad_group_status FROM raw.google_ads_ad_groups")  # fmt: skip
+        ads.append("""
+            SELECT 'google_ads', account_id, campaign_id, ad_group_id, ad_id,
+                CASE WHEN coalesce(ad_name, '') = '' THEN ad_type ELSE ad_name END, ad_status,
+                final_url
+            FROM raw.google_ads_ads
+        """)
+    if plan.get("meta"):
+        groups.append("SELECT 'meta', account_id, campaign_id, adset_id, adset_name, status "
+                      "FROM raw.meta_adsets")  # fmt: skip
+        # The creative's link with its url_tags appended as query parameters (before a fragment).
+        ads.append("""
+            SELECT 'meta', account_id, campaign_id, adset_id, ad_id, ad_name, status,
+                CASE WHEN coalesce(link, '') = '' THEN NULL
+                     WHEN coalesce(url_tags, '') = '' THEN link
+                     ELSE base || CASE WHEN right(base, 1) IN ('?', '&') THEN ''
+                                       WHEN contains(base, '?') THEN '&' ELSE '?' END
+                          || ltrim(url_tags, '?&') || fragment END
+            FROM (SELECT *, CASE WHEN contains(link, '#') THEN left(link, strpos(link, '#') - 1)
+                                 ELSE link END AS base,
+                         CASE WHEN contains(link, '#') THEN substr(link, strpos(link, '#'))
+                              ELSE '' END AS fragment
+                  FROM raw.meta_ads)
+        """)
+    db.execute(
+        "CREATE TABLE core.ad_groups (platform VARCHAR, account_id VARCHAR, campaign_id VARCHAR, "
+        "ad_group_id VARCHAR, ad_group_name VARCHAR, ad_group_status VARCHAR); "
+        f"INSERT INTO core.ad_groups {' UNION ALL '.join(groups)}; "
+        "CREATE TABLE core.ads (platform VARCHAR, account_id VARCHAR, campaign_id VARCHAR, "
+        "ad_group_id VARCHAR, ad_id VARCHAR, ad_name VARCHAR, ad_status VARCHAR, "
+        "final_url VARCHAR); "
+        f"INSERT INTO core.ads {' UNION ALL '.join(ads)};"
+    )
 
 
 _SUMS = """sum(spend) AS spend, sum(impressions) AS impressions, sum(clicks) AS clicks,
