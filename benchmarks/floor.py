@@ -12,11 +12,14 @@ benchmark scale with its limits enforced (scenario.py), into a new DuckDB file:
   from a preloaded server), the backfill settings of scenario.py and 4 accounts at a time; raw
   only materialises the `raw/*` assets, raw + core + marts every asset and every asset check,
   as a run of the whole graph from the UI or a schedule does;
-- the floor: the same requests (the sandbox's counters must agree, kind by kind), decoded with
-  `json`, bulk-loaded through Arrow into raw tables of the same columns, and for raw + core +
-  marts every core table and both marts computed in DuckDB SQL. Its marts.channel_daily must
-  equal the pipeline's exactly, and its raw tables must hold as many rows, or it is not doing
-  the same work and the figure does not count.
+- the floor: the same requests (the sandbox's counters must agree, kind by kind; issue #17's
+  listings and ad and keyword reports included), decoded with `json`, bulk-loaded through Arrow
+  into raw tables of the same columns, and for raw + core + marts every core table and mart
+  (the campaign ones and those below the campaign) computed in DuckDB SQL. Its raw tables must
+  hold as many rows, its marts.channel_daily must equal the pipeline's exactly, and every core
+  and mart table must hold as many rows with the same aggregate of every column (`_contents`:
+  sums of numbers, counts, distinct counts and total lengths of text), or it is not doing the
+  same work and the figure does not count.
 
 CPU-seconds are those of every process of each side's tree (`benchmarks.measure`), interpreter
 start-up and imports included; wall time is the tree's, start to end. The sandbox runs in this

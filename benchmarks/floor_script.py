@@ -4,8 +4,11 @@
 
 Reads the plan that `benchmarks.floor` writes (endpoints, accounts, the run's day range and the
 request plan the pipeline's settings give), the secrets from the environment (the sandbox's), and
-makes the same requests the pipeline makes: plain HTTP (`requests`) for Meta's Graph API, the
-networks and the ECB, the official `google-ads` client's SearchStream for Google Ads. Pages are
+makes the same requests the pipeline makes: plain HTTP (`requests`) for Meta's Graph API (with
+the ad set and ad listings, once per account), the networks and the ECB, the official
+`google-ads` client's SearchStream for Google Ads (the campaign, ad group and ad listings once
+per account, and per chunk the campaign, ad and keyword reports and their conversions per
+action). Pages are
 decoded with `json`, turned into Arrow tables and bulk-loaded into DuckDB tables of the same
 columns as the pipeline's raw tables, every record kept as received (the warehouse contract).
 With `"layers": "all"` it then computes core and marts in SQL inside DuckDB (benchmarks/

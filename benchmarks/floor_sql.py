@@ -14,7 +14,14 @@ window is the whole of raw):
   action types at the `value` attribution; affiliates from the latest state of each action (the
   latest version of each record; a CJ action's amounts are its original's plus its corrections',
   `reversed` when they bring both to zero, keeping the amounts reversed);
-- `settled` once the day is at least the platform's lookback older than the day of the load.
+- `settled` once the day is at least the platform's lookback older than the day of the load;
+- below the campaign (issue #17): ad groups and ads from the listings (a Google Ads ad without
+  a name named by its type, a Meta ad's final URL its creative's link with the url_tags
+  appended), ad days (Meta's from the same ad-level rows as the campaigns, Google Ads' from its
+  ad report) and keyword days through the same FX and `settled`; marts.account_daily from the
+  campaign rows, ad_group_daily, ad_daily, keyword_daily and url_daily from the ad and keyword
+  rows, named from core; url_daily's host, path and utm_* split in Python, once per distinct
+  URL.
 """
 
 from __future__ import annotations
@@ -344,7 +351,8 @@ _MEASURES = """d6(spend) AS spend, impressions, clicks, d6(conversions) AS conve
 
 
 def build_core_and_marts(db: duckdb.DuckDBPyConnection, plan: dict, pulled: dt.date) -> None:
-    """Every core table (but restatements, empty on a first load) and both marts."""
+    """Every core table (but restatements, empty on a first load) and every mart of the
+    configured platforms (the shop's orders are not part of the floor's scenarios)."""
     reporting = plan["reporting_currency"]
     lookbacks = {name: plan[name]["lookback_days"] for name in plan["platforms"]}
     settled = " ".join(
