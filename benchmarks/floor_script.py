@@ -8,9 +8,9 @@ makes the same requests the pipeline makes: plain HTTP (`requests`) for Meta's G
 the ad set and ad listings, once per account), the networks and the ECB, the official
 `google-ads` client's SearchStream for Google Ads (the campaign, ad group and ad listings once
 per account, and per chunk the campaign, ad and keyword reports and their conversions per
-action). Pages are
-decoded with `json`, turned into Arrow tables and bulk-loaded into DuckDB tables of the same
-columns as the pipeline's raw tables, every record kept as received (the warehouse contract).
+action). Pages are decoded with `json`, turned into Arrow tables and bulk-loaded into DuckDB
+tables of the same columns as the pipeline's raw tables, every record kept as received (the
+warehouse contract).
 With `"layers": "all"` it then computes core and marts in SQL inside DuckDB (benchmarks/
 floor_sql.py). No product code is imported: this is the script a careful engineer would write by
 hand, and it is what the pipeline's cost is compared with.
