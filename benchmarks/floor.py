@@ -12,11 +12,14 @@ benchmark scale with its limits enforced (scenario.py), into a new DuckDB file:
   from a preloaded server), the backfill settings of scenario.py and 4 accounts at a time; raw
   only materialises the `raw/*` assets, raw + core + marts every asset and every asset check,
   as a run of the whole graph from the UI or a schedule does;
-- the floor: the same requests (the sandbox's counters must agree, kind by kind), decoded with
-  `json`, bulk-loaded through Arrow into raw tables of the same columns, and for raw + core +
-  marts every core table and both marts computed in DuckDB SQL. Its marts.channel_daily must
-  equal the pipeline's exactly, and its raw tables must hold as many rows, or it is not doing
-  the same work and the figure does not count.
+- the floor: the same requests (the sandbox's counters must agree, kind by kind; issue #17's
+  listings and ad and keyword reports included), decoded with `json`, bulk-loaded through Arrow
+  into raw tables of the same columns, and for raw + core + marts every core table and mart
+  (the campaign ones and those below the campaign) computed in DuckDB SQL. Its raw tables must
+  hold as many rows, its marts.channel_daily must equal the pipeline's exactly, and every core
+  and mart table must hold as many rows with the same aggregate of every column (`_contents`:
+  sums of numbers, counts, distinct counts and total lengths of text), or it is not doing the
+  same work and the figure does not count.
 
 CPU-seconds are those of every process of each side's tree (`benchmarks.measure`), interpreter
 start-up and imports included; wall time is the tree's, start to end. The sandbox runs in this
@@ -88,12 +91,17 @@ NETWORK_PLAN = {
 # Rows compared between the two warehouses: the raw tables, and what core and marts hold.
 RAW_TABLES = [
     "raw.ecb_rates", "raw.meta_accounts", "raw.meta_ad_insights", "raw.meta_ad_actions",
-    "raw.google_ads_accounts", "raw.google_ads_campaign_daily",
-    "raw.google_ads_conversion_daily", "raw.affiliate_actions",
+    "raw.meta_adsets", "raw.meta_ads", "raw.google_ads_accounts", "raw.google_ads_campaign_daily",
+    "raw.google_ads_conversion_daily", "raw.google_ads_campaigns", "raw.google_ads_ad_groups",
+    "raw.google_ads_ads", "raw.google_ads_ad_daily", "raw.google_ads_keyword_daily",
+    "raw.google_ads_ad_conversion_daily", "raw.google_ads_keyword_conversion_daily",
+    "raw.affiliate_actions",
 ]  # fmt: skip
 BUILT_TABLES = [
     "core.ad_accounts", "core.campaigns", "core.ad_performance_daily", "core.conversions_daily",
-    "core.affiliate_actions", "core.fx_rates", "marts.campaign_daily", "marts.channel_daily",
+    "core.affiliate_actions", "core.fx_rates", "core.ad_groups", "core.ads", "core.ad_daily",
+    "core.keyword_daily", "marts.campaign_daily", "marts.channel_daily", "marts.account_daily",
+    "marts.ad_group_daily", "marts.ad_daily", "marts.keyword_daily", "marts.url_daily",
 ]  # fmt: skip
 CHANNEL_DAILY = (
     "SELECT date, channel, platform, reporting_currency, spend, impressions, clicks, "
@@ -113,6 +121,7 @@ class Side:
     violations: int
     tables: dict[str, int]  # table -> rows
     channel_daily: list[tuple]
+    contents: dict[str, dict[str, Any]]  # built table -> column aggregate -> value
 
 
 @dataclass(frozen=True)
@@ -128,14 +137,29 @@ class Compared:
         return self.pipeline.cpu_seconds / self.floor.cpu_seconds
 
     @property
+    def different_contents(self) -> list[str]:
+        """Built tables whose row count or a column aggregate differs between the two sides."""
+        return [
+            t for t in BUILT_TABLES
+            if self.pipeline.tables.get(t) != self.floor.tables.get(t)
+            or not same_contents(self.pipeline.contents.get(t, {}), self.floor.contents.get(t, {}))
+        ]  # fmt: skip
+
+    @property
     def same_work(self) -> bool:
         raw_equal = all(self.pipeline.tables.get(t) == self.floor.tables.get(t) for t in RAW_TABLES)
         return (
             self.pipeline.requests == self.floor.requests
             and raw_equal
             and self.pipeline.channel_daily == self.floor.channel_daily
+            and not self.different_contents
             and self.pipeline.violations == self.floor.violations == 0
         )
+
+
+def same_contents(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    """Every aggregate of a column both sides have is equal (Decimals compare by value)."""
+    return all(ours[k] == theirs[k] for k in ours.keys() & theirs.keys())
 
 
 def scenario_config(box: Sandbox, platforms: tuple[str, ...]) -> dict:
@@ -157,15 +181,51 @@ def _counts(db: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
     }
 
 
-def inspect_warehouse(path: str) -> tuple[dict[str, int], list[tuple]]:
-    """Row counts of the compared tables, and marts.channel_daily (empty without marts)."""
+# Columns left out of the content comparison: bookkeeping only the pipeline writes.
+UNCOMPARED = ("loaded_at", "source_loaded_at")
+
+
+def _contents(db: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
+    """Order-free aggregates of every column of a built table: sums of numbers, how many
+    settled, and of text and dates how many, how many distinct and (text) their total length.
+    Cheap to hold at any size, and any changed value of a compared column shows."""
+    schema, name = table.split(".")
+    columns = db.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, name],
+    ).fetchall()
+    parts: list[tuple[str, str]] = []
+    for column, kind in columns:
+        if column in UNCOMPARED:
+            continue
+        quoted = f'"{column}"'
+        if kind == "BOOLEAN":
+            parts.append((f"{column} true", f"count_if({quoted})"))
+        elif kind.startswith(("DECIMAL", "BIGINT", "INTEGER", "HUGEINT", "DOUBLE", "SMALLINT")):
+            parts.append((f"{column} sum", f"sum({quoted})"))
+        else:
+            parts += [(f"{column} count", f"count({quoted})"),
+                      (f"{column} distinct", f"count(DISTINCT {quoted})")]  # fmt: skip
+            if kind == "VARCHAR":
+                parts.append((f"{column} length", f"sum(length({quoted}))"))
+    values = db.execute(f"SELECT {', '.join(e for _, e in parts)} FROM {table}").fetchone()
+    return dict(zip((label for label, _ in parts), values, strict=True))
+
+
+def inspect_warehouse(
+    path: str,
+) -> tuple[dict[str, int], list[tuple], dict[str, dict[str, Any]]]:
+    """Row counts of the compared tables, marts.channel_daily (empty without marts) and the
+    column aggregates of every built table."""
     db = duckdb.connect(path, read_only=True)
     try:
         counts = _counts(db, RAW_TABLES + BUILT_TABLES)
         rows = db.execute(CHANNEL_DAILY).fetchall() if counts["marts.channel_daily"] else []
+        contents = {t: _contents(db, t) for t in BUILT_TABLES if counts[t]}
     finally:
         db.close()
-    return counts, rows
+    return counts, rows, contents
 
 
 def _duckdb_path(url: str) -> str:
@@ -190,7 +250,7 @@ def run_pipeline(platforms: tuple[str, ...], days: int, layers: str) -> Side:
             selection=layers,
             inspect=lambda url: inspect_warehouse(_duckdb_path(url)),
         )
-        tables, channel = backfill.inspected
+        tables, channel, contents = backfill.inspected
         return Side(
             backfill.cpu_seconds,
             backfill.process_seconds,
@@ -199,6 +259,7 @@ def run_pipeline(platforms: tuple[str, ...], days: int, layers: str) -> Side:
             sum(backfill.violations.values()),
             tables,
             channel,
+            contents,
         )
 
 
@@ -272,7 +333,7 @@ def run_floor(platforms: tuple[str, ...], days: int, layers: str) -> Side:
         wall = time.monotonic() - began
         if finished.returncode != 0:
             raise RuntimeError(f"the floor script failed:\n{finished.stderr[-4000:]}")
-        tables, channel = inspect_warehouse(plan["warehouse"])
+        tables, channel, contents = inspect_warehouse(plan["warehouse"])
         return Side(
             json.loads(usage.read_text())["cpu_seconds"],
             wall,
@@ -281,6 +342,7 @@ def run_floor(platforms: tuple[str, ...], days: int, layers: str) -> Side:
             box.counters.violations(),
             tables,
             channel,
+            contents,
         )
 
 
@@ -329,6 +391,18 @@ def describe(c: Compared) -> None:
         )
         if not same:
             _show_difference(c.pipeline.channel_daily, c.floor.channel_daily)
+        different = c.different_contents
+        compared = sum(1 for t in BUILT_TABLES if c.pipeline.tables[t] or c.floor.tables[t])
+        print(
+            f"  core and marts: {compared} tables, "
+            + (f"DIFFERENT: {', '.join(different)}" if different else "every row count and "
+               "column aggregate equal")
+        )  # fmt: skip
+        for table in different:
+            ours, theirs = c.pipeline.contents.get(table, {}), c.floor.contents.get(table, {})
+            for key in sorted(ours.keys() & theirs.keys()):
+                if ours[key] != theirs[key]:
+                    print(f"    {table} {key}: pipeline {ours[key]}, floor {theirs[key]}")
 
 
 def _show_difference(ours: list[tuple], theirs: list[tuple]) -> None:
@@ -348,7 +422,8 @@ def run() -> list[Figure]:
                 if days != TARGET_DAYS:
                     continue
                 condition = "the floor made the same requests, landed the same raw rows, "
-                condition += "the same channel_daily, no rate-limit violation"
+                condition += "the same channel_daily and core and mart tables, no rate-limit "
+                condition += "violation"
                 figures.append(
                     Figure(
                         f"CPU vs floor, {compared.scenario}, {days} d, {LAYER_NAMES[layers]}",

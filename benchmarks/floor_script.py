@@ -4,10 +4,13 @@
 
 Reads the plan that `benchmarks.floor` writes (endpoints, accounts, the run's day range and the
 request plan the pipeline's settings give), the secrets from the environment (the sandbox's), and
-makes the same requests the pipeline makes: plain HTTP (`requests`) for Meta's Graph API, the
-networks and the ECB, the official `google-ads` client's SearchStream for Google Ads. Pages are
-decoded with `json`, turned into Arrow tables and bulk-loaded into DuckDB tables of the same
-columns as the pipeline's raw tables, every record kept as received (the warehouse contract).
+makes the same requests the pipeline makes: plain HTTP (`requests`) for Meta's Graph API (with
+the ad set and ad listings, once per account), the networks and the ECB, the official
+`google-ads` client's SearchStream for Google Ads (the campaign, ad group and ad listings once
+per account, and per chunk the campaign, ad and keyword reports and their conversions per
+action). Pages are decoded with `json`, turned into Arrow tables and bulk-loaded into DuckDB
+tables of the same columns as the pipeline's raw tables, every record kept as received (the
+warehouse contract).
 With `"layers": "all"` it then computes core and marts in SQL inside DuckDB (benchmarks/
 floor_sql.py). No product code is imported: this is the script a careful engineer would write by
 hand, and it is what the pipeline's cost is compared with.
@@ -53,6 +56,19 @@ INSIGHTS_FIELDS = (
     "spend,impressions,clicks,actions,action_values"
 )
 ATTRIBUTIONS = ("value", "_click", "_view")  # keys of an actions entry that hold a number
+# The listings (once per account per run): the pipeline's fields, every effective_status the
+# SDK knows (AdSet.EffectiveStatus, Ad.EffectiveStatus), so archived and deleted objects too.
+ADSET_FIELDS = "id,name,campaign_id,status,effective_status"
+AD_FIELDS = (
+    "id,name,adset_id,campaign_id,status,effective_status,"
+    "creative{id,url_tags,link_url,object_story_spec,asset_feed_spec}"
+)
+ADSET_STATUSES = ["ACTIVE", "ARCHIVED", "CAMPAIGN_PAUSED", "DELETED", "IN_PROCESS", "PAUSED",
+                  "WITH_ISSUES"]  # fmt: skip
+AD_STATUSES = [
+    "ACTIVE", "ADSET_PAUSED", "ARCHIVED", "CAMPAIGN_PAUSED", "DELETED", "DISAPPROVED",
+    "IN_PROCESS", "PAUSED", "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED", "WITH_ISSUES",
+]  # fmt: skip
 # The GAQL of the pipeline's queries (same fields, so the same rows and the same records).
 CUSTOMER_CLIENTS = (
     "SELECT customer_client.id, customer_client.descriptive_name, customer_client.currency_code, "
@@ -69,6 +85,35 @@ CONVERSIONS = (
     "metrics.conversions_value, metrics.all_conversions, metrics.all_conversions_value "
     "FROM campaign WHERE segments.date BETWEEN '{0}' AND '{1}'"
 )
+# Below the campaign: three listings once per account per run, and per chunk the ad and keyword
+# reports and their conversions per action (the pipeline's queries.py, field for field).
+CAMPAIGN_LISTING = (
+    "SELECT campaign.id, campaign.name, campaign.status, campaign.advertising_channel_type "
+    "FROM campaign"
+)
+AD_GROUP_LISTING = "SELECT campaign.id, ad_group.id, ad_group.name, ad_group.status FROM ad_group"
+AD_LISTING = (
+    "SELECT campaign.id, ad_group.id, ad_group_ad.ad.id, ad_group_ad.ad.name, "
+    "ad_group_ad.ad.type, ad_group_ad.ad.final_urls, ad_group_ad.status FROM ad_group_ad"
+)
+_BELOW_METRICS = (
+    "segments.date, metrics.cost_micros, metrics.impressions, metrics.clicks, "
+    "metrics.conversions, metrics.conversions_value"
+)
+_BELOW_CONVERSIONS = (
+    "segments.date, segments.conversion_action_name, metrics.conversions, "
+    "metrics.conversions_value, metrics.all_conversions, metrics.all_conversions_value"
+)
+_AD_IDS = "campaign.id, ad_group.id, ad_group_ad.ad.id"
+_KEYWORD_IDS = (
+    "campaign.id, ad_group.id, ad_group_criterion.criterion_id, "
+    "ad_group_criterion.keyword.text, ad_group_criterion.keyword.match_type"
+)
+_BETWEEN = " WHERE segments.date BETWEEN '{0}' AND '{1}'"
+AD_METRICS = f"SELECT {_AD_IDS}, {_BELOW_METRICS} FROM ad_group_ad{_BETWEEN}"
+KEYWORD_METRICS = f"SELECT {_KEYWORD_IDS}, {_BELOW_METRICS} FROM keyword_view{_BETWEEN}"
+AD_CONVERSIONS = f"SELECT {_AD_IDS}, {_BELOW_CONVERSIONS} FROM ad_group_ad{_BETWEEN}"
+KEYWORD_CONVERSIONS = f"SELECT {_KEYWORD_IDS}, {_BELOW_CONVERSIONS} FROM keyword_view{_BETWEEN}"
 CJ_QUERY = (
     "query Commissions($advertisers: [String!]!, $since: String!, $before: String!, "
     "$sinceCommissionId: String) {\n  advertiserCommissions(forAdvertisers: $advertisers, "
@@ -135,10 +180,73 @@ def meta_chunks(plan: dict, start: dt.date, end: dt.date) -> list[tuple[dt.date,
     ]
 
 
+def pages(session: requests.Session, url: str | None, params: dict | None) -> list[dict]:
+    """Every record of a cursor-paged Graph edge."""
+    records: list[dict] = []
+    while url:
+        response = session.get(url, params=params)
+        response.raise_for_status()
+        page = response.json()
+        records += page["data"]
+        url, params = page.get("paging", {}).get("next"), None
+    return records
+
+
+def meta_listings(plan: dict, loader: Loader, session: requests.Session, account: str) -> None:
+    """The account's ad sets and ads (with their creative), listed once per run."""
+    base = f"{plan['url']}/{plan['api_version']}/act_{account}"
+    token = os.environ["META_ACCESS_TOKEN"]
+    listed = {}
+    for edge, fields, statuses in (("adsets", ADSET_FIELDS, ADSET_STATUSES),
+                                   ("ads", AD_FIELDS, AD_STATUSES)):  # fmt: skip
+        params = {"access_token": token, "fields": fields, "limit": plan["page_limit"],
+                  "effective_status": json.dumps(statuses)}  # fmt: skip
+        listed[edge] = pages(session, f"{base}/{edge}", params)
+    adsets: dict[str, list] = {name: [] for name in floor_sql.META_ADSET_COLUMNS}
+    for r in listed["adsets"]:
+        row = (account, str(r["id"]), r.get("campaign_id"), r.get("name"), r.get("status"),
+               r.get("effective_status"), dumps(r))  # fmt: skip
+        for name, value in zip(floor_sql.META_ADSET_COLUMNS, row, strict=True):
+            adsets[name].append(value)
+    ads: dict[str, list] = {name: [] for name in floor_sql.META_AD_COLUMNS}
+    for r in listed["ads"]:
+        creative = r.get("creative")
+        tags = (creative or {}).get("url_tags")
+        row = (account, str(r["id"]), r.get("adset_id"), r.get("campaign_id"), r.get("name"),
+               r.get("status"), r.get("effective_status"), destination_link(creative),
+               str(tags) if tags not in (None, "") else None, dumps(r))  # fmt: skip
+        for name, value in zip(floor_sql.META_AD_COLUMNS, row, strict=True):
+            ads[name].append(value)
+    loader.load("meta_adsets", adsets)
+    loader.load("meta_ads", ads)
+
+
+def _nested(record: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+def destination_link(creative: dict | None) -> str | None:
+    """A link ad's link, else a video ad's call to action's, else a dynamic creative's first
+    website URL, else link_url (as the pipeline reads a creative)."""
+    links = _nested(creative, "asset_feed_spec", "link_urls")
+    candidates = (
+        _nested(creative, "object_story_spec", "link_data", "link"),
+        _nested(creative, "object_story_spec", "video_data", "call_to_action", "value", "link"),
+        _nested(links[0], "website_url") if isinstance(links, list) and links else None,
+        _nested(creative, "link_url"),
+    )
+    return next((str(c) for c in candidates if c not in (None, "")), None)
+
+
 def meta_account(plan: dict, loader: Loader, account: str, start: dt.date, end: dt.date) -> None:
     session = requests.Session()
     base = f"{plan['url']}/{plan['api_version']}"
     token = {"access_token": os.environ["META_ACCESS_TOKEN"]}
+    meta_listings(plan, loader, session, account)
     for since, until, is_async in meta_chunks(plan, start, end):
         params = {
             **token,
@@ -165,14 +273,7 @@ def meta_account(plan: dict, loader: Loader, account: str, start: dt.date, end: 
             url, params = f"{base}/{run_id}/insights", {**token, "limit": plan["page_limit"]}
         else:
             url = f"{base}/act_{account}/insights"
-        records: list[dict] = []
-        while url:
-            response = session.get(url, params=params)
-            response.raise_for_status()
-            page = response.json()
-            records += page["data"]
-            url, params = page.get("paging", {}).get("next"), None
-        land_meta(loader, account, records)
+        land_meta(loader, account, pages(session, url, params))
 
 
 def land_meta(loader: Loader, account: str, records: list[dict]) -> None:
@@ -267,40 +368,89 @@ def google_ads(plan: dict, loader: Loader, start: dt.date, end: dt.date, threads
         for name, value in zip(accounts, values, strict=True):
             accounts[name].append(value)
     loader.load("google_ads_accounts", accounts)
-    status_names: dict[int, str] = {}
+    enum_names: dict[tuple[str, str, int], str] = {}
 
-    def status(row: Any) -> str:
-        number = row.campaign.status
-        if number not in status_names:
-            enum = row.campaign.DESCRIPTOR.fields_by_name["status"].enum_type
-            status_names[number] = enum.values_by_number[number].name
-        return status_names[number]
+    def enum(message: Any, field: str) -> str:
+        number = getattr(message, field)
+        key = (message.DESCRIPTOR.full_name, field, number)
+        if key not in enum_names:
+            value = message.DESCRIPTOR.fields_by_name[field].enum_type.values_by_number.get(number)
+            enum_names[key] = value.name if value is not None else str(number)
+        return enum_names[key]
+
+    def optional_id(number: int) -> str | None:
+        return str(number) if number > 0 else None
+
+    def land(table: str, columns: list[str], rows: Iterator[tuple]) -> None:
+        landed: dict[str, list] = {n: [] for n in columns}
+        for values in rows:
+            for name, value in zip(columns, values, strict=True):
+                landed[name].append(value)
+        loader.load(table, landed)
+
+    def listings(customer: str) -> None:
+        land("google_ads_campaigns", floor_sql.GOOGLE_CAMPAIGN_LISTING_COLUMNS, (
+            (customer, str(r.campaign.id), r.campaign.name, enum(r.campaign, "status"),
+             enum(r.campaign, "advertising_channel_type"), MessageToJson(r, indent=None))
+            for r in stream(customer, CAMPAIGN_LISTING)
+        ))  # fmt: skip
+        land("google_ads_ad_groups", floor_sql.GOOGLE_AD_GROUP_COLUMNS, (
+            (customer, str(r.ad_group.id), optional_id(r.campaign.id), r.ad_group.name,
+             enum(r.ad_group, "status"), MessageToJson(r, indent=None))
+            for r in stream(customer, AD_GROUP_LISTING)
+        ))  # fmt: skip
+        land("google_ads_ads", floor_sql.GOOGLE_AD_COLUMNS, (
+            (customer, str(r.ad_group_ad.ad.id), optional_id(r.ad_group.id),
+             optional_id(r.campaign.id), r.ad_group_ad.ad.name, enum(r.ad_group_ad.ad, "type_"),
+             enum(r.ad_group_ad, "status"),
+             r.ad_group_ad.ad.final_urls[0] if r.ad_group_ad.ad.final_urls else None,
+             MessageToJson(r, indent=None))
+            for r in stream(customer, AD_LISTING)
+        ))  # fmt: skip
+
+    def metrics(m: Any) -> tuple:
+        return (m.cost_micros, m.impressions, m.clicks, repr(m.conversions),
+                repr(m.conversions_value))  # fmt: skip
+
+    def per_action(r: Any) -> tuple:
+        m = r.metrics
+        return (r.segments.conversion_action_name, repr(m.conversions), repr(m.conversions_value),
+                repr(m.all_conversions), repr(m.all_conversions_value))  # fmt: skip
+
+    def ad_ids(customer: str, r: Any) -> tuple:
+        return (customer, r.segments.date, str(r.campaign.id), str(r.ad_group.id),
+                str(r.ad_group_ad.ad.id))  # fmt: skip
+
+    def keyword_ids(customer: str, r: Any) -> tuple:
+        c = r.ad_group_criterion
+        return (customer, r.segments.date, str(r.campaign.id), str(r.ad_group.id),
+                str(c.criterion_id), c.keyword.text, enum(c.keyword, "match_type"))  # fmt: skip
 
     def account(customer: str) -> None:
+        listings(customer)
         for first, last in chunks(start, end, plan["chunk_days"]):
-            campaign: dict[str, list] = {n: [] for n in floor_sql.GOOGLE_CAMPAIGN_COLUMNS}
-            for row in stream(customer, CAMPAIGN_METRICS.format(first, last)):
-                m = row.metrics
-                values = (
-                    customer, row.segments.date, str(row.campaign.id), row.campaign.name,
-                    status(row), m.cost_micros, m.impressions, m.clicks, repr(m.conversions),
-                    repr(m.conversions_value), MessageToJson(row, indent=None),
-                )  # fmt: skip
-                for name, value in zip(campaign, values, strict=True):
-                    campaign[name].append(value)
-            conversions: dict[str, list] = {n: [] for n in floor_sql.GOOGLE_CONVERSION_COLUMNS}
-            for row in stream(customer, CONVERSIONS.format(first, last)):
-                m = row.metrics
-                values = (
-                    customer, row.segments.date, str(row.campaign.id),
-                    row.segments.conversion_action_name, repr(m.conversions),
-                    repr(m.conversions_value), repr(m.all_conversions),
-                    repr(m.all_conversions_value), MessageToJson(row, indent=None),
-                )  # fmt: skip
-                for name, value in zip(conversions, values, strict=True):
-                    conversions[name].append(value)
-            loader.load("google_ads_campaign_daily", campaign)
-            loader.load("google_ads_conversion_daily", conversions)
+            land("google_ads_campaign_daily", floor_sql.GOOGLE_CAMPAIGN_COLUMNS, (
+                (customer, r.segments.date, str(r.campaign.id), r.campaign.name,
+                 enum(r.campaign, "status"), *metrics(r.metrics), MessageToJson(r, indent=None))
+                for r in stream(customer, CAMPAIGN_METRICS.format(first, last))
+            ))  # fmt: skip
+            land("google_ads_conversion_daily", floor_sql.GOOGLE_CONVERSION_COLUMNS, (
+                (customer, r.segments.date, str(r.campaign.id), *per_action(r),
+                 MessageToJson(r, indent=None))
+                for r in stream(customer, CONVERSIONS.format(first, last))
+            ))  # fmt: skip
+            for table, query, ids, values in (
+                ("google_ads_ad_daily", AD_METRICS, ad_ids, lambda r: metrics(r.metrics)),
+                ("google_ads_keyword_daily", KEYWORD_METRICS, keyword_ids,
+                 lambda r: metrics(r.metrics)),
+                ("google_ads_ad_conversion_daily", AD_CONVERSIONS, ad_ids, per_action),
+                ("google_ads_keyword_conversion_daily", KEYWORD_CONVERSIONS, keyword_ids,
+                 per_action),
+            ):  # fmt: skip
+                land(table, floor_sql.GOOGLE_BELOW_COLUMNS[table], (
+                    (*ids(customer, r), *values(r), MessageToJson(r, indent=None))
+                    for r in stream(customer, query.format(first, last))
+                ))  # fmt: skip
 
     each(accounts["account_id"], account, threads)
 

@@ -99,3 +99,91 @@ def test_latest_actions_settles_cj_corrections_and_keeps_the_latest_version(db):
         ("cj", "B", "approved", "EUR", Decimal("60"), Decimal("6"), at(3)),
         ("impact", "D", "approved", "USD", Decimal("25"), Decimal("3"), at(4)),
     ]
+
+
+def _meta_ad(ad_id, link, url_tags):
+    return ("acct", ad_id, "s1", "c1", f"Ad {ad_id}", "ACTIVE", "ACTIVE", link, url_tags, "{}")
+
+
+def test_below_dimensions_name_ads_and_build_final_urls_as_the_pipeline(db):
+    meta_ads = [
+        _meta_ad("1", "https://shop.example.com/sale", "utm_source=fb&utm_medium=paid"),
+        _meta_ad("2", "https://shop.example.com/?ref=fb", "utm_source=fb"),  # has a query: &
+        _meta_ad("3", "https://shop.example.com/p#top", "?utm_source=fb"),  # before the fragment
+        _meta_ad("4", "https://shop.example.com/p?", "&utm_source=fb"),  # ends in ?: no joint
+        _meta_ad("5", "https://shop.example.com/gift", None),  # no tags: the link
+        _meta_ad("6", None, "utm_source=fb"),  # no destination: NULL
+        _meta_ad("7", "", ""),
+    ]
+    db.executemany(
+        "INSERT INTO raw.meta_ads (account_id, ad_id, adset_id, campaign_id, ad_name, status, "
+        "effective_status, link, url_tags, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        meta_ads,
+    )
+    db.execute(
+        "INSERT INTO raw.meta_adsets (account_id, adset_id, campaign_id, adset_name, status, "
+        "effective_status) VALUES ('acct', 's1', 'c1', 'Set 1', 'ACTIVE', 'CAMPAIGN_PAUSED')"
+    )
+    db.executemany(
+        "INSERT INTO raw.google_ads_ads (account_id, ad_id, ad_group_id, campaign_id, ad_name, "
+        "ad_type, ad_status, final_url) VALUES ('0000000001', ?, '55', '9', ?, ?, 'ENABLED', ?)",
+        [
+            ("71", "", "RESPONSIVE_SEARCH_AD", "https://shop.example.com/a"),  # named by type
+            ("72", None, "EXPANDED_TEXT_AD", None),
+            ("73", "Spring video", "VIDEO_AD", "https://shop.example.com/b"),
+        ],
+    )
+    db.execute(
+        "INSERT INTO raw.google_ads_ad_groups (account_id, ad_group_id, campaign_id, "
+        "ad_group_name, ad_group_status) VALUES ('0000000001', '55', '9', 'Group', 'PAUSED')"
+    )
+    floor_sql.below_dimensions(db, {"meta": {"accounts": ["acct"]}, "google_ads": {"manager": "1"}})
+    ads = db.execute(
+        "SELECT platform, ad_id, ad_group_id, ad_name, ad_status, final_url FROM core.ads "
+        "ORDER BY platform, ad_id"
+    ).fetchall()
+    assert ads == [
+        ("google_ads", "71", "55", "RESPONSIVE_SEARCH_AD", "ENABLED", "https://shop.example.com/a"),
+        ("google_ads", "72", "55", "EXPANDED_TEXT_AD", "ENABLED", None),
+        ("google_ads", "73", "55", "Spring video", "ENABLED", "https://shop.example.com/b"),
+        ("meta", "1", "s1", "Ad 1", "ACTIVE",
+         "https://shop.example.com/sale?utm_source=fb&utm_medium=paid"),
+        ("meta", "2", "s1", "Ad 2", "ACTIVE", "https://shop.example.com/?ref=fb&utm_source=fb"),
+        ("meta", "3", "s1", "Ad 3", "ACTIVE", "https://shop.example.com/p?utm_source=fb#top"),
+        ("meta", "4", "s1", "Ad 4", "ACTIVE", "https://shop.example.com/p?utm_source=fb"),
+        ("meta", "5", "s1", "Ad 5", "ACTIVE", "https://shop.example.com/gift"),
+        ("meta", "6", "s1", "Ad 6", "ACTIVE", None),
+        ("meta", "7", "s1", "Ad 7", "ACTIVE", None),
+    ]  # fmt: skip
+    groups = db.execute(
+        "SELECT platform, account_id, campaign_id, ad_group_id, ad_group_name, ad_group_status "
+        "FROM core.ad_groups ORDER BY platform"
+    ).fetchall()
+    assert groups == [
+        ("google_ads", "0000000001", "9", "55", "Group", "PAUSED"),
+        ("meta", "acct", "c1", "s1", "Set 1", "ACTIVE"),  # the ad set's own status
+    ]
+
+
+def test_url_parts_split_host_path_and_utm_parameters():
+    parts = floor_sql.url_parts(
+        [
+            "https://Shop.Example.com/sale?UTM_Source=fb&utm_medium=paid+social&utm_source=x",
+            "https://shop.example.com?utm_campaign=&utm_term=run%20shoes#utm_content=no",
+            "",
+        ]
+    )
+    assert parts.to_pylist() == [
+        {"final_url": "https://Shop.Example.com/sale?UTM_Source=fb&utm_medium=paid+social"
+                      "&utm_source=x",
+         "url_host": "shop.example.com", "url_path": "/sale", "utm_source": "fb",
+         "utm_medium": "paid social", "utm_campaign": None, "utm_content": None,
+         "utm_term": None},
+        {"final_url": "https://shop.example.com?utm_campaign=&utm_term=run%20shoes"
+                      "#utm_content=no",
+         "url_host": "shop.example.com", "url_path": None, "utm_source": None,
+         "utm_medium": None, "utm_campaign": None, "utm_content": None,
+         "utm_term": "run shoes"},
+        {"final_url": "", "url_host": None, "url_path": None, "utm_source": None,
+         "utm_medium": None, "utm_campaign": None, "utm_content": None, "utm_term": None},
+    ]  # fmt: skip
