@@ -248,6 +248,32 @@ def test_perfmkt_worker_starts_celery_with_the_projects_app_and_refuses_a_bad_co
     )
 
 
+def test_a_celery_worker_stores_partition_materialisations_in_batches_unless_told_otherwise(
+    tmp_path: Path,
+) -> None:
+    # The steps record their own events from the worker: a 30-day step of five assets records
+    # 150 materialisations, one statement on PostgreSQL instead of one connection each.
+    config = tmp_path / "perfmkt.yaml"
+    config.write_text("start_date: 2026-01-01\nexecutor:\n  kind: celery\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERFMKT_", "DAGSTER_"))}
+    env.update(
+        {"PERFMKT_CONFIG": str(config), "PERFMKT_WAREHOUSE_URL": PG,
+         "PERFMKT_CELERY_BROKER_URL": BROKER, "DAGSTER_HOME": str(tmp_path)}
+    )  # fmt: skip
+    show = "import os, perfmkt_pipeline.celery_app; print(os.environ['DAGSTER_EVENT_BATCH_SIZE'])"
+
+    def batch_size(**extra: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", show], env={**env, **extra}, cwd=tmp_path,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert batch_size() == "1000"
+    assert batch_size(DAGSTER_EVENT_BATCH_SIZE="0") == "0"  # a deployment's own choice stands
+
+
 def test_make_worker_passes_the_queue_and_the_concurrency() -> None:
     # Run from `make test` too: without the outer make's flags (they add directory lines).
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
