@@ -22,6 +22,7 @@ from dagster import (
     reconstructable,
 )
 from dagster._config import post_process_config, validate_config
+from dagster._core.execution.api import create_execution_plan
 from dagster_celery import celery_executor
 from dagster_k8s import k8s_job_executor
 from dagster_k8s.executor import K8sStepHandler
@@ -213,6 +214,51 @@ def test_celery_takes_its_broker_and_backend_from_the_environment_by_name(
     monkeypatch.setenv("PERFMKT_CELERY_BROKER_URL", BROKER)
     defs = build_definitions(settings)
     assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "perfmkt_celery"
+
+
+def _step_priorities(settings) -> dict[str, str | None]:
+    """Step key -> its `dagster-celery/priority` tag in a run of every asset and check."""
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    plan = create_execution_plan(job)
+    return {
+        s.key: s.tags.get("dagster-celery/priority") for s in plan.get_all_steps_in_topo_order()
+    }
+
+
+def test_celery_workers_take_the_steps_other_steps_wait_for_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dagster-celery's step priority (5 unless tagged; RabbitMQ hands out the highest first): the
+    # assets of one step and the blocking checks of an asset another asset reads go first; the
+    # account steps of a fanned-out platform, their landing step (graph-backed: untagged), the
+    # checks nothing waits for and the warnings keep the default.
+    monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", PG)
+    monkeypatch.setenv("PERFMKT_CELERY_BROKER_URL", BROKER)
+    monkeypatch.setenv("META_ACCESS_TOKEN", "not-used")  # the plan resolves the resources' config
+    fanned = {"accounts_per_step": {"meta": 2}}
+    meta = {"meta": {"account_ids": ["1", "2", "3", "4"]}}
+    first = [
+        "raw__ecb_rates", "core__fx_rates", "core__fx_rates_grain_is_unique", "core_tables",
+        "below_campaign_core", "core__ad_accounts_checks", "core__ad_groups_grain_is_unique",
+        "core__ad_performance_daily_checks", "core__ads_grain_is_unique",
+        "core__campaigns_grain_is_unique", "core__keyword_daily_grain_is_unique",
+        "core__ad_daily_checks", "mart_tables", "below_campaign_marts",
+    ]  # fmt: skip
+    default = [
+        "meta_raw.meta_raw_accounts_1", "meta_raw.meta_raw_accounts_2", "meta_raw.meta_raw_landed",
+        "core__ad_performance_daily_clicks_within_impressions",
+        "core__ad_performance_daily_meta_is_fresh", "core__affiliate_actions_grain_is_unique",
+        "core__conversions_daily_grain_is_unique", "core__restatements_grain_is_unique",
+        "marts__campaign_daily_grain_is_unique", "marts__campaign_daily_warnings",
+        "marts__channel_daily_checks", "marts__account_daily_grain_is_unique",
+        "marts__ad_daily_grain_is_unique", "marts__ad_group_daily_grain_is_unique",
+        "marts__keyword_daily_grain_is_unique", "marts__url_daily_grain_is_unique",
+    ]  # fmt: skip
+    celery = _settings({"kind": "celery", **fanned}, **meta)
+    assert _step_priorities(celery) == {**dict.fromkeys(first, "6"), **dict.fromkeys(default)}
+    # Multiprocess steps carry no such tag: the same steps as before.
+    multiprocess = _settings({"kind": "multiprocess", **fanned}, **meta)
+    assert _step_priorities(multiprocess) == dict.fromkeys([*first, *default])
 
 
 def test_perfmkt_worker_starts_celery_with_the_projects_app_and_refuses_a_bad_configuration(
