@@ -29,7 +29,7 @@ from perfmkt_pipeline.defs.checks import build_checks
 from perfmkt_pipeline.defs.connectors import build_all_connector_assets, connector_resources
 from perfmkt_pipeline.defs.executor import run_executor
 from perfmkt_pipeline.defs.notifications import build_notification_sensor, notification_resources
-from perfmkt_pipeline.defs.policies import fail_fast_steps
+from perfmkt_pipeline.defs.policies import celery_step_tags, fail_fast_steps
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.defs.schedules import build_schedules, build_sensors
 from perfmkt_pipeline.warehouse.engine import normalise_url
@@ -64,18 +64,19 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         *build_below_mart_assets(settings, engine_kind),
         *build_orders_assets(settings, engine_kind),
     ]
-    # Every step fails at once, without retries, on an error a retry cannot fix (policies.py).
-    assets = fail_fast_steps(assets)
+    checks = [
+        *build_checks(settings),
+        *build_below_checks(settings),
+        *build_orders_checks(settings),
+        *build_alert_checks(settings),
+    ]
+    # Every step fails at once, without retries, on an error a retry cannot fix; with Celery the
+    # steps others wait for go first (policies.py).
+    tags = celery_step_tags(assets, checks) if settings.executor.kind == "celery" else None
+    assets = fail_fast_steps(assets, tags)
     return Definitions(
         assets=assets,
-        asset_checks=fail_fast_steps(
-            [
-                *build_checks(settings),
-                *build_below_checks(settings),
-                *build_orders_checks(settings),
-                *build_alert_checks(settings),
-            ]
-        ),
+        asset_checks=fail_fast_steps(checks, tags),
         schedules=build_schedules(settings, assets),
         sensors=[*build_sensors(settings, assets), build_notification_sensor(settings)],
         resources=resources,

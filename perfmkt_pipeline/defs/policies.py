@@ -15,10 +15,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from dagster import (
+    AssetChecksDefinition,
     AssetsDefinition,
     Backoff,
     Failure,
@@ -62,6 +63,38 @@ def warehouse_pool(engine_kind: str, step: str) -> str:
     """The pool of the warehouse step `step` (its op name) on a warehouse of `engine_kind`
     (build.py: "duckdb", "postgres", ...)."""
     return WAREHOUSE_POOL if engine_kind == "duckdb" else f"{WAREHOUSE_POOL}_{step}"
+
+
+# The order in which Celery workers take a run's waiting steps (executor.kind: celery).
+# dagster-celery sends the steps that are ready in the order of their priority and RabbitMQ hands
+# the waiting ones out highest first (dagster-celery declares the queues as priority queues): the
+# step tag `dagster-celery/priority`, 5 when not set. With Celery every step that another step of
+# the pipeline waits for gets `GATING_PRIORITY`: an asset computed in one step (FX rates, core,
+# marts, a platform read in one step) and the blocking checks of an asset that another asset
+# reads. The rest keeps 5: the account steps of a fanned-out platform (long, many, and nothing but
+# their own landing step waits for each one alone), the checks nothing waits for and the warnings.
+# So a free worker takes the short steps that gate the core (the FX rates and their check) before
+# a platform's next account step, and after the core the checks its marts wait for first.
+# The multiprocess and Kubernetes executors ignore the tag; their steps are not tagged.
+CELERY_PRIORITY_TAG = "dagster-celery/priority"
+GATING_PRIORITY = "6"
+
+
+def celery_step_tags(
+    assets: Iterable[AssetsDefinition], checks: Iterable[AssetsDefinition]
+) -> Callable[[AssetsDefinition], Mapping[str, str]]:
+    """The step tags of each of `assets` and `checks` (the pipeline's definitions) for Celery:
+    `GATING_PRIORITY` for a step another step waits for, nothing for the others."""
+    read = {dep.asset_key for a in assets for spec in a.specs for dep in spec.deps}
+    gating = {CELERY_PRIORITY_TAG: GATING_PRIORITY}
+
+    def tags(step: AssetsDefinition) -> Mapping[str, str]:
+        if not isinstance(step, AssetChecksDefinition):
+            return gating
+        waited_for = any(s.blocking and s.asset_key in read for s in step.check_specs)
+        return gating if waited_for else {}
+
+    return tags
 
 
 # Errors a retry cannot fix: the client has classified them as fatal or as bad data. Registered
@@ -123,7 +156,7 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def _fail_fast_step(assets_def: AssetsDefinition) -> AssetsDefinition:
+def _fail_fast_step(assets_def: AssetsDefinition, tags: Mapping[str, str]) -> AssetsDefinition:
     if isinstance(assets_def.node_def, GraphDefinition):
         # A graph-backed asset (a platform's accounts fanned out over steps,
         # defs/connectors.py): its steps run inside `fail_fast` themselves.
@@ -140,7 +173,7 @@ def _fail_fast_step(assets_def: AssetsDefinition) -> AssetsDefinition:
         description=op.description,
         config_schema=op.config_schema,
         required_resource_keys=op.required_resource_keys,
-        tags=op.tags,
+        tags={**op.tags, **tags},
         retry_policy=op.retry_policy,
         code_version=op._version,
         pool=op.pool,
@@ -151,6 +184,13 @@ def _fail_fast_step(assets_def: AssetsDefinition) -> AssetsDefinition:
     )
 
 
-def fail_fast_steps(definitions: Iterable[AssetsDefinition]) -> list[AssetsDefinition]:
-    """The same assets (or asset checks), each step's computation run inside `fail_fast`."""
-    return [_fail_fast_step(assets_def) for assets_def in definitions]
+def fail_fast_steps(
+    definitions: Iterable[AssetsDefinition],
+    step_tags: Callable[[AssetsDefinition], Mapping[str, str]] | None = None,
+) -> list[AssetsDefinition]:
+    """The same assets (or asset checks), each step's computation run inside `fail_fast`, with
+    the tags `step_tags` gives it added to its step's (`celery_step_tags`)."""
+    return [
+        _fail_fast_step(assets_def, step_tags(assets_def) if step_tags else {})
+        for assets_def in definitions
+    ]

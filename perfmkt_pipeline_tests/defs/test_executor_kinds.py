@@ -22,6 +22,7 @@ from dagster import (
     reconstructable,
 )
 from dagster._config import post_process_config, validate_config
+from dagster._core.execution.api import create_execution_plan
 from dagster_celery import celery_executor
 from dagster_k8s import k8s_job_executor
 from dagster_k8s.executor import K8sStepHandler
@@ -215,6 +216,51 @@ def test_celery_takes_its_broker_and_backend_from_the_environment_by_name(
     assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "perfmkt_celery"
 
 
+def _step_priorities(settings) -> dict[str, str | None]:
+    """Step key -> its `dagster-celery/priority` tag in a run of every asset and check."""
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    plan = create_execution_plan(job)
+    return {
+        s.key: s.tags.get("dagster-celery/priority") for s in plan.get_all_steps_in_topo_order()
+    }
+
+
+def test_celery_workers_take_the_steps_other_steps_wait_for_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dagster-celery's step priority (5 unless tagged; RabbitMQ hands out the highest first): the
+    # assets of one step and the blocking checks of an asset another asset reads go first; the
+    # account steps of a fanned-out platform, their landing step (graph-backed: untagged), the
+    # checks nothing waits for and the warnings keep the default.
+    monkeypatch.setenv("PERFMKT_WAREHOUSE_URL", PG)
+    monkeypatch.setenv("PERFMKT_CELERY_BROKER_URL", BROKER)
+    monkeypatch.setenv("META_ACCESS_TOKEN", "not-used")  # the plan resolves the resources' config
+    fanned = {"accounts_per_step": {"meta": 2}}
+    meta = {"meta": {"account_ids": ["1", "2", "3", "4"]}}
+    first = [
+        "raw__ecb_rates", "core__fx_rates", "core__fx_rates_grain_is_unique", "core_tables",
+        "below_campaign_core", "core__ad_accounts_checks", "core__ad_groups_grain_is_unique",
+        "core__ad_performance_daily_checks", "core__ads_grain_is_unique",
+        "core__campaigns_grain_is_unique", "core__keyword_daily_grain_is_unique",
+        "core__ad_daily_checks", "mart_tables", "below_campaign_marts",
+    ]  # fmt: skip
+    default = [
+        "meta_raw.meta_raw_accounts_1", "meta_raw.meta_raw_accounts_2", "meta_raw.meta_raw_landed",
+        "core__ad_performance_daily_clicks_within_impressions",
+        "core__ad_performance_daily_meta_is_fresh", "core__affiliate_actions_grain_is_unique",
+        "core__conversions_daily_grain_is_unique", "core__restatements_grain_is_unique",
+        "marts__campaign_daily_grain_is_unique", "marts__campaign_daily_warnings",
+        "marts__channel_daily_checks", "marts__account_daily_grain_is_unique",
+        "marts__ad_daily_grain_is_unique", "marts__ad_group_daily_grain_is_unique",
+        "marts__keyword_daily_grain_is_unique", "marts__url_daily_grain_is_unique",
+    ]  # fmt: skip
+    celery = _settings({"kind": "celery", **fanned}, **meta)
+    assert _step_priorities(celery) == {**dict.fromkeys(first, "6"), **dict.fromkeys(default)}
+    # Multiprocess steps carry no such tag: the same steps as before.
+    multiprocess = _settings({"kind": "multiprocess", **fanned}, **meta)
+    assert _step_priorities(multiprocess) == dict.fromkeys([*first, *default])
+
+
 def test_perfmkt_worker_starts_celery_with_the_projects_app_and_refuses_a_bad_configuration(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
@@ -246,6 +292,32 @@ def test_perfmkt_worker_starts_celery_with_the_projects_app_and_refuses_a_bad_co
         f"configuration error:\n  executor.kind: multiprocess in {config}; a Celery worker "
         "serves only executor.kind: celery (set it, with the same file on every machine)\n"
     )
+
+
+def test_a_celery_worker_stores_partition_materialisations_in_batches_unless_told_otherwise(
+    tmp_path: Path,
+) -> None:
+    # The steps record their own events from the worker: a 30-day step of five assets records
+    # 150 materialisations, one statement on PostgreSQL instead of one connection each.
+    config = tmp_path / "perfmkt.yaml"
+    config.write_text("start_date: 2026-01-01\nexecutor:\n  kind: celery\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERFMKT_", "DAGSTER_"))}
+    env.update(
+        {"PERFMKT_CONFIG": str(config), "PERFMKT_WAREHOUSE_URL": PG,
+         "PERFMKT_CELERY_BROKER_URL": BROKER, "DAGSTER_HOME": str(tmp_path)}
+    )  # fmt: skip
+    show = "import os, perfmkt_pipeline.celery_app; print(os.environ['DAGSTER_EVENT_BATCH_SIZE'])"
+
+    def batch_size(**extra: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", show], env={**env, **extra}, cwd=tmp_path,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert batch_size() == "1000"
+    assert batch_size(DAGSTER_EVENT_BATCH_SIZE="0") == "0"  # a deployment's own choice stands
 
 
 def test_make_worker_passes_the_queue_and_the_concurrency() -> None:
