@@ -72,7 +72,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     ]
     # Every step fails at once, without retries, on an error a retry cannot fix; with Celery the
     # steps others wait for go first (policies.py).
-    tags = celery_step_tags(assets, checks) if settings.executor.kind == "celery" else None
+    tags = celery_step_tags(assets) if settings.executor.kind == "celery" else None
     assets = fail_fast_steps(assets, tags)
     return Definitions(
         assets=assets,

@@ -81,10 +81,10 @@ GATING_PRIORITY = "6"
 
 
 def celery_step_tags(
-    assets: Iterable[AssetsDefinition], checks: Iterable[AssetsDefinition]
+    assets: Iterable[AssetsDefinition],
 ) -> Callable[[AssetsDefinition], Mapping[str, str]]:
-    """The step tags of each of `assets` and `checks` (the pipeline's definitions) for Celery:
-    `GATING_PRIORITY` for a step another step waits for, nothing for the others."""
+    """The step tags, for Celery, of each asset or check of the pipeline whose assets are
+    `assets`: `GATING_PRIORITY` for a step another step waits for, nothing for the others."""
     read = {dep.asset_key for a in assets for spec in a.specs for dep in spec.deps}
     gating = {CELERY_PRIORITY_TAG: GATING_PRIORITY}
 
