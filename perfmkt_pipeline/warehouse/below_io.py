@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -62,6 +63,25 @@ def read_raw(
         inputs[spec.name], (count, _) = spec.core.below.read(conn, window)
         rows += count
     return inputs, rows
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """The dimension rows the below-campaign marts name their rows with."""
+
+    accounts: pa.Table
+    campaigns: pa.Table
+    ad_groups: pa.Table
+    ads: pa.Table
+
+
+def read_dimensions(conn: sa.Connection) -> Dimensions:
+    return Dimensions(
+        accounts=read_arrow(conn, tables.ad_accounts),
+        campaigns=read_arrow(conn, tables.campaigns),
+        ad_groups=read_arrow(conn, tables.ad_groups),
+        ads=read_arrow(conn, tables.ads),
+    )
 
 
 def read_daily(

@@ -35,7 +35,6 @@ from perfmkt_pipeline.transform.core import CoreRules
 from perfmkt_pipeline.transform.core.below import build_below
 from perfmkt_pipeline.transform.restatements import changed_values
 from perfmkt_pipeline.warehouse import below_io, core_io, tables
-from perfmkt_pipeline.warehouse.read import read_arrow
 
 
 def _key(table) -> AssetKey:
@@ -211,10 +210,8 @@ def build_below_mart_assets(settings: Settings, engine_kind: str) -> list[Assets
         counts = {table: 0 for table in MART_DESCRIPTIONS}
         with wh.begin() as conn:
             first, last = core_span(conn, settings, start, end)
-            accounts = read_arrow(conn, tables.ad_accounts)
-            campaigns = read_arrow(conn, tables.campaigns)
-            groups = read_arrow(conn, tables.ad_groups)
-            ads = read_arrow(conn, tables.ads)
+            names = below_io.read_dimensions(conn)
+            accounts, campaigns, groups = names.accounts, names.campaigns, names.ad_groups
             for chunk in below_io.chunks(first, last):
                 performance = below_io.read_daily(conn, tables.ad_performance_daily, chunk)
                 ad_rows = below_io.read_daily(conn, tables.ad_daily, chunk)
@@ -225,12 +222,12 @@ def build_below_mart_assets(settings: Settings, engine_kind: str) -> list[Assets
                         ad_rows, accounts, campaigns, groups
                     ),
                     tables.ad_daily_mart: ad_marts.ad_daily(
-                        ad_rows, accounts, campaigns, groups, ads
+                        ad_rows, accounts, campaigns, groups, names.ads
                     ),
                     tables.keyword_daily_mart: ad_marts.keyword_daily(
                         keyword_rows, accounts, campaigns, groups
                     ),
-                    tables.url_daily: ad_marts.url_daily(ad_rows, ads),
+                    tables.url_daily: ad_marts.url_daily(ad_rows, names.ads),
                 }
                 below_io.replace_marts(wh, conn, built, chunk, loaded_at)
                 for table, rows in built.items():
