@@ -767,7 +767,7 @@ def _build_settings_model(specs: list[Any]) -> type[Settings]:
 
 
 def __getattr__(name: str) -> Any:
-    """A registered platform's settings model by its class name (`MetaSettings`), for code
+    """A registered platform's settings model by its class name (`<Name>Settings`), for code
     written when they were defined here."""
     if name.startswith("_") or not name.endswith("Settings"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
