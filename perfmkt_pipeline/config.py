@@ -166,7 +166,7 @@ def known_currencies() -> frozenset[str]:
 
 
 def rates_source_name() -> str:
-    """The registered FX source's name as messages give it ("ECB" for `ecb`)."""
+    """The registered FX source's name as messages give it: its spec's name in capitals."""
     return " / ".join(spec.name.upper() for spec in _specs() if spec.currencies)
 
 
