@@ -100,9 +100,11 @@ def run(argv: list[str]) -> int:
 
 
 def instance_class() -> dict:
-    """The local instance's class, as the shipped dagster.yaml names it."""
+    """The local instance's class and telemetry setting, as the shipped dagster.yaml has them
+    (Dagster's default would write a telemetry record for every step event, which no deployment
+    of the shipped instance does)."""
     shipped = yaml.safe_load((Path(__file__).parents[1] / "dagster.yaml").read_text())
-    return {"instance_class": shipped["instance_class"]}
+    return {"instance_class": shipped["instance_class"], "telemetry": shipped["telemetry"]}
 
 
 def _stop_forkserver() -> None:

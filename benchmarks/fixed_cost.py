@@ -91,8 +91,15 @@ def measure(repeats: int = REPEATS) -> tuple[float, list[float]]:
     return statistics.median(runs), runs
 
 
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def run() -> list[Figure]:
+    before = _load()
     median, runs = measure()
+    # CPU-seconds grow with the machine's load (shared caches, frequency): print it beside them.
+    print(f"load average (1, 5, 15 min) before the runs: {before}; after: {_load()}")
     print(
         f"fixed cost: one run of every asset and check, one account per "
         f"platform, one day: median {median:.2f} CPU-s of {len(runs)} runs "
