@@ -274,3 +274,40 @@ def test_every_row_of_a_frame_gets_the_loads_time(stamp) -> None:
 
     assert data.column("loaded_at").type == pa.timestamp("us", tz="UTC")
     assert data.column("loaded_at").to_pylist() == [LOADED] * 3
+
+
+def test_frames_load_as_one_stream_and_a_bad_one_refuses_the_whole_window(
+    warehouse: Warehouse,
+) -> None:
+    """Issue #18: DuckDB reads the frames of a window as one stream (one statement for frames
+    of the same columns, another when the columns change); a frame refused or unfit midway
+    raises its own error and the window keeps its previous rows."""
+    replace_slice(warehouse, tables.ad_performance_daily, perf_rows([1]), JAN, loaded_at=LOADED)
+    before = table_rows(warehouse, tables.ad_performance_daily)
+
+    def frames(last: pd.DataFrame):
+        yield perf_rows([1])
+        yield perf_rows([2]).iloc[0:0]  # an empty page
+        yield perf_rows([2], account="2")
+        yield last
+
+    with pytest.raises(SliceViolation, match="account_id='9', outside the slice"):
+        replace_slice(
+            warehouse, tables.ad_performance_daily, frames(perf_rows([3], account="9")), JAN
+        )
+    assert table_rows(warehouse, tables.ad_performance_daily) == before
+    with pytest.raises(ValueError, match="do not fit the column types"):
+        replace_slice(
+            warehouse, tables.ad_performance_daily, frames(perf_rows([3], spend="1e30")), JAN
+        )
+    assert table_rows(warehouse, tables.ad_performance_daily) == before
+
+    no_value = perf_rows([3]).drop(columns=["conversion_value_local", "conversion_value"])
+    result = replace_slice(
+        warehouse, tables.ad_performance_daily, frames(no_value), JAN, loaded_at=LOADED
+    )
+
+    assert (result.rows_deleted, result.rows_inserted) == (1, 3)
+    rows = table_rows(warehouse, tables.ad_performance_daily)
+    assert [(r[0].day, r[3]) for r in rows] == [(1, "1"), (2, "2"), (3, "1")]
+    assert [r[10] for r in rows] == [Decimal("30.000001"), Decimal("30.000001"), None]
