@@ -30,10 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
-from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
-from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
-from perfmkt_pipeline.platforms.meta import tables as meta_tables
+from perfmkt_pipeline import platforms
 from perfmkt_pipeline.sandbox.faults import RateLimit, SandboxFaults, fault_types
 from perfmkt_pipeline.sandbox.runner import Sandbox
 from perfmkt_pipeline.sandbox.spec import WorldSpec
@@ -55,17 +52,9 @@ GOOGLE_ADS_LIMIT = RateLimit(calls=60, per_seconds=60.0)
 # batch until the stream ends: three 90-day batches in flight cost ~200 MB per thread).
 META_BACKFILL = {"page_limit": 5000, "async_chunk_days": 90}
 GOOGLE_ADS_BACKFILL = {"chunk_days": 30}
-# Tables a backfill of the raw layer fills (the load log is bookkeeping, not data).
-RAW_TABLES = [
-    google_ads_tables.google_ads_accounts,
-    google_ads_tables.google_ads_campaign_daily,
-    google_ads_tables.google_ads_conversion_daily,
-    meta_tables.meta_accounts,
-    meta_tables.meta_ad_insights,
-    meta_tables.meta_ad_actions,
-    affiliate_tables.affiliate_actions,
-    ecb_tables.ecb_rates,
-]
+# Tables a backfill of the raw layer fills: every registered platform's raw tables, issue #17's
+# listings and below-the-campaign reports among them (the load log is bookkeeping, not data).
+RAW_TABLES = list(dict.fromkeys(t for spec in platforms.all_specs() for t in spec.raw_tables))
 _LOG_TAIL_CHARS = 4000
 
 

@@ -35,9 +35,8 @@ import sqlalchemy as sa
 
 from benchmarks import runs
 from benchmarks.common import Figure, report
-from benchmarks.scenario import RAW_TABLES
 from benchmarks.transform_inputs import TransformInputs, read_transform_inputs
-from perfmkt_pipeline.platforms.base.affiliates import tables as affiliate_tables
+from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
 from perfmkt_pipeline.transform import marts
@@ -259,8 +258,17 @@ def measure(url: str) -> Measured:
     )
 
 
-# The raw tables the transform reads (no affiliates), copied to DuckDB for its measurement.
-INPUT_TABLES = [t for t in RAW_TABLES if t is not affiliate_tables.affiliate_actions]
+# The raw tables the campaign-level transform reads (no affiliates), copied to DuckDB for its
+# measurement.
+INPUT_TABLES = [
+    google_ads_tables.google_ads_accounts,
+    google_ads_tables.google_ads_campaign_daily,
+    google_ads_tables.google_ads_conversion_daily,
+    meta_tables.meta_accounts,
+    meta_tables.meta_ad_insights,
+    meta_tables.meta_ad_actions,
+    ecb_tables.ecb_rates,
+]
 
 
 def copy_inputs(source_url: str, target_url: str) -> None:

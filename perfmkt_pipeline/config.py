@@ -165,7 +165,8 @@ def known_currencies() -> frozenset[str]:
     return frozenset(code for spec in _specs() for code in spec.currencies)
 
 
-def _rates_source() -> str:
+def rates_source_name() -> str:
+    """The registered FX source's name as messages give it: its spec's name in capitals."""
     return " / ".join(spec.name.upper() for spec in _specs() if spec.currencies)
 
 
@@ -173,7 +174,7 @@ def check_currency(value: str) -> str:
     code = value.upper()
     if code not in known_currencies():
         raise ValueError(
-            f"unknown currency code {value!r} ({_rates_source()} reference currencies only)"
+            f"unknown currency code {value!r} ({rates_source_name()} reference currencies only)"
         )
     return code
 

@@ -7,8 +7,9 @@ A platform's spec names its part in `StandIn(sandbox="module:OBJECT")`; the obje
 gives the platform's accounts and knobs in each world preset (`world`), its campaigns and its
 rows for the ground truth, its fault switches and the credentials its stand-in accepts, its
 section of a pipeline configuration that lists a world's accounts (the bundled sandbox
-configuration is made of them: sandbox/bundled.py), and checks a world spec against what the
-platform can serve. No platform is named here.
+configuration is made of them: sandbox/bundled.py), the shop's orders behind the purchases it
+claims (sandbox/claims.py), the FX source's reference rates, and checks a world spec against what
+the platform can serve. No platform is named here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import functools
 import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from perfmkt_pipeline.sandbox.spec import PlatformWorld, SandboxAccount
 
 if TYPE_CHECKING:
     from perfmkt_pipeline.sandbox.anomalies import Injection
+    from perfmkt_pipeline.sandbox.claims import OrderDraft
     from perfmkt_pipeline.sandbox.spec import WorldSpec
     from perfmkt_pipeline.sandbox.world import World
 
@@ -102,6 +104,18 @@ class SandboxPart:
         """The anomalies `perfmkt demo --anomalies` injects into its accounts of the small world."""
         return ()
 
+    def claimed_orders(self, world: World, day: date, rng: Any) -> Iterator[OrderDraft]:
+        """The sandbox shop's orders behind the purchases it claims on `day` (its accounts' own
+        day, final numbers), drawn from the shop's `rng` for that day (sandbox/claims.py)."""
+        return iter(())
+
+    def reference_rates(
+        self, world: World, start: date, end: date
+    ) -> dict[date, dict[str, Decimal | None]] | None:
+        """The FX source's published fixes in [start, end] (day -> currency -> units per unit
+        of its base currency, None where it published none); None: not an FX source."""
+        return None
+
 
 class NetworkPart(SandboxPart):
     """An affiliate network: its actions are the shared ones of affiliate_data.py, served its
@@ -113,7 +127,11 @@ class NetworkPart(SandboxPart):
     the `seq`-th (0-based) action of an event day, as the network writes it; `token`: the token
     its stand-in accepts; `faults`: its fault switches (default: NetworkFaults); `settings`:
     what its configuration section needs besides the account ids, from its accounts (a
-    timezone, a currency, program ids)."""
+    timezone, a currency, program ids). Most of its actions are the shop's orders
+    (`real_share`), tagged with the network and the partner; a reversed action's order is
+    refunded in full a day before the network reverses it."""
+
+    real_share = 0.85
 
     def __init__(
         self,
@@ -172,6 +190,23 @@ class NetworkPart(SandboxPart):
                     },
                 )
 
+    def claimed_orders(self, world: World, day: date, rng: Any) -> Iterator[OrderDraft]:
+        from perfmkt_pipeline.sandbox.claims import FINAL  # claims -> generation -> parts
+
+        for acc in world.accounts(self.name):
+            for action in world.affiliate_actions(self.name, acc.account_id, day, day, as_of=FINAL):
+                if rng.random() >= self.real_share:
+                    continue
+                refund_at = None
+                if action.status == "reversed" and action.decided_at is not None:
+                    refund_at = max(
+                        action.decided_at - timedelta(days=1),
+                        action.event_time + timedelta(hours=2),
+                    ).astimezone(UTC)
+                tags = (self.name, "affiliate", action.partner_id, None, None)
+                placed = action.event_time.astimezone(UTC)
+                yield placed, action.currency, action.sale_amount, tags, refund_at
+
     def conversions(self, world: World, start: date, end: date, as_of: date) -> Iterator:
         for acc, campaign_id, day, v in self.performance(world, start, end, as_of):
             yield (
@@ -225,6 +260,15 @@ def network(name: str) -> NetworkPart:
     if not isinstance(found, NetworkPart):
         raise KeyError(f"{name!r} is not an affiliate platform")
     return found
+
+
+def reference_rates(world: World, start: date, end: date) -> dict[date, dict[str, Decimal | None]]:
+    """The registered FX source's published fixes in [start, end] (`SandboxPart.reference_rates`)."""
+    for p in all_parts():
+        found = p.reference_rates(world, start, end)
+        if found is not None:
+            return found
+    raise LookupError("no registered platform's sandbox part publishes reference rates")
 
 
 def networks() -> list[str]:

@@ -172,3 +172,24 @@ def test_affiliate_records_move_to_their_event_day_keeping_their_latest_reading(
         ("impact", "I1", day("2026-10-01"), "APPROVED", None),
         ("rakuten", "R1", day("2026-10-04"), "PENDING", None),
     ]
+
+
+def test_affiliate_raw_column_comments_are_rewritten_for_any_network(warehouse_url: str) -> None:
+    warehouse = Warehouse(warehouse_url)
+    upgrade(warehouse, "0011")
+    with warehouse.begin() as conn:
+        before = {
+            c["name"]: c["comment"]
+            for c in sa.inspect(conn).get_columns("affiliate_actions", schema="raw")
+        }
+    assert before["record_id"] == "the record's own id (CJ: commissionId; else the action id)"
+    upgrade(warehouse)
+    with warehouse.begin() as conn:
+        after = {
+            c["name"]: c["comment"]
+            for c in sa.inspect(conn).get_columns("affiliate_actions", schema="raw")
+        }
+    assert after == {c.name: c.comment for c in affiliate_tables.affiliate_actions.columns}
+    assert after["is_correction"] == (
+        "a record correcting an earlier one, whose amounts are deltas; else false"
+    )

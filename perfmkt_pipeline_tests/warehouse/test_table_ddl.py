@@ -2,8 +2,8 @@
 the columns were still written out table by table (fixtures/ddl_<dialect>.sql, captured from main
 at 0c406a9, before the measure registry). A change to a declaration that alters a table must come
 with a migration, and then with a new fixture on purpose (run this file as a script): the orders
-tables of migration 0007 were added so, and Google Ads' ad and keyword conversions per action
-(migration 0011)."""
+tables of migration 0007 were added so, Google Ads' ad and keyword conversions per action
+(migration 0011) and raw.affiliate_actions' comments for any network (migration 0012)."""
 
 from __future__ import annotations
 

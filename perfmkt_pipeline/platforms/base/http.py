@@ -1,7 +1,8 @@
 """The small HTTP layer every affiliate client uses, on top of `requests`.
 
-One `HttpClient` per network: it paces calls (Awin allows 20 a minute), waits out rate limits
-using the network's own headers (`Retry-After`, impact.com's `x-ratelimit-remaining-hour` and
+One `HttpClient` per network: it paces calls (the network's documented calls a minute, from its
+spec), waits out rate limits using the network's own headers (`Retry-After`, or a count of calls
+left in the window with its reset: `x-ratelimit-remaining-hour` / `-remaining` and
 `x-ratelimit-reset`), retries 5xx answers and dropped connections with jittered exponential
 backoff, and classifies every failure once (errors.py). Sleep, clocks and randomness are
 injectable so tests never wait for real.
@@ -31,7 +32,8 @@ from perfmkt_pipeline.platforms.base.errors import (
 
 # A reset header above this is an epoch timestamp, not a number of seconds to wait.
 _EPOCH_THRESHOLD = 1_000_000_000
-# impact.com's window is one hour; an advised wait far beyond that means a broken header.
+# The longest rate-limit window a network announces is one hour; an advised wait far beyond
+# that means a broken header.
 RATE_LIMIT_MAX_WAIT_SECONDS = 3_900.0
 # Up to this fraction is added to an advised wait, so parallel clients do not return together.
 RATE_LIMIT_JITTER = 0.1

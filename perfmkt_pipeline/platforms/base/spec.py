@@ -137,9 +137,9 @@ class BelowCampaign:
     rows (issue #17). `read(conn, window)` returns a transform.core.below `BelowRaw` and the raw
     daily rows it covers (count, newest `loaded_at`); `daily` are the raw tables of its daily
     rows and `listings` those naming its ad groups and ads (the below-campaign asset's
-    dependencies). `ads_equal_campaigns`: its ad rows sum to its campaign rows exactly (Meta);
-    otherwise they may fall short for campaign types without ad rows (`uncovered_types`, e.g.
-    Google Ads' Performance Max), never exceed them. `campaign_types(conn, window)`: each
+    dependencies). `ads_equal_campaigns`: its ad rows sum to its campaign rows exactly;
+    otherwise they may fall short for campaign types without ad rows (`uncovered_types`: types
+    whose delivery the platform reports only per campaign), never exceed them. `campaign_types(conn, window)`: each
     campaign's type, for a platform with uncovered types ((account_id, campaign_id,
     campaign_type) rows)."""
 

@@ -26,6 +26,9 @@ class ImpactSettings(NetworkSettings):
     the programs (CampaignId) of each account, which its Actions endpoint requires."""
 
     lookback_days: LookbackDays = LOOKBACK_DAYS
+    # Account SID -> the program (CampaignId) ids whose actions are read; the Actions endpoint
+    # requires one.
+    program_ids: dict[str, list[str]] = {}
 
     def problems(self, name: str) -> list[str]:
         problems = super().problems(name)

@@ -2,7 +2,7 @@
 
 The column mapping, status vocabulary, currency and time zone come from `OrderSourceSettings`.
 A value that cannot be loaded raises `OrderDataError` naming the source, the order, the field
-and its column: an unknown currency (ECB reference currencies only), a negative revenue on an
+and its column: an unknown currency (the FX source's reference currencies only), a negative revenue on an
 order whose status is not a refund, a refund larger than the order, an unknown status word, a
 time or amount that does not parse, a missing mapped column.
 """
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
-from perfmkt_pipeline.config import OrderSourceSettings, known_currencies
+from perfmkt_pipeline.config import OrderSourceSettings, known_currencies, rates_source_name
 from perfmkt_pipeline.platforms.orders.errors import OrderDataError
 from perfmkt_pipeline.transform.utm import UTM_FIELDS, utm_parameters
 
@@ -154,7 +154,10 @@ class OrderParser:
                 return self.settings.currency
             raise fail("currency", "empty currency")
         if code.upper() not in self.currencies:
-            raise fail("currency", f"unknown currency {code!r} (ECB reference currencies only)")
+            raise fail(
+                "currency",
+                f"unknown currency {code!r} ({rates_source_name()} reference currencies only)",
+            )
         return code.upper()
 
     def _flag(self, row: Mapping[str, Any], fail) -> bool | None:

@@ -27,8 +27,8 @@ class ActionRecord:
 
     platform: str  # the platform's name (a file feed's: the feed's)
     account_id: str
-    record_id: str  # the record's own id (CJ: commissionId; elsewhere the action id)
-    action_id: str  # the action it describes (CJ: originalActionId)
+    record_id: str  # the record's own id (the action id where a record is the action)
+    action_id: str  # the action it describes (a correction record: the original's)
     window_date: dt.date  # day of the read window the record belongs to (update/posting day)
     event_date: dt.date | None  # day of the sale or lead, in the network's reporting zone
     updated_at: dt.datetime | None  # aware; when the network last changed the record
@@ -39,7 +39,7 @@ class ActionRecord:
     currency: str | None
     sale_amount: Decimal | None
     commission: Decimal | None
-    is_correction: bool  # CJ: a correction record (original = false), amounts are deltas
+    is_correction: bool  # a record correcting an earlier one: its amounts are deltas
     record: str  # the record exactly as received (JSON text)
 
 

@@ -18,10 +18,11 @@ from perfmkt_pipeline.config import (
 
 
 class NetworkSettings(AccountsSection):
-    """An API-based affiliate network (impact.com, CJ, Awin)."""
+    """An API-based affiliate network (a network's spec may extend it with its own keys)."""
 
-    currency: Currency | None = None  # CJ records carry no currency: the advertiser's is config
-    # Each sync re-reads this many event days (impact, CJ) or transaction days (Awin) before the
+    # For a network whose records carry no currency: the advertiser's, from configuration.
+    currency: Currency | None = None
+    # Each sync re-reads this many of the days it reads by (event or transaction days) before the
     # end of its range, so status changes and corrections made until an action locks are read:
     # it must cover the network's locking (or validation) period.
     lookback_days: LookbackDays = 45
@@ -29,11 +30,8 @@ class NetworkSettings(AccountsSection):
     # The network's reporting time zone: read windows start and end at its midnights, and a
     # record's day (window_date, event_date) is read in it.
     timezone: str = "UTC"
-    # impact.com only: account SID -> the program (CampaignId) ids whose actions are read; the
-    # Actions endpoint requires one.
-    program_ids: dict[str, list[str]] = {}
-    # Client-side pacing in calls per minute; None: the network's documented limit (Awin 20;
-    # impact.com and CJ announce their limits in response headers instead).
+    # Client-side pacing in calls per minute; None: the network's documented limit (its spec's;
+    # none for a network that announces its limits in response headers instead).
     calls_per_minute: Annotated[float, Field(gt=0)] | None = None
     # Retries of a request that was rate limited or failed transiently (5xx, dropped
     # connection), with exponential jittered backoff from `retry_base_seconds`, capped.

@@ -13,16 +13,26 @@ affiliate_actions = _table(
     "affiliate_actions",
     ["platform", "account_id", "action_id", "record_id", "window_date"],
     "Affiliate actions as each network returned them, one row per record per pull window.",
-    _c("platform", sa.String(32), "impact, cj, awin or a file feed's name", False),
+    _c(
+        "platform",
+        sa.String(32),
+        "the source's platform name (a network's, or a file feed's name)",
+        False,
+    ),
     _c("account_id", sa.String(64), "advertiser account on the network", False),
     _c("window_date", sa.Date, "the day of the read window this record came from", False),
     _c(
         "record_id",
         sa.String(64),
-        "the record's own id (CJ: commissionId; else the action id)",
+        "the record's own id (the action id where a record is the action)",
         False,
     ),
-    _c("action_id", sa.String(64), "the action the record describes (CJ: originalActionId)", False),
+    _c(
+        "action_id",
+        sa.String(64),
+        "the action the record describes (a correction record: the original's id)",
+        False,
+    ),
     _c("event_date", sa.Date, "day of the sale or lead"),
     _c("updated_at", sa.DateTime(timezone=True), "when the network last changed the record"),
     _c("status", sa.String(32), "the network's own status word"),
@@ -38,6 +48,6 @@ affiliate_actions = _table(
     _c(
         "is_correction",
         sa.Boolean,
-        "CJ: a correction record (original = false) whose amounts are deltas; else false",
+        "a record correcting an earlier one, whose amounts are deltas; else false",
     ),
 )

@@ -20,6 +20,7 @@ from perfmkt_pipeline.platforms.google_ads.standin.generation import (
     GoogleManager,
 )
 from perfmkt_pipeline.sandbox.anomalies import Injection
+from perfmkt_pipeline.sandbox.claims import FINAL, moment, money, slug
 from perfmkt_pipeline.sandbox.faults import PlatformFaults
 from perfmkt_pipeline.sandbox.parts import SandboxPart
 from perfmkt_pipeline.sandbox.spec import SandboxAccount
@@ -31,6 +32,8 @@ TOKEN_PATH = "/token"
 # Access tokens look like "ya29...."; keep the prefix so log scrubbers recognise them.
 ACCESS_TOKEN_PREFIX = "ya29.sandbox-"
 TOKEN_LIFETIME_SECONDS = 3599
+# Share of the purchases it claims that are the shop's orders (sandbox/claims.py).
+REAL_SHARE = 0.6
 
 
 @dataclass
@@ -181,6 +184,22 @@ class GoogleAdsPart(SandboxPart):
                     Decimal(repr(r.conversions)),
                     Decimal(repr(r.conversions_value)),
                 )
+
+    def claimed_orders(self, world, day, rng):
+        """About REAL_SHARE of each campaign's "Purchase" conversions, at its average value,
+        tagged as the sandbox's final URLs are (auto-tagging aside)."""
+        for acc in world.accounts(GOOGLE_ADS):
+            names = {c.campaign_id: c.name for c in world.campaigns(GOOGLE_ADS, acc.account_id)}
+            for row in data.conversion_action_days(world, acc.account_id, day, day, as_of=FINAL):
+                if row.conversion_action_name != "Purchase" or row.conversions <= 0:
+                    continue
+                n = int(rng.binomial(int(round(row.conversions * 2)), REAL_SHARE / 2))
+                value = row.conversions_value / row.conversions
+                tags = ("google", "cpc", slug(names[row.campaign_id]), None, None)
+                for _ in range(n):
+                    placed = moment(day, int(rng.integers(0, 86_400)), acc.timezone)
+                    total = money(value * float(rng.lognormal(0.0, 0.25)), acc.currency)
+                    yield placed, acc.currency, total, tags, None
 
     def demo_injections(self, as_of: dt.date) -> tuple[Injection, ...]:
         return (

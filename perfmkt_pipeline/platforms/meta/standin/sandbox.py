@@ -17,6 +17,7 @@ import pandas as pd
 from perfmkt_pipeline.platforms.meta.standin import data, generation
 from perfmkt_pipeline.platforms.meta.standin.generation import META, MetaWorld
 from perfmkt_pipeline.sandbox.anomalies import Injection
+from perfmkt_pipeline.sandbox.claims import FINAL, moment, money, slug
 from perfmkt_pipeline.sandbox.faults import PlatformFaults
 from perfmkt_pipeline.sandbox.ground_truth import ZERO, frame
 from perfmkt_pipeline.sandbox.parts import SandboxPart
@@ -89,6 +90,15 @@ def _action(actions, action_type: str) -> Decimal:
     return next((a.value for a in actions if a.action_type == action_type), ZERO)
 
 
+def _first(actions, action_type: str):
+    """The value of `action_type` among `actions`, 0 (int) when absent (the shop's draws)."""
+    return next((a.value for a in actions if a.action_type == action_type), 0)
+
+
+# Share of the pixel purchases it claims that are the shop's orders (sandbox/claims.py).
+REAL_SHARE = 0.45
+
+
 class MetaPart(SandboxPart):
     name = META
     faults = {META: MetaFaults}
@@ -153,6 +163,22 @@ class MetaPart(SandboxPart):
                         a.value,
                         values.get(a.action_type, ZERO),
                     )
+
+    def claimed_orders(self, world, day, rng):
+        """About REAL_SHARE of each ad's pixel purchases, at their average value, tagged as the
+        sandbox ads' url_tags are."""
+        for acc in world.accounts(META):
+            for row in data.ad_days(world, acc.account_id, day, day, as_of=FINAL):
+                purchases = _first(row.actions, data.META_PURCHASE)
+                value = _first(row.action_values, data.META_PURCHASE)
+                if not purchases:
+                    continue
+                n = int(rng.binomial(int(purchases), REAL_SHARE))
+                tags = ("facebook", "paid_social", slug(row.campaign_name), row.ad_id, None)
+                for _ in range(n):
+                    placed = moment(day, int(rng.integers(0, 86_400)), acc.timezone)
+                    unit = float(value / purchases) * float(rng.lognormal(0.0, 0.2))
+                    yield placed, acc.currency, money(unit, acc.currency), tags, None
 
     def demo_injections(self, as_of: dt.date) -> tuple[Injection, ...]:
         return (

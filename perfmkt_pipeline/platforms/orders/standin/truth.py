@@ -2,7 +2,7 @@
 must hold, worked out from the order stream and the world's own ground truth with Python's
 Decimal (not the pipeline's code): the rules of WAREHOUSE.md, applied one order at a time.
 
-Amounts in the reporting currency use the ECB rule (latest fix on or before the day, EUR 1,
+Amounts in the reporting currency use WAREHOUSE.md's FX rule (latest fix on or before the day, EUR 1,
 rate rounded half-even to 12 places, amount to 6).
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from perfmkt_pipeline.platforms.ecb.standin import sandbox as ecb_sandbox
 from perfmkt_pipeline.platforms.orders.standin.mariadb import HISTORY_DAYS
 from perfmkt_pipeline.platforms.orders.standin.stream import (
     SOURCE,
@@ -22,6 +21,7 @@ from perfmkt_pipeline.platforms.orders.standin.stream import (
     orders_between,
     shop_now,
 )
+from perfmkt_pipeline.sandbox import parts
 from perfmkt_pipeline.transform.utm import UTM_FIELDS
 
 _RATE, _MONEY, _RATIO = Decimal("1e-12"), Decimal("1e-6"), Decimal("1e-10")
@@ -67,10 +67,10 @@ def expected_orders(
 
 
 def fx_rate(world, currency: str, day: dt.date, reporting_currency: str) -> Decimal:
-    """The ECB rule, in Decimal: reporting units per unit of `currency` on `day`."""
+    """The FX rule, in Decimal: reporting units per unit of `currency` on `day`."""
     if currency == reporting_currency:
         return Decimal(1)
-    rates = ecb_sandbox.rates(world, day - dt.timedelta(days=_FX_LOOKBACK_DAYS), day)
+    rates = parts.reference_rates(world, day - dt.timedelta(days=_FX_LOOKBACK_DAYS), day)
 
     def units(code: str) -> Decimal:
         if code == "EUR":
@@ -79,7 +79,7 @@ def fx_rate(world, currency: str, day: dt.date, reporting_currency: str) -> Deci
             value = rates[fix_day].get(code)
             if value is not None:
                 return value
-        raise KeyError(f"no ECB rate for {code} on or before {day}")
+        raise KeyError(f"no reference rate for {code} on or before {day}")
 
     return (units(reporting_currency) / units(currency)).quantize(_RATE, ROUND_HALF_EVEN)
 
