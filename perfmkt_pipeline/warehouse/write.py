@@ -179,12 +179,11 @@ def _replace(
     guard: LossGuard | None,
 ) -> WriteResult:
     deleted = conn.execute(sa.delete(table).where(slice_.where(table))).rowcount
-    checked = _checked(table, batches, slice_, loaded_at)
-    if warehouse.backend == "duckdb":
-        inserted = _stream_duckdb(conn, table, checked)
-    else:
-        inserted = 0
-        for data in checked:
+    inserted = 0
+    for batch in batches:
+        data = to_arrow(table, batch, loaded_at)
+        _check_inside(table, data, slice_)
+        if data.num_rows:
             _BULK_LOADERS.get(warehouse.backend, _load_generic)(conn, table, data)
             inserted += data.num_rows
     if guard is not None:
@@ -317,14 +316,12 @@ def _staged(
     conn.exec_driver_sql(f"DROP TABLE {_STAGED_TABLE}")
 
 
-def _quoted_columns(conn: sa.Connection, data: pa.Table | pa.RecordBatchReader) -> str:
+def _quoted_columns(conn: sa.Connection, data: pa.Table) -> str:
     quote = conn.dialect.identifier_preparer.quote
-    return ", ".join(quote(name) for name in data.schema.names)
+    return ", ".join(quote(name) for name in data.column_names)
 
 
-def _load_duckdb(
-    conn: sa.Connection, table: sa.Table, data: pa.Table | pa.RecordBatchReader
-) -> None:
+def _load_duckdb(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
     duck = conn.connection.driver_connection
     columns = _quoted_columns(conn, data)
     duck.register(_ARROW_VIEW, data)
@@ -334,55 +331,6 @@ def _load_duckdb(
         )
     finally:
         duck.unregister(_ARROW_VIEW)
-
-
-def _checked(
-    table: sa.Table, batches: Iterable[Frame], slice_: Slice, loaded_at: dt.datetime
-) -> Iterator[pa.Table]:
-    """Each batch with the table's column types, refused if a row lies outside the slice;
-    empty ones left out."""
-    for batch in batches:
-        data = to_arrow(table, batch, loaded_at)
-        _check_inside(table, data, slice_)
-        if data.num_rows:
-            yield data
-
-
-def _stream_duckdb(conn: sa.Connection, table: sa.Table, frames: Iterator[pa.Table]) -> int:
-    """Load `frames` with one INSERT per run of frames with the same columns (all of them, from
-    a spool), DuckDB reading the frames as a stream, one batch after another; the rows
-    inserted. One statement instead of one per page: DuckDB plans, scans and appends once
-    (issue #18: a year of Meta's raw rows went in as about 300 statements a step). A frame
-    that is refused, or fails to convert, raises its own error, as when loaded one by one."""
-    inserted = 0
-    pending = next(frames, None)
-    while pending is not None:
-        first, pending = pending, None
-        failure: list[BaseException] = []
-
-        def run(first: pa.Table = first, failure: list[BaseException] = failure):
-            nonlocal inserted, pending
-            data: pa.Table | None = first
-            try:
-                while data is not None:
-                    if data.schema != first.schema:  # other columns: the next statement's
-                        pending = data
-                        return
-                    yield from data.to_batches()
-                    inserted += data.num_rows
-                    data = next(frames, None)
-            except BaseException as error:  # raised again below, not DuckDB's wrapping of it
-                failure.append(error)
-                raise
-
-        reader = pa.RecordBatchReader.from_batches(first.schema, run())
-        try:
-            _load_duckdb(conn, table, reader)
-        except Exception:
-            if failure:
-                raise failure[0] from None
-            raise
-    return inserted
 
 
 def _csv_chunks(data: pa.Table) -> Iterator[memoryview]:
