@@ -302,9 +302,11 @@ def floor_plan(settings: Settings, platforms: tuple[str, ...], days: int, layers
                 "url": getattr(endpoints, name), "accounts": n.account_ids,
                 "timezone": n.timezone, "currency": n.currency,
                 "lookback_days": n.lookback_days,
-                "conversion_action_types": n.conversion_action_types,
-                "program_ids": {a: ids[0] for a, ids in n.program_ids.items()}, **extra,
+                "conversion_action_types": n.conversion_action_types, **extra,
             }  # fmt: skip
+            # Only impact.com's settings name programs (its own settings since c659578).
+            if (programs := getattr(n, "program_ids", None)) is not None:
+                plan[name]["program_ids"] = {a: ids[0] for a, ids in programs.items()}
     return plan
 
 

@@ -65,3 +65,20 @@ def test_a_rolled_back_attempt_is_not_written_and_clear_starts_over(tmp_path):
     assert list(tmp_path.iterdir()) == []
     spool.add([row("a5", "5")])
     assert read(spool) == [("a5", Decimal(5))]
+
+
+def test_rows_given_as_columns_land_as_the_same_rows_given_as_dicts(tmp_path):
+    by_rows = ArrowSpool(meta_tables.meta_ad_insights, tmp_path)
+    by_columns = ArrowSpool(meta_tables.meta_ad_insights, tmp_path)
+    rows = [row("a1", "1.25"), row("a2", "0.10")]
+
+    by_rows.add(rows)
+    by_columns.add_columns({name: [r[name] for r in rows] for name in rows[0]})
+    by_columns.add_columns({name: [] for name in rows[0]})  # an empty page adds nothing
+
+    assert [t.to_pylist() for t in by_columns.frames()] == [t.to_pylist() for t in by_rows.frames()]
+    assert by_columns.rows == 2
+    with pytest.raises(pa.ArrowInvalid):  # a value the column cannot hold, as with `add`
+        ArrowSpool(meta_tables.meta_ad_insights, tmp_path).add_columns(
+            {name: [Decimal("0.1234567") if name == "spend" else v] for name, v in rows[0].items()}
+        )

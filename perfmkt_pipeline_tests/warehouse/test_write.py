@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from perfmkt_pipeline.warehouse import raw, tables
 from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline.warehouse.write import Slice, SliceViolation, replace_slice
+from perfmkt_pipeline.warehouse.write import Slice, SliceViolation, replace_slice, to_arrow
 
 LOADED = dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC)
 JAN = Slice(
@@ -258,3 +258,19 @@ def test_threads_of_one_process_writing_one_duckdb_file_take_turns(duckdb_url: s
 
     assert max(overlaps) == 1
     assert len(table_rows(warehouse, tables.ad_performance_daily)) == 6
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        LOADED,
+        dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        dt.datetime(2026, 11, 1, 6, 0),  # naive: taken as UTC, as before
+    ],
+)
+def test_every_row_of_a_frame_gets_the_loads_time(stamp) -> None:
+    """Issue #18: `loaded_at` is one scalar repeated, the same instant as a datetime per row."""
+    data = to_arrow(tables.ad_performance_daily, perf_rows([1, 2, 3]), stamp)
+
+    assert data.column("loaded_at").type == pa.timestamp("us", tz="UTC")
+    assert data.column("loaded_at").to_pylist() == [LOADED] * 3

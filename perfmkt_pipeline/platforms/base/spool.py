@@ -48,6 +48,16 @@ class ArrowSpool:
             data = self._to_table(rows).select(self.schema.names).cast(self.schema)
         else:
             data = pa.Table.from_pylist(rows, schema=self.schema)
+        self._write(data)
+
+    def add_columns(self, columns: dict[str, list[Any]]) -> None:
+        """Like `add` with dicts of column values, the rows given as columns instead (column ->
+        values, every column of the spool): no dict per row to build and take apart."""
+        if not next(iter(columns.values()), None):
+            return
+        self._write(pa.Table.from_pydict(columns, schema=self.schema))
+
+    def _write(self, data: pa.Table) -> None:
         if self._writer is None:
             if self._path is not None:
                 raise RuntimeError("a spool that was read cannot be added to; clear it first")

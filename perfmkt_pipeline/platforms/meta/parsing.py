@@ -79,7 +79,7 @@ def _decimal(account_id: str, day: str | None, field: str, raw: Any) -> Decimal 
     if raw is None:
         return None
     try:
-        value = Decimal(str(raw))
+        value = Decimal(raw if type(raw) is str else str(raw))  # Graph sends strings
     except InvalidOperation:
         raise MetaDataError(account_id, day, field, f"is not a decimal number: {raw!r}") from None
     if not value.is_finite():
@@ -154,21 +154,54 @@ def insight_row(account_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# Whether an entry's key names an attribution (`_ATTRIBUTION_KEY`), remembered per key: a page
+# of 5,000 records has about 60,000 keys, nearly all of them the same handful (issue #18).
+_ATTRIBUTION_KEYS: dict[str, bool] = {}
+_KEYS_REMEMBERED = 1024  # more distinct keys than Graph sends: the rest are matched each time
+
+
+def _is_attribution(key: str) -> bool:
+    known = _ATTRIBUTION_KEYS.get(key)
+    if known is None:
+        known = _ATTRIBUTION_KEY.match(key) is not None
+        if len(_ATTRIBUTION_KEYS) < _KEYS_REMEMBERED:
+            _ATTRIBUTION_KEYS[key] = known
+    return known
+
+
 def _by_attribution(
-    account_id: str, day: str, field: str, entries: list[dict]
+    account_id: str, day: dt.date, field: str, entries: list[dict]
 ) -> dict[tuple[str, str], Decimal]:
+    """(action type, attribution key) -> number of entries already checked to be objects (the
+    day is formatted only for an error message)."""
     out: dict[tuple[str, str], Decimal] = {}
     for entry in entries:
         action_type = entry.get("action_type")
         if not action_type:
-            raise MetaDataError(account_id, day, f"{field}[].action_type", "is missing")
+            raise MetaDataError(account_id, day.isoformat(), f"{field}[].action_type", "is missing")
         for key, raw in entry.items():
-            if _ATTRIBUTION_KEY.match(key):
-                name = f"{field}[{action_type}].{key}"
-                value = _decimal(account_id, day, name, raw)
-                if value is not None:
-                    out[(str(action_type), key)] = value
+            if _is_attribution(key) and raw is not None:
+                try:
+                    value = Decimal(raw if type(raw) is str else str(raw))
+                except InvalidOperation:
+                    value = None  # _decimal raises the error that says why
+                if value is None or not value.is_finite():
+                    name = f"{field}[{action_type}].{key}"
+                    value = _decimal(account_id, day.isoformat(), name, raw)
+                out[(str(action_type), key)] = value
     return out
+
+
+ACTION_COLUMNS = (
+    "account_id",
+    "date",
+    "campaign_id",
+    "ad_id",
+    "action_type",
+    "attribution",
+    "actions",
+    "action_value",
+)
 
 
 def action_rows(account_id: str, record: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -177,26 +210,41 @@ def action_rows(account_id: str, record: Mapping[str, Any]) -> list[dict[str, An
     day = _day(account_id, record)
     iso = day.isoformat()
     ad_id = _required(account_id, iso, record, "ad_id")
-    counts = _by_attribution(
-        account_id, iso, "actions", _entries(account_id, iso, record, "actions")
-    )
-    values = _by_attribution(
-        account_id, iso, "action_values", _entries(account_id, iso, record, "action_values")
-    )
-    keys = list(counts) + [k for k in values if k not in counts]
-    return [
-        {
-            "account_id": account_id,
-            "date": day,
-            "campaign_id": record.get("campaign_id"),
-            "ad_id": ad_id,
-            "action_type": action_type,
-            "attribution": attribution,
-            "actions": counts.get((action_type, attribution)),
-            "action_value": values.get((action_type, attribution)),
-        }
-        for action_type, attribution in keys
-    ]
+    _entries(account_id, iso, record, "actions")
+    _entries(account_id, iso, record, "action_values")
+    columns = action_columns(account_id, [record], [{"date": day, "ad_id": ad_id}])
+    rows = zip(*columns.values(), strict=True)
+    return [dict(zip(ACTION_COLUMNS, row, strict=True)) for row in rows]
+
+
+def action_columns(
+    account_id: str, records: list[Mapping[str, Any]], insights: list[Mapping[str, Any]]
+) -> dict[str, list[Any]]:
+    """The raw.meta_ad_actions rows of `records` (`action_rows` of each, in order) as columns,
+    given each record's insight row (`insight_row`, which has checked its day, ad and entries:
+    only the entries' contents are left to check here)."""
+    columns: dict[str, list[Any]] = {name: [] for name in ACTION_COLUMNS}
+    accounts, dates, campaigns, ads, types, attributions, counted, valued = columns.values()
+    for record, row in zip(records, insights, strict=True):
+        day = row["date"]
+        counts = _by_attribution(account_id, day, "actions", record.get("actions") or [])
+        values = _by_attribution(
+            account_id, day, "action_values", record.get("action_values") or []
+        )
+        keys = list(counts) + [k for k in values if k not in counts]
+        if not keys:
+            continue
+        n = len(keys)
+        accounts += [account_id] * n
+        dates += [day] * n
+        campaigns += [record.get("campaign_id")] * n
+        ads += [row["ad_id"]] * n
+        for key in keys:
+            types.append(key[0])
+            attributions.append(key[1])
+            counted.append(counts.get(key))
+            valued.append(values.get(key))
+    return columns
 
 
 def counted_conversions(
@@ -210,6 +258,25 @@ def counted_conversions(
         if row["attribution"] == DEFAULT_ATTRIBUTION and row["action_type"] in counted:
             conversions += row["actions"] or 0
             value += row["action_value"] or 0
+    return conversions, value
+
+
+def counted_in_columns(
+    columns: dict[str, list[Any]], action_types: list[str]
+) -> tuple[Decimal, Decimal]:
+    """`counted_conversions` of rows given as columns (`action_columns`)."""
+    counted = set(action_types)
+    conversions = value = Decimal(0)
+    for attribution, action_type, actions, action_value in zip(
+        columns["attribution"],
+        columns["action_type"],
+        columns["actions"],
+        columns["action_value"],
+        strict=True,
+    ):
+        if attribution == DEFAULT_ATTRIBUTION and action_type in counted:
+            conversions += actions or 0
+            value += action_value or 0
     return conversions, value
 
 

@@ -4,6 +4,7 @@ async report runs and restatement (issue 5, acceptance 1-4), with the real faceb
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import sys
 import time
@@ -122,6 +123,40 @@ def test_a_short_range_is_one_synchronous_call_read_page_by_page(sandbox) -> Non
     assert box.counters.count("meta", "meta.report_run") == 0
     assert pull.chunks == [(start, end)]
     _assert_matches_ground_truth(box, pull, [UK], start, end)
+
+
+def test_each_answer_is_decoded_once_and_the_rows_are_those_received(
+    sandbox,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """Issue #18: the SDK decoded every body twice (to tell failure from success, then for the
+    cursor); every answer (report runs, polls, pages of 10, listings) is now decoded once."""
+    import facebook_business.api as sdk
+
+    decoded: list[int] = []
+
+    class CountingJson:
+        dumps = staticmethod(json.dumps)
+
+        def loads(self, text, *args, **kwargs):
+            decoded.append(len(text))
+            return json.loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(sdk, "json", CountingJson())
+    box = sandbox(google_ads=False)
+    client = _client(box, FakeClock(), page_limit=10)
+    pull = _pull(client, [UK], START, END)
+    listed = len(client.ads(UK)) + len(client.adsets(UK))
+
+    sent = client.transport.requests_sent
+    assert sent == sum(
+        box.counters.count("meta", kind, UK)
+        for kind in ("meta.report_run", "meta.report_poll", "meta.report_page", "meta.ads",
+                     "meta.adsets")
+    )  # fmt: skip
+    assert len(decoded) == sent
+    assert listed > 0
+    _assert_matches_ground_truth(box, pull, [UK], START, END)
 
 
 @dataclass

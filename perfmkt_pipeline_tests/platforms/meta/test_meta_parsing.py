@@ -16,6 +16,7 @@ from perfmkt_pipeline.platforms.meta import (
     insight_row,
     plan_chunks,
 )
+from perfmkt_pipeline.platforms.meta.parsing import action_columns, counted_in_columns
 
 RECORD = {
     "account_currency": "EUR",
@@ -122,6 +123,60 @@ def test_a_record_that_does_not_parse_names_account_day_and_field(change, messag
         insight_row("101", {**RECORD, **change})
         action_rows("101", {**RECORD, **change})
     assert str(caught.value) == message
+
+
+def test_a_pages_action_columns_are_its_records_action_rows_in_order() -> None:
+    """Issue #18: the sync lands a page's actions as columns; they are exactly the rows of
+    `action_rows`, record after record, and count the same conversions."""
+    other = {
+        **RECORD,
+        "ad_id": "a2",
+        "campaign_id": None,
+        "actions": [{"action_type": "lead", "value": "2", "7d_click": None, "28d_view": "1.50"}],
+        "action_values": [{"action_type": "lead", "7d_click": "10"}],
+    }
+    bare = {k: v for k, v in RECORD.items() if k not in ("actions", "action_values")}
+    page = [RECORD, bare, other]
+
+    columns = action_columns("101", page, [insight_row("101", r) for r in page])
+
+    rows = [row for record in page for row in action_rows("101", record)]
+    landed = zip(*columns.values(), strict=True)
+    assert [dict(zip(columns, values, strict=True)) for values in landed] == rows
+    assert [(r["ad_id"], r["action_type"], r["attribution"]) for r in rows[-3:]] == [
+        ("a2", "lead", "value"),
+        ("a2", "lead", "28d_view"),
+        ("a2", "lead", "7d_click"),
+    ]
+    assert rows[-1]["actions"] is None and rows[-1]["action_value"] == Decimal(10)
+    assert rows[-2]["actions"] == Decimal("1.50")
+    purchases = ["offsite_conversion.fb_pixel_purchase", "lead"]
+    assert counted_in_columns(columns, purchases) == counted_conversions(rows, purchases)
+    assert counted_in_columns(columns, purchases) == (Decimal(5), Decimal("89.97"))
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"action_type": "lead", "value": "x"}, "field 'actions[lead].value' is not a decimal number: 'x'"),
+        ({"action_type": "lead", "1d_view": "Infinity"}, "field 'actions[lead].1d_view' is not a finite number: 'Infinity'"),
+        ({"action_type": "lead", "7d_click": 2.5e400}, "field 'actions[lead].7d_click' is not a finite number: inf"),
+        ({"value": "1"}, "field 'actions[].action_type' is missing"),
+    ],
+)  # fmt: skip
+def test_a_bad_action_fails_a_page_as_it_fails_its_record(entry, message) -> None:
+    bad = {**RECORD, "actions": [*RECORD["actions"], entry]}
+    page = [RECORD, bad]
+
+    with pytest.raises(MetaDataError) as by_record:
+        action_rows("101", bad)
+    with pytest.raises(MetaDataError) as by_page:
+        action_columns("101", page, [insight_row("101", r) for r in page])
+    assert (
+        str(by_page.value)
+        == str(by_record.value)
+        == (f"meta: account 101, day 2026-11-02: {message}")
+    )
 
 
 def test_a_range_within_sync_max_days_is_one_sync_chunk() -> None:
