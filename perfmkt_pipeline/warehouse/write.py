@@ -107,7 +107,7 @@ def to_arrow(table: sa.Table, frame: Frame, loaded_at: dt.datetime) -> pa.Table:
         frame = pa.Table.from_pandas(frame, preserve_index=False)
     if "loaded_at" in table.c and "loaded_at" not in frame.column_names:
         # One scalar repeated: a Python list of a datetime per row cost about 1 CPU-s per 4 M
-        # rows, a year of Meta's raw rows (issue #18).
+        # rows (a year of the benchmark's largest raw backfill; issue #18).
         stamp = pa.scalar(loaded_at, pa.timestamp("us", tz="UTC"))
         frame = frame.append_column("loaded_at", pa.repeat(stamp, frame.num_rows))
     missing = [c.name for c in table.columns if not c.nullable and c.name not in frame.column_names]
