@@ -16,7 +16,6 @@ from perfmkt_pipeline.platforms.meta.errors import (
 from perfmkt_pipeline.platforms.meta.parsing import (
     AccountInfo,
     action_rows,
-    counted_conversions,
     insight_row,
 )
 from perfmkt_pipeline.platforms.meta.transport import Clock, SystemClock
@@ -34,7 +33,6 @@ __all__ = [
     "MetaRetriesExhausted",
     "SystemClock",
     "action_rows",
-    "counted_conversions",
     "insight_row",
     "plan_chunks",
 ]

@@ -247,24 +247,12 @@ def action_columns(
     return columns
 
 
-def counted_conversions(
-    rows: list[dict[str, Any]], action_types: list[str]
-) -> tuple[Decimal, Decimal]:
-    """Conversions and their value at the default attribution, over the configured action types
-    (the ones that count; others, such as omni_purchase, would double-count purchases)."""
-    counted = set(action_types)
-    conversions = value = Decimal(0)
-    for row in rows:
-        if row["attribution"] == DEFAULT_ATTRIBUTION and row["action_type"] in counted:
-            conversions += row["actions"] or 0
-            value += row["action_value"] or 0
-    return conversions, value
-
-
 def counted_in_columns(
     columns: dict[str, list[Any]], action_types: list[str]
 ) -> tuple[Decimal, Decimal]:
-    """`counted_conversions` of rows given as columns (`action_columns`)."""
+    """Conversions and their value at the default attribution, over the configured action types
+    (the ones that count; others, such as omni_purchase, would double-count purchases), of
+    raw.meta_ad_actions rows given as columns (`action_columns`)."""
     counted = set(action_types)
     conversions = value = Decimal(0)
     for attribution, action_type, actions, action_value in zip(

@@ -12,7 +12,6 @@ from perfmkt_pipeline.platforms.meta import (
     Chunk,
     MetaDataError,
     action_rows,
-    counted_conversions,
     insight_row,
     plan_chunks,
 )
@@ -85,17 +84,15 @@ def test_actions_are_broken_out_per_action_type_and_attribution() -> None:
 
 
 def test_only_the_configured_action_types_count_as_conversions() -> None:
-    rows = action_rows("101", RECORD)
+    columns = action_columns("101", [RECORD], [insight_row("101", RECORD)])
 
-    assert counted_conversions(rows, ["offsite_conversion.fb_pixel_purchase"]) == (
+    assert counted_in_columns(columns, ["offsite_conversion.fb_pixel_purchase"]) == (
         Decimal(3),
         Decimal("89.97"),
     )
     # omni_purchase repeats the pixel purchases: counting both doubles them.
-    assert counted_conversions(rows, ["offsite_conversion.fb_pixel_purchase", "omni_purchase"]) == (
-        Decimal(6),
-        Decimal("89.97"),
-    )
+    purchases = ["offsite_conversion.fb_pixel_purchase", "omni_purchase"]
+    assert counted_in_columns(columns, purchases) == (Decimal(6), Decimal("89.97"))
 
 
 def test_a_row_without_actions_has_no_action_rows_and_null_action_columns() -> None:
@@ -151,7 +148,6 @@ def test_a_pages_action_columns_are_its_records_action_rows_in_order() -> None:
     assert rows[-1]["actions"] is None and rows[-1]["action_value"] == Decimal(10)
     assert rows[-2]["actions"] == Decimal("1.50")
     purchases = ["offsite_conversion.fb_pixel_purchase", "lead"]
-    assert counted_in_columns(columns, purchases) == counted_conversions(rows, purchases)
     assert counted_in_columns(columns, purchases) == (Decimal(5), Decimal("89.97"))
 
 
