@@ -90,11 +90,6 @@ def _action(actions, action_type: str) -> Decimal:
     return next((a.value for a in actions if a.action_type == action_type), ZERO)
 
 
-def _first(actions, action_type: str):
-    """The value of `action_type` among `actions`, 0 (int) when absent (the shop's draws)."""
-    return next((a.value for a in actions if a.action_type == action_type), 0)
-
-
 # Share of the pixel purchases it claims that are the shop's orders (sandbox/claims.py).
 REAL_SHARE = 0.45
 
@@ -169,8 +164,8 @@ class MetaPart(SandboxPart):
         sandbox ads' url_tags are."""
         for acc in world.accounts(META):
             for row in data.ad_days(world, acc.account_id, day, day, as_of=FINAL):
-                purchases = _first(row.actions, data.META_PURCHASE)
-                value = _first(row.action_values, data.META_PURCHASE)
+                purchases = _action(row.actions, data.META_PURCHASE)
+                value = _action(row.action_values, data.META_PURCHASE)
                 if not purchases:
                     continue
                 n = int(rng.binomial(int(purchases), REAL_SHARE))
