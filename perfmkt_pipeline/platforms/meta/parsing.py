@@ -10,6 +10,7 @@ out per action type and attribution key ("value" or a window).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -156,17 +157,9 @@ def insight_row(account_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
 
 # Whether an entry's key names an attribution (`_ATTRIBUTION_KEY`), remembered per key: a page
 # of 5,000 records has about 60,000 keys, nearly all of them the same handful (issue #18).
-_ATTRIBUTION_KEYS: dict[str, bool] = {}
-_KEYS_REMEMBERED = 1024  # more distinct keys than Graph sends: the rest are matched each time
-
-
+@functools.lru_cache(maxsize=1024)
 def _is_attribution(key: str) -> bool:
-    known = _ATTRIBUTION_KEYS.get(key)
-    if known is None:
-        known = _ATTRIBUTION_KEY.match(key) is not None
-        if len(_ATTRIBUTION_KEYS) < _KEYS_REMEMBERED:
-            _ATTRIBUTION_KEYS[key] = known
-    return known
+    return _ATTRIBUTION_KEY.match(key) is not None
 
 
 def _by_attribution(
