@@ -15,7 +15,8 @@ keeps the `@asset_check` step it always had. Nothing else changes:
   stop the asset's downstream, which it never did). Nothing waits for a warning, so a step of
   warnings blocks nothing, whatever its checks report or raise;
 - each check is evaluated in its own transaction, and one that raises does not keep the others of
-  its step from reporting: their results come first, then its error fails the step;
+  its step from reporting: their results come first, then its error fails the step; on DuckDB
+  the transactions of one step share a connection (`connections_shared`), opened once;
 - a check can still be run alone (the step runs only the selected checks);
 - a check that compares its asset with another table names that table (`Check.deps`): its step
   then waits for that table too, as Dagster's `additional_deps` make it.
@@ -41,6 +42,7 @@ from dagster import (
 )
 
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.warehouse.engine import connections_shared
 
 
 @dataclass(frozen=True)
@@ -113,15 +115,20 @@ def _together(
     ) -> Iterator[AssetCheckResult]:
         selected = context.selected_asset_check_keys
         error: Exception | None = None
-        for check in checks:
-            if AssetCheckKey(asset, check.name) not in selected:
-                continue
-            try:
-                result = check.run(context, warehouse, asset_key=asset, check_name=check.name)
-            except Exception as raised:  # the step's other checks still report
-                error = error or raised
-                continue
-            yield result
+        results: list[AssetCheckResult] = []
+        # One DuckDB connection for the step's checks (each still its own transaction), closed
+        # before their results are reported.
+        with connections_shared():
+            for check in checks:
+                if AssetCheckKey(asset, check.name) not in selected:
+                    continue
+                try:
+                    results.append(
+                        check.run(context, warehouse, asset_key=asset, check_name=check.name)
+                    )
+                except Exception as raised:  # the step's other checks still report
+                    error = error or raised
+        yield from results
         if error is not None:
             raise error
 

@@ -19,11 +19,14 @@ import random
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.ddl.impl import DefaultImpl
 from filelock import FileLock
+from sqlalchemy import schema
 from sqlalchemy.pool import NullPool
 
 from perfmkt_pipeline.warehouse.migrate import is_current, upgrade
@@ -43,6 +46,27 @@ class DuckDBAlembicImpl(DefaultImpl):
 
     __dialect__ = "duckdb"
     transactional_ddl = True
+
+    def create_table(self, table: sa.Table, **kw: Any) -> None:
+        """As Alembic's, but the table's and its columns' comments (DuckDB has no inline
+        comments: one `COMMENT ON` each, most of a new warehouse's ~600 DDL statements) go to
+        DuckDB as one list of statements, in one call, not one SQLAlchemy execution each."""
+        if self.as_sql or not self.dialect.supports_comments or self.dialect.inline_comments:
+            super().create_table(table, **kw)
+            return
+        table.dispatch.before_create(table, self.connection, checkfirst=False, _ddl_runner=self)
+        self._exec(schema.CreateTable(table, **kw))
+        table.dispatch.after_create(table, self.connection, checkfirst=False, _ddl_runner=self)
+        for index in table.indexes:
+            self._exec(schema.CreateIndex(index))
+        comments: list[schema.ExecutableDDLElement] = []
+        if table.comment is not None:
+            comments.append(schema.SetTableComment(table))
+        comments += [schema.SetColumnComment(c) for c in table.columns if c.comment is not None]
+        if comments:
+            statements = [str(c.compile(dialect=self.dialect)) for c in comments]
+            assert self.connection is not None
+            self.connection.exec_driver_sql(";\n".join(statements))
 
 
 def normalise_url(url: str | sa.URL) -> sa.URL:
@@ -81,9 +105,35 @@ class Warehouse:
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[sa.Connection]:
-        """One transaction: committed when the block ends, rolled back on any exception."""
-        with self._process_lock(), self._connect() as conn, conn.begin():
-            yield conn
+        """One transaction: committed when the block ends, rolled back on any exception.
+        Inside `connections_shared()` on DuckDB, a transaction on the block's one connection."""
+        scope = _current_scope() if self._lock is not None else None
+        held = scope.held.get(self) if scope is not None else None
+        if scope is None or (held is not None and held.busy):  # a unit begun inside another
+            with self._process_lock(), self._connect() as conn, conn.begin():
+                yield conn
+            return
+        if held is None:
+            held = scope.hold(self)
+        held.busy = True
+        try:
+            with held.conn.begin():
+                yield held.conn
+        except BaseException:
+            scope.release(self)  # rolled back; the next unit opens a new connection
+            raise
+        finally:
+            held.busy = False
+
+    def _hold(self) -> _Held:
+        """The writer lock and an open connection, for `connections_shared`."""
+        stack = contextlib.ExitStack()
+        stack.enter_context(self._process_lock())
+        try:
+            return _Held(self._connect(), stack)
+        except BaseException:
+            stack.close()
+            raise
 
     @contextlib.contextmanager
     def _process_lock(self) -> Iterator[None]:
@@ -143,3 +193,79 @@ class Warehouse:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- connections shared by the units of work of a block (a step) --------------------------------
+
+
+@dataclass
+class _Held:
+    conn: sa.Connection
+    lock: contextlib.ExitStack  # the writer lock, held while the connection is open
+    busy: bool = False  # a unit of work is running on it
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        finally:
+            self.lock.close()
+
+
+@dataclass
+class _Scope:
+    pid: int  # a process forked inside the block does not share its parent's connections
+    held: dict[Warehouse, _Held] = field(default_factory=dict)
+
+    def hold(self, warehouse: Warehouse) -> _Held:
+        held = self.held[warehouse] = warehouse._hold()
+        return held
+
+    def release(self, warehouse: Warehouse) -> None:
+        held = self.held.pop(warehouse, None)
+        if held is not None:
+            held.close()
+
+    def release_all(self) -> None:
+        errors = []
+        for warehouse in list(self.held):
+            try:
+                self.release(warehouse)
+            except Exception as error:  # close the others; the first error is raised
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
+
+_scopes = threading.local()
+
+
+def _current_scope() -> _Scope | None:
+    scope = getattr(_scopes, "scope", None)
+    return scope if scope is not None and scope.pid == os.getpid() else None
+
+
+@contextlib.contextmanager
+def connections_shared() -> Iterator[None]:
+    """Within the block, this thread's units of work on a DuckDB warehouse (`begin()`) are
+    transactions on one connection per warehouse: opened, with the writer lock taken, at the
+    first unit, closed and the lock released when the block ends. Opening the file and closing it
+    again costs about 20 ms of CPU (DuckDB starts a database instance each time), so a step whose
+    units follow one another without waiting on anything outside the warehouse (checks, core,
+    marts; never a step that waits on a platform's API) opens it once.
+
+    Each unit is still its own transaction: one that fails is rolled back alone (the units before
+    it stay committed) and its connection closed, and the next unit opens a new one. A unit begun
+    inside another gets a connection of its own, as outside the block. Other threads, other
+    processes and other backends (whose pool keeps connections) are unaffected, but for waiting
+    for the lock until the block ends. Blocks nest: the outermost releases. No thread is
+    started."""
+    if _current_scope() is not None:
+        yield
+        return
+    scope = _Scope(os.getpid())
+    _scopes.scope = scope
+    try:
+        yield
+    finally:
+        _scopes.scope = None
+        scope.release_all()

@@ -29,6 +29,7 @@ from perfmkt_pipeline.defs.policies import WAREHOUSE_RETRY, warehouse_pool
 from perfmkt_pipeline.defs.resources import WarehouseResource
 from perfmkt_pipeline.transform import marts
 from perfmkt_pipeline.warehouse import core_io, tables
+from perfmkt_pipeline.warehouse.engine import connections_shared
 from perfmkt_pipeline.warehouse.write import Slice, replace_slice
 
 CAMPAIGN_DAILY = AssetKey(["marts", "campaign_daily"])
@@ -80,31 +81,33 @@ def build_mart_assets(settings: Settings, engine_kind: str) -> list[AssetsDefini
         start, end = window(context)
         wh = warehouse.get()
         loaded_at = dt.datetime.now(dt.UTC)  # the load's timestamp, stamped on every row
-        with wh.begin() as conn:
-            first, last = core_span(conn, settings, start, end)
-            performance = core_io.read_performance(conn, first, last)
-            campaign_rows = marts.campaign_daily(performance, core_io.read_campaigns(conn))
-            channel_rows = marts.channel_daily(performance)
-            for table, rows in (
-                (tables.campaign_daily, campaign_rows),
-                (tables.channel_daily, channel_rows),
-            ):
-                replace_slice(
-                    wh,
-                    table,
-                    rows,
-                    Slice({}, "date", first, last),
-                    loaded_at=loaded_at,
-                    connection=conn,
-                )
-        wh.refresh_statistics([tables.campaign_daily, tables.channel_daily])
-        context.log.info(
-            f"marts {first}..{last}: {performance.num_rows} core rows -> {campaign_rows.num_rows} "
-            f"campaign rows, {channel_rows.num_rows} channel rows"
-        )
-        currency = settings.reporting_currency
-        with wh.begin() as conn:  # after the commit: the picture shows what was written
-            picture = channel_picture(conn, settings, last)
+        # The write and the picture drawn from it on one DuckDB connection (opened once).
+        with connections_shared():
+            with wh.begin() as conn:
+                first, last = core_span(conn, settings, start, end)
+                performance = core_io.read_performance(conn, first, last)
+                campaign_rows = marts.campaign_daily(performance, core_io.read_campaigns(conn))
+                channel_rows = marts.channel_daily(performance)
+                for table, rows in (
+                    (tables.campaign_daily, campaign_rows),
+                    (tables.channel_daily, channel_rows),
+                ):
+                    replace_slice(
+                        wh,
+                        table,
+                        rows,
+                        Slice({}, "date", first, last),
+                        loaded_at=loaded_at,
+                        connection=conn,
+                    )
+            wh.refresh_statistics([tables.campaign_daily, tables.channel_daily])
+            context.log.info(
+                f"marts {first}..{last}: {performance.num_rows} core rows -> {campaign_rows.num_rows} "
+                f"campaign rows, {channel_rows.num_rows} channel rows"
+            )
+            currency = settings.reporting_currency
+            with wh.begin() as conn:  # after the commit: the picture shows what was written
+                picture = channel_picture(conn, settings, last)
         for key, rows in ((CAMPAIGN_DAILY, campaign_rows), (CHANNEL_DAILY, channel_rows)):
             metadata = summary(rows, date_column="date", money="spend", reporting_currency=currency)
             yield MaterializeResult(
