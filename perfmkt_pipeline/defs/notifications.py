@@ -68,16 +68,18 @@ class SmtpPasswordResource(ConfigurableResource):
 
 
 def notification_resources(settings: Settings) -> dict[str, Any]:
-    """One resource per configured channel, its secret an EnvVar (the UI shows its name only)."""
-    from dagster_msteams import MSTeamsResource
-    from dagster_slack import SlackResource
-
+    """One resource per configured channel, its secret an EnvVar (the UI shows its name only).
+    A channel's library is imported only when the channel is configured."""
     notify = settings.alerts.notify
     secrets = notify.secret_env_vars()
     resources: dict[str, Any] = {}
     if notify.slack is not None:
+        from dagster_slack import SlackResource
+
         resources[RESOURCE_KEYS["slack"]] = SlackResource(token=EnvVar(secrets["slack"]))
     if notify.teams is not None:
+        from dagster_msteams import MSTeamsResource
+
         resources[RESOURCE_KEYS["teams"]] = MSTeamsResource(
             hook_url=EnvVar(secrets["teams"]), timeout=notify.teams.timeout_seconds
         )

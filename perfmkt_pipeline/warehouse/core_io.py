@@ -65,17 +65,29 @@ def platform_windows(
     for spec in registered:
         if spec.core is not None:
             windows[spec.name] = (start, end)
-    for spec in affiliates(registered):
-        platform, table = spec.name, spec.actions.table
+    # The event days each affiliate platform's read windows touched: one query for all of them.
+    touched_by_platform = []
+    for number, spec in enumerate(affiliates(registered)):
+        table = spec.actions.table
         first, last = sync_window(start, end, spec.lookback_days(settings))
-        touched = conn.execute(
-            sa.select(sa.func.min(table.c.event_date), sa.func.max(table.c.event_date)).where(
-                table.c.platform == platform, table.c.window_date.between(first, last)
+        touched_by_platform.append(
+            sa.select(
+                sa.literal(number).label("number"),
+                sa.func.min(table.c.event_date).label("low"),
+                sa.func.max(table.c.event_date).label("high"),
+            ).where(table.c.platform == spec.name, table.c.window_date.between(first, last))
+        )
+    if touched_by_platform:
+        touched = {
+            row.number: (row.low, row.high)
+            for row in conn.execute(sa.union_all(*touched_by_platform))
+        }
+        for number, spec in enumerate(affiliates(registered)):
+            low, high = touched[number]
+            windows[spec.name] = (
+                min(start, low) if low else start,
+                max(end, high) if high else end,
             )
-        ).one()
-        low = min(start, touched[0]) if touched[0] else start
-        high = max(end, touched[1]) if touched[1] else end
-        windows[platform] = (low, high)
     return windows
 
 

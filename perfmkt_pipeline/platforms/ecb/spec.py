@@ -14,10 +14,12 @@ from perfmkt_pipeline.platforms.base.spec import (
 )
 from perfmkt_pipeline.platforms.ecb import sync
 from perfmkt_pipeline.platforms.ecb.client import EcbDataError
-from perfmkt_pipeline.platforms.ecb.standin.app import ZIP_PATH
 from perfmkt_pipeline.platforms.ecb.tables import ecb_rates
 
 NAME = "ecb"
+# The historical file's path on the ECB site, where the stand-in serves it too (defined here,
+# not in the stand-in, so that loading the spec imports no sandbox code).
+ZIP_PATH = "/stats/eurofxref/eurofxref-hist.zip"
 # ISO 4217 codes the ECB publishes reference rates for, plus EUR itself: the currencies a
 # reporting or account currency may be (config.known_currencies).
 CURRENCIES = frozenset(

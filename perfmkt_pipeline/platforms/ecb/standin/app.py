@@ -10,11 +10,11 @@ from __future__ import annotations
 import io
 import zipfile
 
+from perfmkt_pipeline.platforms.ecb.spec import ZIP_PATH
 from perfmkt_pipeline.platforms.ecb.standin.data import ECB_HIST_CSV_NAME
 from perfmkt_pipeline.platforms.ecb.standin.sandbox import history_csv
 from perfmkt_pipeline.sandbox.http_server import PlatformApp, Request, Response
 
-ZIP_PATH = "/stats/eurofxref/eurofxref-hist.zip"
 CSV_PATH = "/stats/eurofxref/eurofxref-hist.csv"
 
 
