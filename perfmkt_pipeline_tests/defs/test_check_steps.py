@@ -11,6 +11,7 @@ from dagster import AssetKey, asset, materialize
 from perfmkt_pipeline.defs.check_steps import Check, check_steps
 from perfmkt_pipeline.defs.checks import Outcome, build_checks
 from perfmkt_pipeline.defs.resources import WarehouseResource
+from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests import core_marts_fixture as fx
 
 CORE = ["core"]
@@ -218,3 +219,51 @@ def test_the_freshness_and_anomaly_warnings_share_a_step_per_asset() -> None:
         ],
     }
     assert all(not s.blocking for d in definitions for s in d.check_specs)
+
+
+def test_the_checks_of_a_shared_step_run_on_one_duckdb_connection_each_in_its_own_transaction(
+    tmp_path: Path,
+) -> None:
+    # Each check inserts its name; the second then raises: its insert alone is rolled back, its
+    # connection closed, and the third check opens a new one.
+    seen: dict[str, object] = {}  # the DuckDB connection each check ran on (kept: ids stay unique)
+
+    def writes(name: str, fails: bool = False):
+        def evaluate(conn, context):
+            seen[name] = conn.connection.driver_connection
+            conn.exec_driver_sql(f"INSERT INTO evaluated VALUES ('{name}')")
+            if fails:
+                raise ValueError(f"{name} fails after its insert")
+            return Outcome(True, {"checked": 1})
+
+        return evaluate
+
+    @asset(key=AssetKey([*CORE, "checked"]))
+    def checked() -> None:
+        return None
+
+    key = checked.key
+    checks = [
+        Check(key, "first", "first", writes("first")),
+        Check(key, "second", "second", writes("second")),
+        Check(key, "third", "third", writes("third", fails=True)),
+        Check(key, "fourth", "fourth", writes("fourth")),
+    ]
+    definitions = check_steps(checks, None)  # type: ignore[arg-type]
+    database = tmp_path / "warehouse.duckdb"
+    wh = Warehouse(f"duckdb:///{database}")
+    with wh.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE evaluated (name VARCHAR)")
+    result = materialize(
+        [checked, *definitions],
+        resources={"warehouse": WarehouseResource(url=f"duckdb:///{database}")},
+        raise_on_error=False,
+    )
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == {"first": True, "second": True, "fourth": True}
+    assert seen["first"] is seen["second"] is seen["third"]
+    assert seen["fourth"] is not seen["first"]
+    with wh.begin() as conn:  # the step's connection is closed: the file opens here again
+        names = sorted(n for (n,) in conn.exec_driver_sql("SELECT name FROM evaluated"))
+    assert names == ["first", "fourth", "second"]
+    wh.dispose()
