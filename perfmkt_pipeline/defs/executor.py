@@ -158,7 +158,8 @@ def warehouse_steps_share_a_connection(
     """The events of steps run one after another in this process, while consecutive steps that
     work only on the warehouse (`works_in_the_warehouse`) share one DuckDB connection
     (`connections_shared`): it is opened at their first unit of work and closed, with the writer
-    lock released, when a step of another kind starts or the run's steps end. Opening the file
+    lock released, when a step of another kind starts, a step fails (a retry may wait minutes)
+    or the run's steps end. Opening the file
     costs about 20 ms of CPU each time, and a one-day run's core, marts and checks have some 40
     units of work. Each unit is still its own transaction. No thread, no fork: the steps run in
     this thread, in order."""
@@ -173,7 +174,13 @@ def warehouse_steps_share_a_connection(
                 elif not sharing:
                     shared.enter_context(connections_shared())
                     sharing = True
+            elif event.event_type in _STEP_FAILED:  # nor held while a retry waits its delay
+                shared.close()
+                sharing = False
             yield event
+
+
+_STEP_FAILED = frozenset({DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_UP_FOR_RETRY})
 
 
 def works_in_the_warehouse(step: IExecutionStep) -> bool:

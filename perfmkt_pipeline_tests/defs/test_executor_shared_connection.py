@@ -5,14 +5,17 @@ only on the warehouse, and frees the file before a raw step starts and when its 
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from dagster import (
+    AssetCheckKey,
     AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
     AssetSelection,
     ConfigurableResource,
+    DagsterEventType,
     DagsterInstance,
     DailyPartitionsDefinition,
     Definitions,
@@ -28,7 +31,13 @@ from filelock import FileLock, Timeout
 from pydantic import PrivateAttr
 
 from perfmkt_pipeline.config import parse_settings
-from perfmkt_pipeline.defs.executor import RANGE_END_TAG, RANGE_START_TAG, run_executor
+from perfmkt_pipeline.defs.executor import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    run_executor,
+    warehouse_steps_share_a_connection,
+    works_in_the_warehouse,
+)
 from perfmkt_pipeline.warehouse.engine import Warehouse
 
 DAYS = DailyPartitionsDefinition(start_date="2026-01-01")
@@ -175,3 +184,84 @@ def test_a_run_that_forks_opens_the_file_in_every_step(tmp_path) -> None:
         name: True for name in written
     }
     assert {r["opens_before"] for r in reports.values()} == {0}
+
+
+class _Plan:
+    """The two things `warehouse_steps_share_a_connection` asks of an execution plan."""
+
+    def __init__(self, keys: dict[str, AssetKey]):
+        self._keys = keys
+
+    def get_step_by_key(self, step_key: str) -> SimpleNamespace:
+        properties = SimpleNamespace(asset_key=self._keys[step_key], asset_check_key=None)
+        return SimpleNamespace(step_outputs=[SimpleNamespace(properties=properties)])
+
+
+def _event(kind: DagsterEventType, step_key: str) -> SimpleNamespace:
+    return SimpleNamespace(event_type=kind, step_key=step_key)
+
+
+def test_a_failed_step_frees_the_file_before_its_retry_and_the_retry_opens_anew(
+    tmp_path: Path,
+) -> None:
+    wh = Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    with wh.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE steps (name VARCHAR)")
+    opens = [0]
+    sa.event.listen(wh.engine, "connect", lambda *_: opens.__setitem__(0, opens[0] + 1))
+    lock = FileLock(f"{tmp_path / 'warehouse.duckdb'}.lock", thread_local=False)
+    seen: list[tuple[str, bool, int]] = []
+
+    def free() -> bool:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return False
+        lock.release()
+        return True
+
+    def unit(name: str) -> None:
+        with wh.begin() as conn:
+            conn.exec_driver_sql(f"INSERT INTO steps VALUES ('{name}')")
+        seen.append((name, free(), opens[0]))
+
+    def steps():  # what the in-process executor does between its events
+        yield _event(DagsterEventType.STEP_START, "core_a")
+        unit("core_a")
+        yield _event(DagsterEventType.STEP_SUCCESS, "core_a")
+        yield _event(DagsterEventType.STEP_START, "core_b")
+        unit("core_b")  # then fails outside its unit of work
+        yield _event(DagsterEventType.STEP_UP_FOR_RETRY, "core_b")
+        seen.append(("waiting for the retry", free(), opens[0]))
+        yield _event(DagsterEventType.STEP_START, "core_b")
+        unit("core_b again")
+        yield _event(DagsterEventType.STEP_SUCCESS, "core_b")
+
+    plan = _Plan({"core_a": AssetKey(["core", "a"]), "core_b": AssetKey(["core", "b"])})
+    kinds = [e.event_type for e in warehouse_steps_share_a_connection(steps(), plan)]
+    assert len(kinds) == 6
+    assert seen == [
+        ("core_a", False, 1),
+        ("core_b", False, 1),  # on core_a's connection
+        ("waiting for the retry", True, 1),
+        ("core_b again", False, 2),
+    ]
+    assert free()
+    wh.dispose()
+
+
+def test_only_steps_of_assets_and_checks_outside_the_raw_layer_work_in_the_warehouse() -> None:
+    def step(*keys):
+        outputs = [
+            SimpleNamespace(properties=SimpleNamespace(asset_key=k, asset_check_key=c))
+            for k, c in keys
+        ]
+        return SimpleNamespace(step_outputs=outputs)
+
+    core, raw = AssetKey(["core", "a"]), AssetKey(["raw", "a"])
+    assert works_in_the_warehouse(step((core, None)))
+    assert works_in_the_warehouse(step((None, AssetCheckKey(core, "grain"))))
+    assert not works_in_the_warehouse(step((raw, None)))
+    assert not works_in_the_warehouse(step((core, None), (raw, None)))
+    assert not works_in_the_warehouse(step((None, None)))  # an op's output: not an asset
+    assert not works_in_the_warehouse(step())
