@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from benchmarks import runs
 from benchmarks.common import Figure, report
 from benchmarks.transform_inputs import TransformInputs, read_transform_inputs
+from perfmkt_pipeline.config import Settings
 from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
 from perfmkt_pipeline.platforms.meta import tables as meta_tables
@@ -237,9 +238,10 @@ def _best(run) -> tuple[float, Any]:
     return best, result
 
 
-def measure(url: str) -> Measured:
-    """Time both on the warehouse at `url` (the inspect hook of the 30-day backfill)."""
-    ours, inputs = _best(lambda: read_transform_inputs(url))
+def measure(url: str, settings: Settings | None = None) -> Measured:
+    """Time both on the warehouse at `url` (the inspect hook of the 30-day backfill); `settings`
+    default to the benchmark world's."""
+    ours, inputs = _best(lambda: read_transform_inputs(url, settings))
     ours_transform, (campaign, channel) = _best(lambda: pipeline(inputs))
     theirs, rows = _best(lambda: read_rows(url, inputs))
     theirs_transform, (their_campaign, their_channel) = _best(lambda: baseline(rows, inputs))

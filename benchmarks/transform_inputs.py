@@ -44,13 +44,16 @@ def benchmark_settings() -> Settings:
         {
             "start_date": spec.history_start.isoformat(),
             "google_ads": {"manager_customer_id": spec.of("google_ads").managers[0].customer_id},
-            "meta": {"account_ids": [a.account_id for a in spec.meta_accounts]},
+            "meta": {"account_ids": [a.account_id for a in spec.accounts("meta")]},
         },
         environ={},
     )
 
 
-def read_transform_inputs(url: str) -> TransformInputs:
+def read_transform_inputs(url: str, settings: Settings | None = None) -> TransformInputs:
+    """The raw inputs of the campaign-level transform over the window of the Google Ads rows at
+    `url`, read as the core asset does; `settings` default to the benchmark world's."""
+    settings = settings or benchmark_settings()
     warehouse = Warehouse(url)
     try:
         with warehouse.begin() as conn:
@@ -58,7 +61,6 @@ def read_transform_inputs(url: str) -> TransformInputs:
             start, end = conn.execute(
                 sa.select(sa.func.min(daily.c.date), sa.func.max(daily.c.date))
             ).one()
-            settings = benchmark_settings()
             windows = {platform: (start, end) for platform in PLATFORMS}
             inputs, as_of, rows = read_raw(conn, settings, windows, platforms.configured(settings))
             first = start - dt.timedelta(days=FX_LOOKBACK_DAYS)

@@ -2,7 +2,9 @@
 small sandbox world, for the same three days, it makes the requests the pipeline's own Meta and
 Google Ads syncs make, kind by kind (issue #17's listings of ad sets and ads, paged; Google Ads'
 three listings and six reports per chunk), and lands as many rows in every raw table. If it did
-not, `benchmarks.floor` would refuse its figure as not the same work."""
+not, `benchmarks.floor` would refuse its figure as not the same work. The affiliate networks of the
+every-source scenario are held to the same: their request plans come from each network's own
+settings (`floor.floor_plan`), which a change to those settings can break unnoticed."""
 
 from __future__ import annotations
 
@@ -43,6 +45,16 @@ RAW_ROWS = {
     "raw.google_ads_ad_daily": 108, "raw.google_ads_keyword_daily": 72,
     "raw.google_ads_ad_conversion_daily": 292, "raw.google_ads_keyword_conversion_daily": 198,
 }  # fmt: skip
+
+
+# One account per network in the small world; each network's windows (CJ's and Awin's 31 days,
+# impact.com's 45) over the range and the look-back the pipeline re-reads.
+NETWORK_REQUESTS = {
+    ("impact", "impact.actions"): 3,
+    ("cj", "cj.commissions"): 2,
+    ("awin", "awin.transactions"): 2,
+}
+NETWORK_ROWS = {"awin": 518, "cj": 518, "impact": 981}
 
 
 def _rows(path: str) -> dict[str, int]:
@@ -95,4 +107,56 @@ def test_floor_script_makes_the_pipelines_requests_and_lands_its_raw_rows(
     assert floor_requests == {**REQUESTS, ("ecb", "ecb.history_zip"): 1}
     assert _rows(str(tmp_path / "pipeline.duckdb")) == {**RAW_ROWS, "archived ads": 3}
     assert _rows(plan["warehouse"]) == {**RAW_ROWS, "archived ads": 3}
+    assert box.counters.violations() == 0
+
+
+NETWORKS = ("impact", "cj", "awin")
+NETWORK_DAYS = 40  # more than CJ's and Awin's 31-day windows: two windows each
+
+
+def _affiliate_rows(path: str) -> dict[str, int]:
+    db = duckdb.connect(path, read_only=True)
+    try:
+        sql = "SELECT platform, count(*) FROM raw.affiliate_actions GROUP BY 1 ORDER BY 1"
+        return dict(db.execute(sql).fetchall())
+    finally:
+        db.close()
+
+
+def test_floor_script_makes_the_networks_requests_and_lands_their_raw_rows(
+    sandbox,  # noqa: F811
+    monkeypatch,
+    tmp_path,
+):
+    box = sandbox(spec=WorldSpec.small())
+    env = sandbox_env(monkeypatch, box)
+    settings = parse_settings(floor.scenario_config(box, NETWORKS), environ=env)
+    end = AS_OF - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=NETWORK_DAYS - 1)
+
+    pipeline = Warehouse(f"duckdb:///{tmp_path / 'pipeline.duckdb'}")
+    pipeline.ensure_schema()
+    box.counters.reset()
+    for name in NETWORKS:
+        spec = platforms.get(name)
+        credentials = {c.field: env.get(c.env_var) for c in spec.credentials}
+        request = SyncRequest(pipeline, credentials, settings, start, end, logging.getLogger())
+        list(spec.connector.sync(request))
+    pipeline.dispose()
+    pipeline_requests = floor._requests(box)
+
+    plan = {
+        **floor.floor_plan(settings, NETWORKS, NETWORK_DAYS, "raw"),
+        "warehouse": str(tmp_path / "floor.duckdb"),
+    }
+    assert (plan["start"], plan["end"]) == (start.isoformat(), end.isoformat())
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    box.counters.reset()
+    assert floor_script.main([str(tmp_path / "plan.json")]) == 0
+    floor_requests = floor._requests(box)
+
+    assert pipeline_requests == NETWORK_REQUESTS
+    assert floor_requests == {**NETWORK_REQUESTS, ("ecb", "ecb.history_zip"): 1}
+    assert _affiliate_rows(str(tmp_path / "pipeline.duckdb")) == NETWORK_ROWS
+    assert _affiliate_rows(plan["warehouse"]) == NETWORK_ROWS
     assert box.counters.violations() == 0
