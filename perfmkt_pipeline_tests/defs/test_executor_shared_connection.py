@@ -50,14 +50,14 @@ class CountingWarehouse(ConfigurableResource):
     an earlier test with that test's environment), counting its opens."""
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
-    _opens: list[int] = PrivateAttr(default_factory=lambda: [0])
+    _opens: int = PrivateAttr(default=0)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        self._warehouse = Warehouse(context.dagster_run.tags[URL_TAG])
+        self._warehouse = Warehouse(context.run.tags[URL_TAG])
         sa.event.listen(self._warehouse.engine, "connect", self._count)
 
     def _count(self, *_) -> None:
-        self._opens[0] += 1
+        self._opens += 1
 
     def unit(self, context, name: str, fail: bool = False) -> None:
         """Report the step's start (lock free? opens so far), then one unit of work that
@@ -70,7 +70,7 @@ class CountingWarehouse(ConfigurableResource):
             lock.release()
         except Timeout:
             free = False
-        report = {"lock_free_at_start": free, "opens_before": self._opens[0]}
+        report = {"lock_free_at_start": free, "opens_before": self._opens}
         folder = Path(context.instance.root_directory) / "reports"
         (folder / f"{name}.json").write_text(json.dumps(report))
         with self._warehouse.begin() as conn:
