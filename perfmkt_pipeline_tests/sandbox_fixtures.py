@@ -8,12 +8,18 @@ pipeline at a started sandbox through environment variables (undone after the te
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 
 import pytest
 
+from perfmkt_pipeline import platforms
+from perfmkt_pipeline.config import Settings
+from perfmkt_pipeline.platforms.base.spec import SyncRequest
 from perfmkt_pipeline.sandbox.runner import Sandbox
+from perfmkt_pipeline.warehouse.engine import Warehouse
 
 # Tests never use today's date: the sandbox world is pinned here unless a test says otherwise.
 AS_OF = date(2026, 11, 20)
@@ -43,3 +49,20 @@ def sandbox_env(monkeypatch: pytest.MonkeyPatch, box: Sandbox) -> dict[str, str]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+def sync_into(
+    warehouse: Warehouse,
+    env: Mapping[str, str],
+    settings: Settings,
+    names: Iterable[str],
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """Each named platform's own sync of [start, end] (its connector, as its raw asset runs it)
+    into `warehouse`, with the credentials its environment variables give."""
+    for name in names:
+        spec = platforms.get(name)
+        credentials = {c.field: env.get(c.env_var) for c in spec.credentials}
+        request = SyncRequest(warehouse, credentials, settings, start, end, logging.getLogger())
+        list(spec.connector.sync(request))

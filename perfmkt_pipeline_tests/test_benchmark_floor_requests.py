@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 
 import duckdb
 
 from benchmarks import floor, floor_script
-from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import parse_settings
-from perfmkt_pipeline.platforms.base.spec import SyncRequest
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF, sandbox, sandbox_env  # noqa: F401
+from perfmkt_pipeline_tests.sandbox_fixtures import (  # noqa: F401
+    AS_OF,
+    sandbox,
+    sandbox_env,
+    sync_into,
+)
 
 PLATFORMS = ("meta", "google_ads")
 DAYS = 3
@@ -57,6 +59,30 @@ NETWORK_REQUESTS = {
 NETWORK_ROWS = {"awin": 518, "cj": 518, "impact": 981}
 
 
+def _both_sides(box, env, settings, names, span, tmp_path):
+    """The pipeline's own syncs of `names` over `span` into one warehouse, then the floor script
+    with the plan `floor.floor_plan` gives into another: the requests the sandbox received from
+    each (every counter reset before) and the plan (its `warehouse` the floor's file)."""
+    start, end = span
+    pipeline = Warehouse(f"duckdb:///{tmp_path / 'pipeline.duckdb'}")
+    pipeline.ensure_schema()
+    box.counters.reset()
+    sync_into(pipeline, env, settings, names, start, end)
+    pipeline.dispose()
+    pipeline_requests = floor._requests(box)
+
+    days = (end - start).days + 1
+    plan = {
+        **floor.floor_plan(settings, names, days, "raw"),
+        "warehouse": str(tmp_path / "floor.duckdb"),
+    }
+    assert (plan["start"], plan["end"]) == (start.isoformat(), end.isoformat())
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    box.counters.reset()
+    assert floor_script.main([str(tmp_path / "plan.json")]) == 0
+    return pipeline_requests, floor._requests(box), plan
+
+
 def _rows(path: str) -> dict[str, int]:
     """Rows per raw table, and how many of the listed ads are archived."""
     db = duckdb.connect(path, read_only=True)
@@ -81,26 +107,9 @@ def test_floor_script_makes_the_pipelines_requests_and_lands_its_raw_rows(
     end = AS_OF - dt.timedelta(days=1)
     start = end - dt.timedelta(days=DAYS - 1)
 
-    pipeline = Warehouse(f"duckdb:///{tmp_path / 'pipeline.duckdb'}")
-    pipeline.ensure_schema()
-    box.counters.reset()
-    for name in PLATFORMS:
-        spec = platforms.get(name)
-        credentials = {c.field: env.get(c.env_var) for c in spec.credentials}
-        request = SyncRequest(pipeline, credentials, settings, start, end, logging.getLogger())
-        list(spec.connector.sync(request))
-    pipeline.dispose()
-    pipeline_requests = floor._requests(box)
-
-    plan = {
-        **floor.floor_plan(settings, PLATFORMS, DAYS, "raw"),
-        "warehouse": str(tmp_path / "floor.duckdb"),
-    }
-    assert (plan["start"], plan["end"]) == (start.isoformat(), end.isoformat())
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
-    box.counters.reset()
-    assert floor_script.main([str(tmp_path / "plan.json")]) == 0
-    floor_requests = floor._requests(box)
+    pipeline_requests, floor_requests, plan = _both_sides(
+        box, env, settings, PLATFORMS, (start, end), tmp_path
+    )
 
     assert pipeline_requests == REQUESTS
     # The floor also reads the ECB's rates, which the pipeline's FX asset reads.
@@ -134,26 +143,9 @@ def test_floor_script_makes_the_networks_requests_and_lands_their_raw_rows(
     end = AS_OF - dt.timedelta(days=1)
     start = end - dt.timedelta(days=NETWORK_DAYS - 1)
 
-    pipeline = Warehouse(f"duckdb:///{tmp_path / 'pipeline.duckdb'}")
-    pipeline.ensure_schema()
-    box.counters.reset()
-    for name in NETWORKS:
-        spec = platforms.get(name)
-        credentials = {c.field: env.get(c.env_var) for c in spec.credentials}
-        request = SyncRequest(pipeline, credentials, settings, start, end, logging.getLogger())
-        list(spec.connector.sync(request))
-    pipeline.dispose()
-    pipeline_requests = floor._requests(box)
-
-    plan = {
-        **floor.floor_plan(settings, NETWORKS, NETWORK_DAYS, "raw"),
-        "warehouse": str(tmp_path / "floor.duckdb"),
-    }
-    assert (plan["start"], plan["end"]) == (start.isoformat(), end.isoformat())
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
-    box.counters.reset()
-    assert floor_script.main([str(tmp_path / "plan.json")]) == 0
-    floor_requests = floor._requests(box)
+    pipeline_requests, floor_requests, plan = _both_sides(
+        box, env, settings, NETWORKS, (start, end), tmp_path
+    )
 
     assert pipeline_requests == NETWORK_REQUESTS
     assert floor_requests == {**NETWORK_REQUESTS, ("ecb", "ecb.history_zip"): 1}

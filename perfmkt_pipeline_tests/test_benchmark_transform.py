@@ -7,15 +7,17 @@ fails the suite rather than the next `make bench`."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from benchmarks import transform, transform_inputs
-from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import parse_settings
-from perfmkt_pipeline.platforms.base.spec import SyncRequest
 from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.warehouse.engine import Warehouse
-from perfmkt_pipeline_tests.sandbox_fixtures import AS_OF, sandbox, sandbox_env  # noqa: F401
+from perfmkt_pipeline_tests.sandbox_fixtures import (  # noqa: F401
+    AS_OF,
+    sandbox,
+    sandbox_env,
+    sync_into,
+)
 
 PLATFORMS = ("meta", "google_ads", "ecb")
 DAYS = 5
@@ -50,11 +52,7 @@ def test_pipeline_and_row_by_row_baseline_agree_on_the_small_world(
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     warehouse = Warehouse(url)
     warehouse.ensure_schema()
-    for name in PLATFORMS:
-        spec = platforms.get(name)
-        credentials = {c.field: env.get(c.env_var) for c in spec.credentials}
-        request = SyncRequest(warehouse, credentials, settings, start, end, logging.getLogger())
-        list(spec.connector.sync(request))
+    sync_into(warehouse, env, settings, PLATFORMS, start, end)
     warehouse.dispose()
 
     # `measure` raises unless both sides give the same channel_daily and as many campaign days.
