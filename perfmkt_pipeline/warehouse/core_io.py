@@ -66,28 +66,22 @@ def platform_windows(
         if spec.core is not None:
             windows[spec.name] = (start, end)
     # The event days each affiliate platform's read windows touched: one query for all of them.
-    touched_by_platform = []
-    for number, spec in enumerate(affiliates(registered)):
+    sources = affiliates(registered)
+    touched = []
+    for spec in sources:
         table = spec.actions.table
         first, last = sync_window(start, end, spec.lookback_days(settings))
-        touched_by_platform.append(
+        touched.append(
             sa.select(
-                sa.literal(number).label("number"),
+                sa.literal(spec.name).label("platform"),
                 sa.func.min(table.c.event_date).label("low"),
                 sa.func.max(table.c.event_date).label("high"),
             ).where(table.c.platform == spec.name, table.c.window_date.between(first, last))
         )
-    if touched_by_platform:
-        touched = {
-            row.number: (row.low, row.high)
-            for row in conn.execute(sa.union_all(*touched_by_platform))
-        }
-        for number, spec in enumerate(affiliates(registered)):
-            low, high = touched[number]
-            windows[spec.name] = (
-                min(start, low) if low else start,
-                max(end, high) if high else end,
-            )
+    found = {row.platform: row for row in conn.execute(sa.union_all(*touched))} if touched else {}
+    for spec in sources:  # in the registry's order, whatever order the rows come in
+        low, high = found[spec.name].low, found[spec.name].high
+        windows[spec.name] = (min(start, low) if low else start, max(end, high) if high else end)
     return windows
 
 
