@@ -85,3 +85,27 @@ def test_duckdbs_settings_are_listed_once_and_no_duckdb_thread_is_left_to_fork(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "threadsafe"]
+
+
+def test_what_the_preload_built_is_frozen_for_the_steps(example_path: str) -> None:
+    """The step processes forked from the server never walk its heap in a collection: the
+    repository the preload resolved (after the definitions froze what they loaded) is in the
+    permanent generation too, not a collected one."""
+    probe = (
+        "import gc, perfmkt_pipeline.defs.step_preload\n"
+        "import perfmkt_pipeline.definitions as location\n"
+        "repository = location.defs.get_repository_def()\n"
+        "tracked = {id(o) for o in gc.get_objects()}\n"
+        "print(id(repository) in tracked, id(vars(repository)) in tracked)\n"
+    )
+    env = {**os.environ, "PERFMKT_CONFIG": example_path}
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
