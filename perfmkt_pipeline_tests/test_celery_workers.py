@@ -117,23 +117,31 @@ def test_two_celery_workers_run_a_seven_day_backfill_of_every_asset_against_the_
         dagster_db_url=dagster_db,
     )
     workers = CeleryWorkers(WORKERS, env, tmp_path, concurrency=1, broker_url=broker.url)
+    run = None
     try:
-        nodes = workers.wait_until_ready()
+        # The run worker starts while the two workers do (each of the three takes seconds to
+        # import Dagster and load the definitions): steps it submits before a worker is ready
+        # wait in the broker's queue. The workers start together, well before the run's last
+        # steps, so each still takes some (asserted below).
         with open(tmp_path / "run.log", "wb") as log:
-            run = subprocess.run(
+            run = subprocess.Popen(
                 [
                     str(Path(sys.executable).parent / "dagster"), "asset", "materialize",
                     "-m", "perfmkt_pipeline.definitions", "--select", "*",
                     "--partition-range", f"{FIRST}...{LAST}",
                 ],
                 env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                timeout=RUN_TIMEOUT_SECONDS,
             )  # fmt: skip
+        nodes = workers.wait_until_ready()
+        returncode = run.wait(timeout=RUN_TIMEOUT_SECONDS)
         trees = {name: workers.process_tree(name) for name in WORKERS}
     finally:
+        if run is not None and run.poll() is None:
+            run.kill()
+            run.wait()
         codes = workers.stop()
     run_log = (tmp_path / "run.log").read_text(errors="replace")
-    assert run.returncode == 0, f"{run_log[-6000:]}\n{workers.log_tail()}"
+    assert returncode == 0, f"{run_log[-6000:]}\n{workers.log_tail()}"
     assert codes == {name: 0 for name in WORKERS}, workers.log_tail()
 
     with pytest.MonkeyPatch.context() as env_patch:

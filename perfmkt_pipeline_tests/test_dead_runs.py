@@ -73,6 +73,9 @@ WINDOWS = ("7d_click", "1d_view")
 # The shipped run monitor with its intervals shortened, so the test does not wait minutes.
 POLL_SECONDS = 5
 FREE_SLOTS_SECONDS = 10
+# The run queue's daemon looks for queued runs each second (Dagster's default: 5 s), as
+# run_coordinator.config.dequeue_interval_seconds allows beside `concurrency: runs:`.
+DEQUEUE_SECONDS = 1
 # The acceptance bound: the re-run done within 2 minutes of the monitor's interval.
 RECOVERY_SECONDS = POLL_SECONDS + 120
 HOLD_TIMEOUT_SECONDS = 300
@@ -91,6 +94,12 @@ def _instance_file(home: Path) -> None:
     config.setdefault("run_monitoring", {}).update(
         poll_interval_seconds=POLL_SECONDS, free_slots_after_run_end_seconds=FREE_SLOTS_SECONDS
     )
+    assert "run_coordinator" not in config
+    config["run_coordinator"] = {
+        "module": "dagster._core.run_coordinator",
+        "class": "QueuedRunCoordinator",
+        "config": {"dequeue_interval_seconds": DEQUEUE_SECONDS},
+    }
     home.mkdir(parents=True)
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))
     DagsterInstance.from_config(str(home)).dispose()
@@ -103,7 +112,7 @@ def world(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, Any]]:
     """The sandbox, the services on the test's instance, and the environment every Dagster
-    process of the test gets (the hold switched on)."""
+    process of the test gets (the hold switched on). The test starts the daemon."""
     box = sandbox()
     home = tmp_path / "dagster_home"
     _instance_file(home)
@@ -126,7 +135,7 @@ def world(
         f"      module_name: {CODE_LOCATION}\n"
         f"      working_directory: {ROOT}\n"
     )
-    services = DagsterServices(workspace, env, tmp_path)
+    services = DagsterServices(workspace, env, tmp_path, daemon=False)
     try:
         services.wait_until_loaded()
         yield {
@@ -270,6 +279,9 @@ def test_a_backfill_whose_worker_is_killed_mid_write_is_re_run_and_equals_a_clea
             },
         )["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        # Started after the launch: the backfill daemon's first look (at its start) finds the
+        # backfill, instead of its next one up to 30 s later (Dagster's fixed interval).
+        services.start_daemon()
         held = _held(world["marker"])
         run = _only_run(services)
         killed_at = _kill_worker(_run_worker_of(held["pid"]), held)
@@ -314,6 +326,7 @@ def test_a_command_line_run_killed_mid_write_is_failed_by_the_monitor_and_the_ra
     world,
 ):
     services: DagsterServices = world["services"]
+    services.start_daemon()
     env = world["env"]
     command = _materialize_command(CODE_LOCATION, META_SELECTION)
     with open(world["tmp"] / "first.log", "wb") as log:

@@ -93,29 +93,42 @@ def _free_port() -> int:
 
 
 class DagsterServices:
-    """dagster-webserver and dagster-daemon as subprocesses, each in its own process group."""
+    """dagster-webserver and dagster-daemon as subprocesses, each in its own process group.
 
-    def __init__(self, workspace: Path, env: dict[str, str], logs: Path):
+    With `daemon=False` the daemon is started later, by `start_daemon()`: a test that launches a
+    backfill before starting it has the backfill daemon's first look (at its start) find it,
+    instead of waiting up to 30 s (Dagster's fixed backfill interval) for its next one."""
+
+    def __init__(self, workspace: Path, env: dict[str, str], logs: Path, daemon: bool = True):
         self.port = _free_port()
         self.logs = logs
         self.processes: dict[str, subprocess.Popen] = {}
-        commands = {
+        self._workspace, self._env = workspace, env
+        self._commands = {
             "webserver": [
                 str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.port),
                 "-w", str(workspace),
             ],
             "daemon": [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
         }  # fmt: skip
-        for name, command in commands.items():
-            with open(logs / f"{name}.log", "wb") as log:
-                self.processes[name] = subprocess.Popen(
-                    command,
-                    cwd=workspace.parent,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+        self._start("webserver")
+        if daemon:
+            self.start_daemon()
+
+    def _start(self, name: str) -> None:
+        with open(self.logs / f"{name}.log", "wb") as log:
+            self.processes[name] = subprocess.Popen(
+                self._commands[name],
+                cwd=self._workspace.parent,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def start_daemon(self) -> None:
+        assert "daemon" not in self.processes
+        self._start("daemon")
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = requests.post(
@@ -185,7 +198,8 @@ def services(
         "      module_name: perfmkt_pipeline.definitions\n"
         f"      working_directory: {workspace.parent}\n"
     )
-    running = DagsterServices(workspace, env, tmp_path)
+    # The daemon is started by the test, once it has launched the backfill.
+    running = DagsterServices(workspace, env, tmp_path, daemon=False)
     try:
         running.wait_until_loaded()
         yield running, box, warehouse_url
@@ -271,6 +285,8 @@ def test_a_ten_day_backfill_launched_like_the_ui_lands_those_days(services) -> N
         },
     )["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    # The daemon's backfill loop looks for new backfills at its start and then every 30 s.
+    dagster.start_daemon()
 
     backfill = _wait_for_backfill(dagster, launched["backfillId"])
     run_ids = [run["runId"] for run in backfill["runs"]]

@@ -15,12 +15,20 @@ import pytest
 from perfmkt_pipeline_tests.ui_support import STOP_SECONDS, PerfmktUi, start_perfmkt_ui
 
 RUN_START_TIMEOUT_SECONDS = 180
-LAUNCH_BACKFILL = """
-mutation LaunchPartitionBackfill($backfillParams: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $backfillParams) {
+REPOSITORIES = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }
+"""
+# One run of the asset job over a partition range (the tags `dagster asset materialize
+# --partition-range` gives its run), launched through the webserver and started by the daemon's
+# run queue. Not a backfill: the backfill daemon looks for new backfills every 30 s, which would
+# only add waiting to a test about stopping.
+LAUNCH_RUN = """
+mutation LaunchRun($executionParams: ExecutionParams!) {
+  launchRun(executionParams: $executionParams) {
     __typename
-    ... on LaunchBackfillSuccess { backfillId }
+    ... on LaunchRunSuccess { run { runId } }
     ... on Error { message }
+    ... on PythonError { message }
   }
 }
 """
@@ -28,26 +36,41 @@ RUNS = "{ runsOrError { ... on Runs { results { runId status } } } }"
 
 
 def _start_a_run(ui: PerfmktUi) -> None:
-    """Backfill the last two days for every asset (one run) and wait until its run's step fork
-    server is up (a run of one day would execute in process: executor.in_process_max_days)."""
+    """Run the last two days of every asset (one run) and wait until its step fork server is up
+    (a run of one day would execute in process: executor.in_process_max_days)."""
     nodes = ui.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
+    [repository] = ui.graphql(REPOSITORIES)["repositoriesOrError"]["nodes"]
     # The last partitions: `perfmkt ui` serves the sandbox as of today (UTC).
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     launched = ui.graphql(
-        LAUNCH_BACKFILL,
+        LAUNCH_RUN,
         {
-            "backfillParams": {
-                "tags": [],
-                "assetSelection": [{"path": node["assetKey"]["path"]} for node in nodes],
-                "partitionNames": [
-                    (yesterday - dt.timedelta(days=1)).isoformat(),
-                    yesterday.isoformat(),
-                ],
-                "fromFailure": False,
+            "executionParams": {
+                "selector": {
+                    "repositoryLocationName": repository["location"]["name"],
+                    "repositoryName": repository["name"],
+                    "jobName": "__ASSET_JOB",
+                    "assetSelection": [{"path": node["assetKey"]["path"]} for node in nodes],
+                    "assetCheckSelection": [],
+                },
+                "mode": "default",
+                "runConfigData": {},
+                "executionMetadata": {
+                    "tags": [
+                        {
+                            "key": "dagster/asset_partition_range_start",
+                            "value": (yesterday - dt.timedelta(days=1)).isoformat(),
+                        },
+                        {
+                            "key": "dagster/asset_partition_range_end",
+                            "value": yesterday.isoformat(),
+                        },
+                    ]
+                },
             }
         },
-    )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
     deadline = time.monotonic() + RUN_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         # The project's executor forks every step from a fork server (defs/executor.py).

@@ -31,7 +31,13 @@ class MonitoredRunLauncher(DefaultRunLauncher):
         return True
 
     def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
-        worker = RunWorker.from_tag(run.tags.get(RUN_WORKER_TAG))
+        tag = run.tags.get(RUN_WORKER_TAG)
+        if tag is not None and self._parent_runs_worker(run, tag):
+            return CheckRunHealthResult(
+                WorkerStatus.RUNNING,
+                "no run worker recorded yet (the one on the run is its parent's)",
+            )
+        worker = RunWorker.from_tag(tag)
         if worker is None:
             return CheckRunHealthResult(WorkerStatus.RUNNING, "no run worker recorded yet")
         if not worker.visible_here():
@@ -46,3 +52,12 @@ class MonitoredRunLauncher(DefaultRunLauncher):
             "crashed; the run is marked failed and its pool slots will be freed",
             run_worker_id=str(worker.pid),
         )
+
+    def _parent_runs_worker(self, run: DagsterRun, tag: str) -> bool:
+        """A re-run (run_retries' retry of a dead run, a re-execution from failure) starts with
+        its parent run's tags, this one too: until the re-run's own worker records itself, the tag
+        names the parent's worker, which is gone, and the re-run must not be failed for that."""
+        if run.parent_run_id is None or not self.has_instance:
+            return False
+        parent = self._instance.get_run_by_id(run.parent_run_id)
+        return parent is not None and parent.tags.get(RUN_WORKER_TAG) == tag

@@ -1,6 +1,6 @@
 """The run launcher's worker health check: a run whose recorded worker process has exited is
 reported FAILED (so the run monitor fails it); one still running, one this daemon cannot see and
-one not recorded yet count as running."""
+one not recorded yet (a re-run still carrying its parent's) count as running."""
 
 from __future__ import annotations
 
@@ -97,3 +97,36 @@ def test_the_local_instance_uses_it_and_monitors_runs(tmp_path) -> None:
         assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] == 30
         assert instance.run_monitoring_max_resume_run_attempts == 0
         assert (instance.run_retries_enabled, instance.run_retries_max_retries) == (True, 1)
+
+
+def test_a_re_run_is_not_failed_for_the_dead_worker_its_parent_recorded(tmp_path) -> None:
+    # A re-run (run_retries' retry of a run whose worker was killed, a re-execution) starts with
+    # its parent's tags, the parent's dead worker among them, until its own worker records
+    # itself. A monitor poll in between must not fail it; once recorded, its own worker counts.
+    dead = replace(RunWorker.current(), pid=2**22 + 1)  # above any pid_max: no such process
+    launcher = MonitoredRunLauncher()
+    with DagsterInstance.ephemeral(tempdir=str(tmp_path)) as instance:
+        launcher.register_instance(instance)
+        parent = instance.add_run(
+            DagsterRun(job_name="__ASSET_JOB", run_id="p1", tags={RUN_WORKER_TAG: dead.tag_value()})
+        )
+
+        def rerun(worker: RunWorker) -> DagsterRun:
+            return DagsterRun(
+                job_name="__ASSET_JOB",
+                run_id="r1",
+                parent_run_id=parent.run_id,
+                root_run_id=parent.run_id,
+                tags={RUN_WORKER_TAG: worker.tag_value()},
+            )
+
+        result = launcher.check_run_worker_health(rerun(dead))
+        assert (result.status, result.msg) == (
+            WorkerStatus.RUNNING,
+            "no run worker recorded yet (the one on the run is its parent's)",
+        )
+        assert launcher.check_run_worker_health(parent).status == WorkerStatus.FAILED
+        own = replace(dead, pid=2**22 + 2)
+        assert launcher.check_run_worker_health(rerun(own)).status == WorkerStatus.FAILED
+        alive = launcher.check_run_worker_health(rerun(RunWorker.current()))
+        assert alive.status == WorkerStatus.RUNNING
