@@ -22,6 +22,7 @@ import sys
 
 import sqlalchemy as sa
 
+from benchmarks import scenario
 from benchmarks.common import Figure, report
 from benchmarks.runs import CONCURRENCY, ENGINE
 from benchmarks.scenario import AS_OF, Backfill, limited_faults, pipeline_config, run_backfill
@@ -41,7 +42,7 @@ COUNTED = (tables.ad_daily, tables.keyword_daily, tables.ad_daily_mart, tables.u
 
 def world() -> WorldSpec:
     return (
-        WorldSpec.benchmark()
+        scenario.world()
         .with_platform("meta", campaigns_per_account=META_CAMPAIGNS)
         .with_platform("google_ads", keywords_per_ad_group=GOOGLE_KEYWORDS_PER_AD_GROUP)
     )
