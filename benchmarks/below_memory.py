@@ -61,13 +61,17 @@ def _counts(url: str) -> dict[str, int]:
         warehouse.dispose()
 
 
+def config(box: Sandbox) -> dict:
+    """The benchmark configuration of Meta and Google Ads only."""
+    every = pipeline_config(box, CONCURRENCY)
+    return {k: v for k, v in every.items() if k not in ("impact", "cj", "awin")}
+
+
 def backfill(days: int) -> Backfill:
     with Sandbox(world(), as_of=AS_OF, faults=limited_faults(0.0)) as box:
-        config = pipeline_config(box, CONCURRENCY)
-        config = {k: v for k, v in config.items() if k not in ("impact", "cj", "awin")}
         return run_backfill(
             box, days=days, concurrency=CONCURRENCY, executor="multiprocess", engine=ENGINE,
-            config=config, selection="all", inspect=_counts,
+            config=config(box), selection="all", inspect=_counts,
         )  # fmt: skip
 
 
