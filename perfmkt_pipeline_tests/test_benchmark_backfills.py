@@ -1,9 +1,9 @@
 """The benchmarks that time backfills of the pipeline (`benchmarks.scenario.run_backfill`: a run
-in a process tree of its own against the sandbox), each run end to end through its own `run()`
-on the small world (`scenario.WORLD`) over a day or two, so a change to the world, the settings,
-the backfill job or the figures that stops one from starting fails the suite rather than the
-next `make bench` (which takes hours). Full scale is unchanged: only the module constants the
-benchmarks read at call time are set here.
+in a process tree of its own against the sandbox), run through their own `run()` on the small
+world (`scenario.WORLD`) over one day, so a change to the world, the settings, the backfill job or
+the figures that stops one from starting fails the suite rather than the next `make bench`
+(which takes hours). Full scale is unchanged: only module constants the benchmarks read at call
+time are set here.
 
 Each backfill is a run of its own (~8 CPU-seconds), so the suite runs three:
 
@@ -41,8 +41,8 @@ from perfmkt_pipeline.warehouse.engine import Warehouse
 from perfmkt_pipeline_tests.sandbox_fixtures import sandbox  # noqa: F401
 
 DAY = dt.date(2026, 11, 19)  # the day before the sandbox's as-of date
-# Every request of a one-day backfill of the small world's raw layer: Google Ads the manager's listing, then per account (3) its 3
-# listings and 6 reports, and one token; Meta per account (3) its lookup, ad sets, ads and one
+# Every request of a one-day backfill of the small world's raw layer: Google Ads the manager's
+# listing, then per account (3) its 3 listings and 6 reports, and one token; Meta per account (3) its lookup, ad sets, ads and one
 # synchronous insights call; impact.com's 3 windows of its one account, CJ's and Awin's 2; the
 # ECB's history once.
 REQUESTS = {
