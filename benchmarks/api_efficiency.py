@@ -31,12 +31,11 @@ import sys
 
 from benchmarks import runs
 from benchmarks.common import Figure, number, report
-from benchmarks.scenario import API_PLATFORMS, AS_OF, Backfill, day_range
+from benchmarks.scenario import API_PLATFORMS, AS_OF, Backfill, day_range, world
 from perfmkt_pipeline.platforms.base.affiliates.records import chunks
 from perfmkt_pipeline.platforms.cj.client import CJ_MAX_WINDOW_DAYS
 from perfmkt_pipeline.platforms.cj.standin import data as cj_data
 from perfmkt_pipeline.platforms.cj.standin.app import CJ_PAGE_SIZE
-from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.sandbox.world import World
 
 # Requests to these stand-ins count for the platform too.
@@ -47,21 +46,21 @@ TARGET = 10.0
 
 
 def accounts(platform: str) -> int:
-    return sum(1 for a in WorldSpec.benchmark().accounts(platform) if a.serves_data)
+    return sum(1 for a in world().accounts(platform) if a.serves_data)
 
 
 def cj_least_requests(days: int) -> tuple[int, int]:
     """(records of CJ events in the `days`-day range, the fewest requests that read them): each
     31-day query window costs ceil(its records / 10,000) requests, and at least one."""
-    world = World(WorldSpec.benchmark(), as_of=AS_OF)
+    served = World(world(), as_of=AS_OF)
     start, end = day_range(days)
     records = requests = 0
-    for account in world.accounts("cj"):
+    for account in served.accounts("cj"):
         for first, last in chunks(start, end, CJ_MAX_WINDOW_DAYS):
             since = dt.datetime.combine(first, dt.time(), dt.UTC)
             before = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
             found = len(
-                cj_data.cj_commissions(world, account.account_id, since, before, by="event")
+                cj_data.cj_commissions(served, account.account_id, since, before, by="event")
             )
             records += found
             requests += max(1, math.ceil(found / CJ_PAGE_SIZE))

@@ -22,6 +22,7 @@ import sys
 
 import sqlalchemy as sa
 
+from benchmarks import scenario
 from benchmarks.common import Figure, report
 from benchmarks.runs import CONCURRENCY, ENGINE
 from benchmarks.scenario import AS_OF, Backfill, limited_faults, pipeline_config, run_backfill
@@ -41,7 +42,7 @@ COUNTED = (tables.ad_daily, tables.keyword_daily, tables.ad_daily_mart, tables.u
 
 def world() -> WorldSpec:
     return (
-        WorldSpec.benchmark()
+        scenario.world()
         .with_platform("meta", campaigns_per_account=META_CAMPAIGNS)
         .with_platform("google_ads", keywords_per_ad_group=GOOGLE_KEYWORDS_PER_AD_GROUP)
     )
@@ -60,13 +61,17 @@ def _counts(url: str) -> dict[str, int]:
         warehouse.dispose()
 
 
+def config(box: Sandbox) -> dict:
+    """The benchmark configuration of Meta and Google Ads only."""
+    every = pipeline_config(box, CONCURRENCY)
+    return {k: v for k, v in every.items() if k not in ("impact", "cj", "awin")}
+
+
 def backfill(days: int) -> Backfill:
     with Sandbox(world(), as_of=AS_OF, faults=limited_faults(0.0)) as box:
-        config = pipeline_config(box, CONCURRENCY)
-        config = {k: v for k, v in config.items() if k not in ("impact", "cj", "awin")}
         return run_backfill(
             box, days=days, concurrency=CONCURRENCY, executor="multiprocess", engine=ENGINE,
-            config=config, selection="all", inspect=_counts,
+            config=config(box), selection="all", inspect=_counts,
         )  # fmt: skip
 
 

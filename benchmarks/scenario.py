@@ -41,6 +41,9 @@ POSTGRES_URL = os.environ.get(
     "PERFMKT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 API_PLATFORMS = ("google_ads", "meta", "impact", "cj", "awin")
+# The world the benchmarks' sandboxes serve and their settings name (`world()`): the benchmark
+# world. A smoke test of a benchmark sets a smaller one (`WorldSpec.small`) for its own run.
+WORLD: Callable[[], WorldSpec] = WorldSpec.benchmark
 # Per-account limits enforced on top of the documented network limits: a minute's window, so a
 # connector that bursts is caught within a benchmark run.
 META_LIMIT = RateLimit(calls=60, per_seconds=60.0)
@@ -68,9 +71,14 @@ def limited_faults(latency_seconds: float) -> SandboxFaults:
     return faults
 
 
+def world() -> WorldSpec:
+    """The benchmarks' world: `WORLD()`, `WorldSpec.benchmark()` unless a test set another."""
+    return WORLD()
+
+
 @contextlib.contextmanager
 def benchmark_sandbox(latency_seconds: float) -> Iterator[Sandbox]:
-    with Sandbox(WorldSpec.benchmark(), as_of=AS_OF, faults=limited_faults(latency_seconds)) as box:
+    with Sandbox(world(), as_of=AS_OF, faults=limited_faults(latency_seconds)) as box:
         yield box
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import pyarrow as pa
 import sqlalchemy as sa
 
+from benchmarks import scenario
 from perfmkt_pipeline import platforms
 from perfmkt_pipeline.config import Settings, parse_settings
 from perfmkt_pipeline.platforms.ecb import tables as ecb_tables
 from perfmkt_pipeline.platforms.google_ads import tables as google_ads_tables
-from perfmkt_pipeline.sandbox.spec import WorldSpec
 from perfmkt_pipeline.transform.core import CoreInputs, CoreRules
 from perfmkt_pipeline.transform.fx import FX_COLUMNS, FX_LOOKBACK_DAYS, fx_rate_rows
 from perfmkt_pipeline.warehouse import tables
@@ -38,8 +38,9 @@ class TransformInputs:
 
 
 def benchmark_settings() -> Settings:
-    """The reconciliation settings of the benchmark world (the pipeline's defaults)."""
-    spec = WorldSpec.benchmark()
+    """The reconciliation settings of the benchmark world (`scenario.world()`; the pipeline's
+    defaults)."""
+    spec = scenario.world()
     return parse_settings(
         {
             "start_date": spec.history_start.isoformat(),
