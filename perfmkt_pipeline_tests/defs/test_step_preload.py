@@ -31,10 +31,11 @@ PROBE = (
 )
 
 
-def _probe(config: str) -> subprocess.CompletedProcess:
+def _probe(config: str, code: str = PROBE) -> subprocess.CompletedProcess:
+    """`code` in a new interpreter with PERFMKT_CONFIG naming `config`."""
     env = {**os.environ, "PERFMKT_CONFIG": config}
     return subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", PROBE],
+        [sys.executable, "-W", "ignore", "-c", code],
         env=env,
         capture_output=True,
         text=True,
@@ -74,15 +75,7 @@ def test_duckdbs_settings_are_listed_once_and_no_duckdb_thread_is_left_to_fork(
         "print(get_core_config.cache_info().currsize, 'threadsafe' if "
         "len(os.listdir('/proc/self/task')) == threads else 'threads')\n"
     )
-    env = {**os.environ, "PERFMKT_CONFIG": example_path}
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", probe],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _probe(example_path, probe)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "threadsafe"]
 
@@ -98,14 +91,6 @@ def test_what_the_preload_built_is_frozen_for_the_steps(example_path: str) -> No
         "tracked = {id(o) for o in gc.get_objects()}\n"
         "print(id(repository) in tracked, id(vars(repository)) in tracked)\n"
     )
-    env = {**os.environ, "PERFMKT_CONFIG": example_path}
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", probe],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _probe(example_path, probe)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]
