@@ -1,6 +1,6 @@
-"""The garbage collector while the pipeline loads (perfmkt_pipeline/__init__.py): full
-collections ten times rarer from the package's import until the definitions are built; then
-what was loaded is frozen and CPython's thresholds are back for the data work."""
+"""The garbage collector while the pipeline loads (perfmkt_pipeline.loading): full collections
+ten times rarer inside; at its end what was loaded is frozen and the thresholds are back. The
+code location's definitions load inside it; importing the package alone changes nothing."""
 
 from __future__ import annotations
 
@@ -24,14 +24,24 @@ def _probe(code: str, env: dict[str, str] | None = None) -> list[str]:
     return done.stdout.split()
 
 
-def test_importing_the_package_makes_full_collections_ten_times_rarer() -> None:
+def test_inside_loading_full_collections_are_ten_times_rarer_and_the_end_freezes() -> None:
     probe = (
         "import gc\n"
-        "before = gc.get_threshold()\n"
-        "import perfmkt_pipeline\n"
-        "print(*before, *gc.get_threshold(), gc.get_freeze_count())\n"
+        "import perfmkt_pipeline\n"  # the package alone changes nothing
+        "print(*gc.get_threshold(), gc.get_freeze_count())\n"
+        "with perfmkt_pipeline.loading():\n"
+        "    print(*gc.get_threshold())\n"
+        "    with perfmkt_pipeline.loading():\n"
+        "        kept = [[] for _ in range(10)]\n"
+        "    print(*gc.get_threshold(), id(kept[0]) in {id(o) for o in gc.get_objects()})\n"
+        "print(*gc.get_threshold(), gc.get_freeze_count() > 0)\n"
     )
-    assert _probe(probe) == ["700", "10", "10", "700", "10", "100", "0"]
+    assert _probe(probe) == [
+        "700", "10", "10", "0",
+        "700", "10", "100",
+        "700", "10", "100", "False",
+        "700", "10", "10", "True",
+    ]  # fmt: skip
 
 
 def test_the_built_definitions_are_frozen_and_the_thresholds_back(tmp_path) -> None:

@@ -19,8 +19,9 @@ plug-in that fails to load is left for the step, which reports the error as it a
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
+
+from perfmkt_pipeline import loading
 
 _MODULES = (
     # Dagster: the instance a step loads from its reference, with its SQLite storages.
@@ -66,25 +67,24 @@ _MODULES = (
 
 
 def preload() -> None:
-    for name in _MODULES:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    from perfmkt_pipeline import platforms
-    from perfmkt_pipeline.warehouse.migrate import head_revision
+    """Everything below, loaded inside `perfmkt_pipeline.loading()`: what it loads lives as long
+    as the server and every step forked from it, so it is frozen at the end, and the steps'
+    garbage collectors never walk it (nor write to the memory pages a step shares with the
+    server)."""
+    with loading():
+        for name in _MODULES:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+        from perfmkt_pipeline import platforms
+        from perfmkt_pipeline.warehouse.migrate import head_revision
 
-    # A plug-in that fails to load fails the step that needs it, with its own error, as before
-    # (the schema's versions include every registered platform's own migrations).
-    with contextlib.suppress(Exception):
-        platforms.all_specs()
-        head_revision()
-    _duckdb_settings()
-    _definitions()
-    # What is loaded now lives as long as the server and every step forked from it. The
-    # definitions froze what they loaded (perfmkt_pipeline.loaded); this freezes the rest (the
-    # resolved repository, the modules imported after them). Frozen, it is never walked by the
-    # steps' garbage collectors, which therefore write nothing to the memory pages a step shares
-    # with the server.
-    gc.freeze()
+        # A plug-in that fails to load fails the step that needs it, with its own error, as
+        # before (the schema's versions include every registered platform's own migrations).
+        with contextlib.suppress(Exception):
+            platforms.all_specs()
+            head_revision()
+        _duckdb_settings()
+        _definitions()
 
 
 def _duckdb_settings() -> None:
